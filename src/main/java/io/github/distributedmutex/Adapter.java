@@ -1,0 +1,148 @@
+package io.github.distributedmutex;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A distributed mutex: at most one holder per key across every process that shares the Redis.
+ * Inject it ({@code @Inject Adapter adapter}); the library produces one {@code @ApplicationScoped}
+ * instance. Thread-safe.
+ *
+ * <p><b>Two styles.</b>
+ * <ul>
+ *   <li>{@link #acquire(String)} / {@link #release(String)}: the lock is owned by the calling
+ *       thread and is re-entrant (a nested {@code acquire} of the same key on the same thread
+ *       increments a hold count; the lock is released when every {@code acquire} was matched by a
+ *       {@code release}), like {@link java.util.concurrent.locks.ReentrantLock}. Release it on
+ *       the thread that acquired it, in a {@code finally} block.</li>
+ *   <li>{@link #lock(String)} / {@link #tryLock(String, Duration)}: return a {@link Lease}, owned
+ *       by the lease itself, that any thread may extend or close; it carries a fencing token.
+ *       Use it with try-with-resources or in asynchronous code.</li>
+ * </ul>
+ *
+ * <p><b>Never proceeds without the lock.</b> Blocking calls wait at most the maximum wait
+ * (default 5 s, {@code distributedmutex.wait}), woken as soon as the holder releases, and then
+ * throw {@link LockNotAcquiredException}; when Redis cannot answer they throw
+ * {@link LockUnavailableException} within the same bound. A lock is kept in Redis for its lease
+ * (default 60 s, {@code distributedmutex.lease}), so a holder that dies frees it after at most
+ * that.
+ *
+ * <p><b>Keys.</b> Non-null, not blank, at most {@value #MAX_KEY_LENGTH} characters, no control
+ * characters; checked before any Redis call ({@link NullPointerException} /
+ * {@link IllegalArgumentException}). The configured prefix ({@code distributedmutex.key-prefix})
+ * is added by the library.
+ */
+public interface Adapter {
+
+    /** The maximum length of a lock key, in characters, before the prefix is added. */
+    int MAX_KEY_LENGTH = 512;
+
+    /**
+     * Takes the lock for {@code key} on behalf of the calling thread, waiting at most the
+     * configured maximum wait. Re-entrant.
+     *
+     * @param key the lock key
+     * @throws LockNotAcquiredException when somebody else held the lock for the whole wait
+     * @throws LockUnavailableException when Redis could not answer
+     */
+    void acquire(String key);
+
+    /**
+     * {@link #acquire(String)} with a key formatted by {@code String.format(Locale.ROOT, format, args)}.
+     *
+     * @param format a {@link java.util.Formatter} format; it must use every argument
+     * @param args   the format's arguments
+     * @throws IllegalArgumentException when the format does not match its arguments
+     */
+    void acquiref(String format, Object... args);
+
+    /**
+     * {@link #acquire(String)} with per-call options.
+     *
+     * @param key     the lock key
+     * @param options wait, lease and watchdog for this call
+     * @throws LockNotAcquiredException when somebody else held the lock for the whole wait
+     * @throws LockUnavailableException when Redis could not answer
+     */
+    void acquire(String key, LockOptions options);
+
+    /**
+     * Takes the lock for {@code key} on behalf of the calling thread with per-call options.
+     *
+     * @param key     the lock key
+     * @param options wait, lease and watchdog for this call
+     * @return {@code true} when the lock is now held by this thread, {@code false} when somebody
+     *         else held it for the whole wait
+     * @throws LockUnavailableException when Redis could not answer
+     */
+    boolean tryAcquire(String key, LockOptions options);
+
+    /**
+     * Releases one hold of {@code key} by the calling thread; the lock is freed in Redis when the
+     * last hold is released. Releasing a key this thread does not hold logs a WARN and deletes
+     * nothing. Never throws for Redis failures (the lock then frees itself when its lease ends).
+     *
+     * @param key the lock key
+     */
+    void release(String key);
+
+    /**
+     * {@link #release(String)} with a key formatted like {@link #acquiref(String, Object...)}.
+     *
+     * @param format a {@link java.util.Formatter} format; it must use every argument
+     * @param args   the format's arguments
+     */
+    void releasef(String format, Object... args);
+
+    /**
+     * Takes the lock for {@code key} with the configured wait and lease.
+     *
+     * @param key the lock key
+     * @return the held lease; close it to release
+     * @throws LockNotAcquiredException when somebody else held the lock for the whole wait
+     * @throws LockUnavailableException when Redis could not answer
+     */
+    Lease lock(String key);
+
+    /**
+     * Takes the lock for {@code key} with per-call options.
+     *
+     * @param key     the lock key
+     * @param options wait, lease and watchdog for this call
+     * @return the held lease; close it to release
+     * @throws LockNotAcquiredException when somebody else held the lock for the whole wait
+     * @throws LockUnavailableException when Redis could not answer
+     */
+    Lease lock(String key, LockOptions options);
+
+    /**
+     * Tries to take the lock for {@code key}, waiting at most {@code maxWait}.
+     *
+     * @param key     the lock key
+     * @param maxWait how long to wait; zero makes exactly one attempt
+     * @return the held lease, or empty when somebody else held the lock for the whole wait
+     * @throws LockUnavailableException when Redis could not answer
+     */
+    Optional<Lease> tryLock(String key, Duration maxWait);
+
+    /**
+     * {@link #tryLock(String, Duration)} with an explicit lease.
+     *
+     * @param key     the lock key
+     * @param maxWait how long to wait; zero makes exactly one attempt
+     * @param lease   how long Redis keeps the lock unless released or extended
+     * @return the held lease, or empty when somebody else held the lock for the whole wait
+     * @throws LockUnavailableException when Redis could not answer
+     */
+    Optional<Lease> tryLock(String key, Duration maxWait, Duration lease);
+
+    /**
+     * Tries to take the lock for {@code key} with per-call options.
+     *
+     * @param key     the lock key
+     * @param options wait, lease and watchdog for this call
+     * @return the held lease, or empty when somebody else held the lock for the whole wait
+     * @throws LockUnavailableException when Redis could not answer
+     */
+    Optional<Lease> tryLock(String key, LockOptions options);
+}

@@ -1,0 +1,82 @@
+package io.github.distributedmutex;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One held distributed lock, returned by {@link Adapter#lock(String)} and
+ * {@link Adapter#tryLock(String, Duration)}.
+ *
+ * <p><b>Ownership.</b> A lease is owned by the lease object itself, not by a thread: it may be
+ * extended and closed from any thread, including virtual threads and {@code CompletionStage}
+ * continuations. Leases are not re-entrant: asking for a second lease on a key whose lease you
+ * hold waits like any other caller.
+ *
+ * <p><b>Expiry.</b> The lock is held in Redis for the lease duration. If the holder neither
+ * closes nor {@linkplain #extend(Duration) extends} it in time (or the watchdog of a
+ * {@linkplain LockOptions#withWatchdog(boolean) watchdog lease} cannot renew it), Redis frees it
+ * and another caller may take it. Closing such a lease deletes nothing that belongs to the new
+ * holder and is reported as an ERROR, because mutual exclusion may have been broken.
+ *
+ * <p><b>Fencing.</b> {@link #fencingToken()} lets a resource reject writes from a holder that
+ * lost its lease without knowing it (for example after a long GC pause): pass the token with
+ * every write and have the resource refuse a token lower than the highest it has seen.
+ *
+ * <p>Use it with try-with-resources:
+ * <pre>{@code
+ * try (Lease lease = adapter.lock("job:42")) {
+ *     process(job, lease.fencingToken());
+ * }
+ * }</pre>
+ */
+public interface Lease extends AutoCloseable {
+
+    /** @return the lock key as the application gave it (without the configured prefix) */
+    String key();
+
+    /**
+     * A number that is strictly greater than the token of every earlier acquisition of the same
+     * key, across all processes and threads, under the assumptions documented in the README
+     * (the Redis server clock does not step backwards). Stays the same for the life of this lease.
+     *
+     * @return this lease's fencing token
+     */
+    long fencingToken();
+
+    /**
+     * Asks Redis whether this lease still owns the lock.
+     *
+     * @return {@code false} once the lease was closed, expired, or the lock belongs to someone else
+     * @throws LockUnavailableException when Redis cannot answer
+     */
+    boolean isHeld();
+
+    /**
+     * Sets the remaining time of this lease to {@code duration} from now, if this lease still
+     * owns the lock.
+     *
+     * @param duration the new remaining lease time, positive
+     * @return {@code true} when extended; {@code false} when the lease was already closed or lost
+     * @throws IllegalArgumentException when {@code duration} is zero or negative
+     * @throws LockUnavailableException when Redis cannot answer
+     */
+    boolean extend(Duration duration);
+
+    /**
+     * Releases the lock, if this lease still owns it. Idempotent; callable from any thread.
+     * Never throws: when Redis cannot be reached the failure is logged and the lock frees itself
+     * when its lease ends. A lease that expired before this call is logged as an ERROR naming the
+     * key, the time it was held and the lease.
+     */
+    @Override
+    void close();
+
+    /**
+     * Non-blocking form of {@link #close()}, for asynchronous code (for example to release from
+     * a thread that must not block, such as an I/O event loop).
+     *
+     * @return a stage completed once the release finished (successfully or not); it never
+     *         completes exceptionally
+     */
+    CompletionStage<Void> closeAsync();
+}

@@ -1,0 +1,90 @@
+package io.github.distributedmutex.internal.cdi;
+
+import io.github.distributedmutex.Adapter;
+import io.github.distributedmutex.internal.config.ConfigLookup;
+import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.internal.config.SettingsReader;
+import io.github.distributedmutex.internal.redis.RedisAdapter;
+import io.github.distributedmutex.internal.redis.RedissonClientFactory;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
+import org.redisson.api.RedissonClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Produces the application's {@code @ApplicationScoped} {@link Adapter}.
+ *
+ * <p>Uses the application's own {@link RedissonClient} bean when there is exactly one (and never
+ * shuts it down); otherwise builds a private client from the configuration, which it shuts down
+ * with the container and never publishes as a bean. The adapter is created when the application
+ * starts, so a bad configuration value fails the startup, naming the key; the private client
+ * connects lazily, so the startup does not need Redis to be up.
+ */
+@ApplicationScoped
+public class AdapterProducer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdapterProducer.class);
+
+    private final Instance<RedissonClient> applicationClients;
+    private final Object guard = new Object();
+    private RedisAdapter adapter;
+
+    /** For the container's proxy only. */
+    protected AdapterProducer() {
+        this.applicationClients = null;
+    }
+
+    /** @param applicationClients the application's Redisson client beans, if any */
+    @Inject
+    public AdapterProducer(Instance<RedissonClient> applicationClients) {
+        this.applicationClients = applicationClients;
+    }
+
+    /** Creates the adapter at startup so configuration errors fail the deployment. */
+    void onStartup(@Observes @Initialized(ApplicationScoped.class) Object event) {
+        adapter();
+    }
+
+    /** @return the adapter, created on first call */
+    @Produces
+    @ApplicationScoped
+    public Adapter adapter() {
+        synchronized (guard) {
+            if (adapter == null) {
+                adapter = create();
+            }
+            return adapter;
+        }
+    }
+
+    private RedisAdapter create() {
+        Settings settings = SettingsReader.read(ConfigLookup.detect());
+        if (applicationClients.isResolvable()) {
+            LOG.info("distributed-mutex uses the application's RedissonClient bean; {}", settings);
+            return new RedisAdapter(applicationClients.get(), settings, false);
+        }
+        if (applicationClients.isAmbiguous()) {
+            throw new IllegalStateException("distributed-mutex found several RedissonClient beans and cannot choose;"
+                    + " keep one @Default RedissonClient bean, or none to let the library build its own");
+        }
+        LOG.info("distributed-mutex builds its own Redisson client; {}", settings);
+        return new RedisAdapter(RedissonClientFactory.create(settings), settings, true);
+    }
+
+    /** Releases held locks and shuts the private client down. */
+    @PreDestroy
+    void shutdown() {
+        synchronized (guard) {
+            if (adapter != null) {
+                adapter.close();
+                adapter = null;
+            }
+        }
+    }
+}

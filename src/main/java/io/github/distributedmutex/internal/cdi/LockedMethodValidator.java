@@ -1,0 +1,151 @@
+package io.github.distributedmutex.internal.cdi;
+
+import io.github.distributedmutex.LockOptions;
+import io.github.distributedmutex.Locked;
+import io.github.distributedmutex.internal.config.DurationParser;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
+
+/**
+ * The one validator of {@code @Locked} methods, shared by the portable extension, the build
+ * compatible extension and the interceptor: it compiles a method's annotation into a
+ * {@link LockedMethod} or explains, naming the method, why it cannot.
+ */
+public final class LockedMethodValidator {
+
+    private LockedMethodValidator() {
+    }
+
+    /**
+     * @param beanClass a bean class
+     * @return whether the class or any method it has is annotated {@code @Locked}
+     */
+    public static boolean usesLocked(Class<?> beanClass) {
+        return beanClass.isAnnotationPresent(Locked.class) || !lockedMethods(beanClass).isEmpty();
+    }
+
+    /**
+     * Validates every {@code @Locked} method of a bean class.
+     *
+     * @param beanClass the bean class
+     * @return one message per problem, each naming the method; empty when all is well
+     */
+    public static List<String> problems(Class<?> beanClass) {
+        List<String> problems = new ArrayList<>();
+        for (Method method : lockedMethods(beanClass)) {
+            try {
+                compile(beanClass, method);
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * @param beanClass the bean class (the default key is derived from it)
+     * @param method    an intercepted method
+     * @return the compiled method
+     * @throws IllegalArgumentException when the annotation cannot be honoured; the message names the method
+     */
+    static LockedMethod compile(Class<?> beanClass, Method method) {
+        Locked locked = effectiveAnnotation(beanClass, method)
+                .orElseThrow(() -> new IllegalArgumentException(describe(method) + " is not @Locked"));
+        String where = "@Locked on " + describe(method) + ": ";
+        if (Modifier.isStatic(method.getModifiers()) || Modifier.isPrivate(method.getModifiers())) {
+            throw new IllegalArgumentException(where + "CDI does not intercept static or private methods, so the lock"
+                    + " would never be taken; make the method a non-private instance method");
+        }
+        try {
+            KeyTemplate key = locked.value().isEmpty()
+                    ? KeyTemplate.constant(beanClass.getName() + "." + method.getName())
+                    : KeyTemplate.compile(locked.value(), method);
+            LockOptions options = LockOptions.defaults().withWatchdog(locked.watchdog());
+            if (!locked.maxWait().isBlank()) {
+                options = options.withMaxWait(DurationParser.parse(locked.maxWait()));
+            }
+            if (!locked.lease().isBlank()) {
+                Duration lease = DurationParser.parse(locked.lease());
+                if (lease.isZero()) {
+                    throw new IllegalArgumentException("lease '" + locked.lease() + "' must be longer than zero");
+                }
+                options = options.withLease(lease);
+            }
+            LockedMethod.Returns returns = returns(method);
+            if (locked.onContention() == Locked.OnContention.SKIP && returns == LockedMethod.Returns.PRIMITIVE) {
+                throw new IllegalArgumentException("onContention = SKIP needs a method that can return nothing, but it"
+                        + " returns " + method.getReturnType().getName() + "; return void, a reference type, Optional"
+                        + " or a CompletionStage");
+            }
+            return new LockedMethod(key, options, locked.onContention(), returns);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
+    }
+
+    private static LockedMethod.Returns returns(Method method) {
+        Class<?> type = method.getReturnType();
+        if (type == CompletionStage.class || type == CompletableFuture.class) {
+            return LockedMethod.Returns.STAGE;
+        }
+        if (CompletionStage.class.isAssignableFrom(type)) {
+            throw new IllegalArgumentException("it returns " + type.getName() + "; asynchronous @Locked methods must"
+                    + " declare CompletionStage or CompletableFuture as their return type");
+        }
+        if (type == Optional.class) {
+            return LockedMethod.Returns.OPTIONAL;
+        }
+        return type.isPrimitive() && type != void.class ? LockedMethod.Returns.PRIMITIVE : LockedMethod.Returns.VALUE;
+    }
+
+    /** The method-level annotation, else the type-level one for business methods. */
+    static Optional<Locked> effectiveAnnotation(Class<?> beanClass, Method method) {
+        Locked onMethod = method.getAnnotation(Locked.class);
+        if (onMethod != null) {
+            return Optional.of(onMethod);
+        }
+        if (isBusinessMethod(method)) {
+            return Optional.ofNullable(beanClass.getAnnotation(Locked.class));
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isBusinessMethod(Method method) {
+        int modifiers = method.getModifiers();
+        return !Modifier.isPrivate(modifiers) && !Modifier.isStatic(modifiers) && !method.isSynthetic()
+                && !method.isBridge() && method.getDeclaringClass() != Object.class;
+    }
+
+    /** Methods of the class and its superclasses that carry, or inherit from the type, {@code @Locked}. */
+    private static List<Method> lockedMethods(Class<?> beanClass) {
+        Map<String, Method> bySignature = new LinkedHashMap<>();
+        boolean typeLevel = beanClass.isAnnotationPresent(Locked.class);
+        for (Class<?> c = beanClass; c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Method method : c.getDeclaredMethods()) {
+                boolean annotated = method.isAnnotationPresent(Locked.class);
+                boolean inherited = typeLevel && isBusinessMethod(method);
+                if (annotated || inherited) {
+                    // an override in a subclass hides the superclass method
+                    bySignature.putIfAbsent(method.getName() + Arrays.toString(method.getParameterTypes()), method);
+                }
+            }
+        }
+        return List.copyOf(bySignature.values());
+    }
+
+    /** @return {@code com.acme.Jobs#process(long, String)} */
+    static String describe(Method method) {
+        return method.getDeclaringClass().getName() + "#" + method.getName() + Arrays.stream(method.getParameterTypes())
+                .map(Class::getSimpleName).collect(Collectors.joining(", ", "(", ")"));
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * CDI integration: the producer of the {@link io.github.distributedmutex.Adapter}, the
+ * {@link io.github.distributedmutex.Locked @Locked} interceptor, and the two extensions that
+ * validate every {@code @Locked} method at deployment (a portable extension for CDI Full, a
+ * build compatible extension for CDI Lite / Quarkus), both through the one shared
+ * {@link io.github.distributedmutex.internal.cdi.LockedMethodValidator}.
+ */
+package io.github.distributedmutex.internal.cdi;

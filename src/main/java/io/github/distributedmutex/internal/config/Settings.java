@@ -1,0 +1,75 @@
+package io.github.distributedmutex.internal.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The validated configuration of the library.
+ *
+ * @param redisAddress    the Redis address for the private client ({@code distributedmutex.redis.address})
+ * @param redisConfigFile a Redisson YAML file that wins over the address ({@code distributedmutex.redis.config-file})
+ * @param maxWait         the default maximum wait ({@code distributedmutex.wait}), not negative
+ * @param lease           the default lease ({@code distributedmutex.lease}), positive
+ * @param keyPrefix       the prefix of every Redis key and channel ({@code distributedmutex.key-prefix})
+ */
+public record Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
+                       String keyPrefix) {
+
+    /** Default of {@code distributedmutex.redis.address}. */
+    public static final String DEFAULT_ADDRESS = "redis://127.0.0.1:6379";
+    /** Default of {@code distributedmutex.wait}: the Go package's 20 retries of 250 ms. */
+    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
+    /** Default of {@code distributedmutex.lease}. */
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
+    /** Default of {@code distributedmutex.key-prefix}. */
+    public static final String DEFAULT_KEY_PREFIX = "distributedmutex:";
+
+    /** Checks the invariants every component relies on. */
+    public Settings {
+        Objects.requireNonNull(redisAddress, "redisAddress");
+        Objects.requireNonNull(redisConfigFile, "redisConfigFile");
+        Objects.requireNonNull(maxWait, "maxWait");
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(keyPrefix, "keyPrefix");
+        if (maxWait.isNegative()) {
+            throw new IllegalArgumentException("maxWait must not be negative: " + maxWait);
+        }
+        if (lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("lease must be positive: " + lease);
+        }
+    }
+
+    /** @return the settings used when nothing is configured */
+    public static Settings defaults() {
+        return new Settings(DEFAULT_ADDRESS, Optional.empty(), DEFAULT_WAIT, DEFAULT_LEASE, DEFAULT_KEY_PREFIX);
+    }
+
+    /** @return a copy with another key prefix */
+    public Settings withKeyPrefix(String prefix) {
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, prefix);
+    }
+
+    /** @return a copy with another default wait */
+    public Settings withMaxWait(Duration wait) {
+        return new Settings(redisAddress, redisConfigFile, wait, lease, keyPrefix);
+    }
+
+    /** @return a copy with another default lease */
+    public Settings withLease(Duration newLease) {
+        return new Settings(redisAddress, redisConfigFile, maxWait, newLease, keyPrefix);
+    }
+
+    /** @return a copy with another Redis address */
+    public Settings withRedisAddress(String address) {
+        return new Settings(address, redisConfigFile, maxWait, lease, keyPrefix);
+    }
+
+    @Override
+    public String toString() {
+        return "Settings[redisAddress=" + CredentialMasking.maskUri(redisAddress) + ", redisConfigFile="
+                + redisConfigFile.map(Path::toString).orElse("none") + ", maxWait=" + maxWait + ", lease=" + lease
+                + ", keyPrefix='" + keyPrefix + "']";
+    }
+}

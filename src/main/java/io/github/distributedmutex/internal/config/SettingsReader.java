@@ -1,0 +1,101 @@
+package io.github.distributedmutex.internal.config;
+
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Reads {@link Settings} from a {@link ConfigLookup}, failing on the first bad value with an
+ * {@link IllegalArgumentException} that names the key and the value (credentials masked).
+ */
+public final class SettingsReader {
+
+    /** Prefix of every configuration key. */
+    public static final String PREFIX = "distributedmutex.";
+    /** Redis address of the private client, {@code redis://} or {@code rediss://}. */
+    public static final String REDIS_ADDRESS = PREFIX + "redis.address";
+    /** A Redisson YAML configuration file; wins over the address. */
+    public static final String REDIS_CONFIG_FILE = PREFIX + "redis.config-file";
+    /** Default maximum wait. */
+    public static final String WAIT = PREFIX + "wait";
+    /** Default lease. */
+    public static final String LEASE = PREFIX + "lease";
+    /** Prefix of every Redis key the library writes. */
+    public static final String KEY_PREFIX = PREFIX + "key-prefix";
+
+    private static final int MAX_PREFIX_LENGTH = 128;
+
+    private SettingsReader() {
+    }
+
+    /**
+     * @param lookup where values come from
+     * @return the validated settings, defaults for everything not configured
+     * @throws IllegalArgumentException naming the key and the value of the first bad value
+     */
+    public static Settings read(ConfigLookup lookup) {
+        Settings defaults = Settings.defaults();
+        String address = value(lookup, REDIS_ADDRESS).map(v -> checkAddress(v)).orElse(defaults.redisAddress());
+        Optional<Path> configFile = value(lookup, REDIS_CONFIG_FILE).map(SettingsReader::checkConfigFile);
+        Duration wait = value(lookup, WAIT).map(v -> duration(WAIT, v, true)).orElse(defaults.maxWait());
+        Duration lease = value(lookup, LEASE).map(v -> duration(LEASE, v, false)).orElse(defaults.lease());
+        String prefix = lookup.get(KEY_PREFIX).map(SettingsReader::checkPrefix).orElse(defaults.keyPrefix());
+        return new Settings(address, configFile, wait, lease, prefix);
+    }
+
+    private static Optional<String> value(ConfigLookup lookup, String key) {
+        return lookup.get(key).map(String::trim).filter(v -> !v.isEmpty());
+    }
+
+    private static String checkAddress(String value) {
+        String lower = value.toLowerCase(Locale.ROOT);
+        if (!(lower.startsWith("redis://") || lower.startsWith("rediss://"))) {
+            throw bad(REDIS_ADDRESS, CredentialMasking.maskUri(value),
+                    "it must start with redis:// or rediss://, for example redis://127.0.0.1:6379");
+        }
+        return value;
+    }
+
+    private static Path checkConfigFile(String value) {
+        Path path;
+        try {
+            path = Path.of(value);
+        } catch (InvalidPathException e) {
+            throw bad(REDIS_CONFIG_FILE, value, "it is not a valid path");
+        }
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw bad(REDIS_CONFIG_FILE, value, "no readable file exists at that path");
+        }
+        return path;
+    }
+
+    private static Duration duration(String key, String value, boolean zeroAllowed) {
+        Duration parsed;
+        try {
+            parsed = DurationParser.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Invalid configuration " + key + "=" + value + ": " + e.getMessage(), e);
+        }
+        if (!zeroAllowed && parsed.isZero()) {
+            throw bad(key, value, "it must be longer than zero");
+        }
+        return parsed;
+    }
+
+    private static String checkPrefix(String value) {
+        if (value.length() > MAX_PREFIX_LENGTH) {
+            throw bad(KEY_PREFIX, value.substring(0, 32) + "...", "it is longer than " + MAX_PREFIX_LENGTH + " characters");
+        }
+        if (value.chars().anyMatch(c -> Character.isISOControl(c) || Character.isWhitespace(c))) {
+            throw bad(KEY_PREFIX, value, "it contains whitespace or control characters");
+        }
+        return value;
+    }
+
+    private static IllegalArgumentException bad(String key, String shownValue, String why) {
+        return new IllegalArgumentException("Invalid configuration " + key + "=" + shownValue + ": " + why);
+    }
+}

@@ -1,0 +1,84 @@
+package io.github.distributedmutex.internal.redis;
+
+import io.github.distributedmutex.LockUnavailableException;
+import io.github.distributedmutex.internal.config.CredentialMasking;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Waits for asynchronous Redis calls within a bound and turns their failures into
+ * {@link LockUnavailableException}s whose messages and causes carry no credentials.
+ */
+final class RedisCalls {
+
+    /**
+     * The least time an acquisition attempt may wait for Redis, even when the caller's maximum
+     * wait is shorter (for example zero): a healthy Redis answers in well under a millisecond, a
+     * dead one is given this long before the call fails.
+     */
+    static final Duration MIN_ATTEMPT_TIME = Duration.ofSeconds(2);
+
+    /** The bound of calls that are not acquisitions (release, extend, isHeld). */
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+
+    private RedisCalls() {
+    }
+
+    /**
+     * @param call         the Redis call
+     * @param timeoutNanos the longest wait
+     * @param key          the lock key the call is about (for the message)
+     * @param operation    what the call does, as a verb ("acquire", "release", ...)
+     * @return the call's result
+     * @throws LockUnavailableException when the call failed or did not complete in time
+     * @throws InterruptedException     when the waiting thread was interrupted
+     */
+    static <T> T await(CompletableFuture<T> call, long timeoutNanos, String key, String operation)
+            throws InterruptedException {
+        try {
+            return call.get(Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new LockUnavailableException(key, "Redis did not answer in time to " + operation + " lock '" + key
+                    + "' (waited " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms)", null);
+        } catch (ExecutionException e) {
+            throw unavailable(key, operation, e.getCause());
+        }
+    }
+
+    /**
+     * @return a {@link LockUnavailableException} describing {@code failure} without credentials
+     */
+    static LockUnavailableException unavailable(String key, String operation, Throwable failure) {
+        Throwable cause = unwrap(failure);
+        String description = cause == null ? "unknown failure"
+                : cause.getClass().getSimpleName() + ": " + CredentialMasking.maskUri(String.valueOf(cause.getMessage()));
+        return new LockUnavailableException(key, "Redis could not " + operation + " lock '" + key + "': "
+                + description, withoutCredentials(cause));
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable current = failure;
+        while ((current instanceof CompletionException || current instanceof ExecutionException)
+                && current.getCause() != null) {
+            current = current.getCause();
+        }
+        return current;
+    }
+
+    /** The failure itself when no message in its chain carries credentials, else a masked copy. */
+    private static Throwable withoutCredentials(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (CredentialMasking.containsCredentials(t.getMessage())) {
+                IllegalStateException masked = new IllegalStateException(
+                        failure.getClass().getName() + ": " + CredentialMasking.maskUri(failure.getMessage()));
+                masked.setStackTrace(failure.getStackTrace());
+                return masked;
+            }
+        }
+        return failure;
+    }
+}

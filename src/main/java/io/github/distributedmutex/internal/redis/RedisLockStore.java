@@ -1,0 +1,146 @@
+package io.github.distributedmutex.internal.redis;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.redisson.api.RScript;
+import org.redisson.api.RScript.Mode;
+import org.redisson.api.RScript.ReturnType;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+
+/**
+ * The Redis side of a lock, as four Lua scripts. A held lock is a hash at the lock's Redis key
+ * with the fields {@code owner} (the holder's unique owner id), {@code token} (its fencing token)
+ * and, once somebody waited for it, {@code waiters}; its TTL is the lease. Every script touches
+ * one key only, so it runs unchanged on Redis Cluster.
+ *
+ * <p><b>Fencing tokens</b> are the Redis server time in microseconds at acquisition
+ * ({@code TIME}). Two acquisitions of one key are separated by at least a release or an expiry
+ * (separate commands), so tokens of one key strictly increase as long as the server clock does
+ * not step backwards, and they keep increasing across a restart without persistence or a
+ * failover to a replica whose clock is within the failover time of the old master's. No
+ * counter key is kept, so no Redis memory remains per key after release.
+ */
+final class RedisLockStore {
+
+    private static final String ACQUIRE = """
+            redis.replicate_commands()
+            if redis.call('exists', KEYS[1]) == 0 then
+              local now = redis.call('time')
+              local token = now[1] .. string.format('%06d', tonumber(now[2]))
+              redis.call('hset', KEYS[1], 'owner', ARGV[1], 'token', token)
+              redis.call('pexpire', KEYS[1], ARGV[2])
+              return {1, token}
+            end
+            if ARGV[3] == '1' then
+              redis.call('hset', KEYS[1], 'waiters', '1')
+            end
+            return {0, redis.call('pttl', KEYS[1])}
+            """;
+
+    private static final String EXTEND = """
+            if redis.call('hget', KEYS[1], 'owner') == ARGV[1] then
+              redis.call('pexpire', KEYS[1], ARGV[2])
+              return 1
+            end
+            return 0
+            """;
+
+    private static final String RELEASE = """
+            local owner = redis.call('hget', KEYS[1], 'owner')
+            if owner == false then
+              return 0
+            end
+            if owner ~= ARGV[1] then
+              return -1
+            end
+            local waiters = redis.call('hget', KEYS[1], 'waiters')
+            redis.call('del', KEYS[1])
+            if waiters then
+              redis.call('publish', ARGV[2], KEYS[1])
+            end
+            return 1
+            """;
+
+    private static final String IS_HELD = """
+            if redis.call('hget', KEYS[1], 'owner') == ARGV[1] then
+              return 1
+            end
+            return 0
+            """;
+
+    /** Outcome of one acquisition attempt. */
+    record Attempt(boolean acquired, long token, long holderRemainingMillis) {
+    }
+
+    /** Outcome of a release. */
+    enum Release {
+        /** The lock was ours and is deleted. */
+        RELEASED,
+        /** The lock no longer existed: the lease had expired. */
+        EXPIRED,
+        /** Another owner holds the lock now: the lease had expired and the lock was taken again. */
+        TAKEN_BY_OTHER
+    }
+
+    private final RScript script;
+    private final String releaseChannel;
+
+    /**
+     * @param client         the Redisson client
+     * @param releaseChannel the pub/sub channel a contended release is announced on
+     */
+    RedisLockStore(RedissonClient client, String releaseChannel) {
+        this.script = client.getScript(StringCodec.INSTANCE);
+        this.releaseChannel = releaseChannel;
+    }
+
+    /**
+     * One attempt to take the lock.
+     *
+     * @param redisKey     the lock's Redis key
+     * @param owner        the owner id of the would-be holder
+     * @param leaseMillis  the lease
+     * @param markWaiting  whether to flag the current holder's lock so its release is announced
+     */
+    CompletableFuture<Attempt> tryAcquire(String redisKey, String owner, long leaseMillis, boolean markWaiting) {
+        CompletableFuture<List<Object>> reply = script.<List<Object>>evalAsync(redisKey, Mode.READ_WRITE, ACQUIRE,
+                ReturnType.LIST, List.of(redisKey), owner, Long.toString(leaseMillis), markWaiting ? "1" : "0")
+                .toCompletableFuture();
+        return reply.thenApply(values -> {
+            boolean acquired = asLong(values.get(0)) == 1;
+            long second = asLong(values.get(1));
+            return acquired ? new Attempt(true, second, 0) : new Attempt(false, 0, second);
+        });
+    }
+
+    /** Sets the remaining lease of {@code owner}'s lock; true when it was still {@code owner}'s. */
+    CompletableFuture<Boolean> extend(String redisKey, String owner, long leaseMillis) {
+        return script.<Long>evalAsync(redisKey, Mode.READ_WRITE, EXTEND, ReturnType.LONG, List.of(redisKey), owner,
+                Long.toString(leaseMillis)).toCompletableFuture().thenApply(result -> result == 1L);
+    }
+
+    /** Deletes the lock if {@code owner} holds it, and announces the release when somebody waits. */
+    CompletableFuture<Release> release(String redisKey, String owner) {
+        return script.<Long>evalAsync(redisKey, Mode.READ_WRITE, RELEASE, ReturnType.LONG, List.of(redisKey), owner,
+                releaseChannel).toCompletableFuture().thenApply(result -> {
+                    if (result == 1L) {
+                        return Release.RELEASED;
+                    }
+                    return result == 0L ? Release.EXPIRED : Release.TAKEN_BY_OTHER;
+                });
+    }
+
+    /** Whether {@code owner} holds the lock right now. */
+    CompletableFuture<Boolean> isHeld(String redisKey, String owner) {
+        return script.<Long>evalAsync(redisKey, Mode.READ_WRITE, IS_HELD, ReturnType.LONG, List.of(redisKey), owner)
+                .toCompletableFuture().thenApply(result -> result == 1L);
+    }
+
+    private static long asLong(Object value) {
+        if (value instanceof Number number) {
+            return number.longValue();
+        }
+        return Long.parseLong(String.valueOf(value));
+    }
+}

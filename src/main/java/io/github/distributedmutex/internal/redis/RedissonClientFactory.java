@@ -1,0 +1,55 @@
+package io.github.distributedmutex.internal.redis;
+
+import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.internal.config.SettingsReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+
+/**
+ * Builds the library's private Redisson client when the application has none: from the Redisson
+ * YAML file of {@code distributedmutex.redis.config-file} when set (any topology), else a single
+ * server at {@code distributedmutex.redis.address}. The client is created with lazy
+ * initialization, so the application starts even when Redis is down; it connects on first use
+ * and reconnects by itself.
+ */
+public final class RedissonClientFactory {
+
+    private RedissonClientFactory() {
+    }
+
+    /**
+     * @param settings the validated settings
+     * @return a new client; the caller owns it and must shut it down
+     * @throws IllegalArgumentException when the YAML file cannot be read or parsed (the message
+     *                                  names the key and the file, never credentials)
+     */
+    public static RedissonClient create(Settings settings) {
+        Config config = settings.redisConfigFile().map(RedissonClientFactory::fromYaml).orElseGet(() -> {
+            Config single = new Config();
+            single.useSingleServer().setAddress(settings.redisAddress());
+            return single;
+        });
+        config.setLazyInitialization(true);
+        return Redisson.create(config);
+    }
+
+    private static Config fromYaml(Path file) {
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return Config.fromYAML(reader);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Invalid configuration " + SettingsReader.REDIS_CONFIG_FILE + "=" + file
+                    + ": the file cannot be read (" + e.getClass().getSimpleName() + ")");
+        } catch (RuntimeException e) {
+            // the parser's message may quote the file's content, passwords included: leave it out
+            throw new IllegalArgumentException("Invalid configuration " + SettingsReader.REDIS_CONFIG_FILE + "=" + file
+                    + ": not a valid Redisson YAML configuration (" + e.getClass().getSimpleName()
+                    + "); check its syntax against the Redisson documentation");
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package io.github.distributedmutex.internal.redis;
+
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.redisson.api.RTopic;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.listener.MessageListener;
+import org.redisson.api.listener.StatusListener;
+import org.redisson.client.codec.StringCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wakes local waiters when a lock they wait for is released anywhere.
+ *
+ * <p>One pub/sub subscription per adapter, on one channel for all keys (the release script
+ * publishes the lock's Redis key there, only when somebody marked the lock as waited for). So
+ * the number of subscriptions does not grow with the number of keys or waiters, unlike
+ * Redisson's RLock, which subscribes a channel per lock name and can run out of subscriptions.
+ *
+ * <p>Each message wakes the longest-waiting local waiter of that key that is not already awake
+ * (FIFO within a process); a waiter that gives up with an unused wake-up passes it on. When the
+ * subscription is (re-)established, for example after Redis restarted, every waiter is woken to
+ * re-check, because releases may have been missed meanwhile. Waiter queues exist only while
+ * somebody waits.
+ */
+final class ReleaseNotifications implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReleaseNotifications.class);
+
+    private final RTopic topic;
+    private final ConcurrentHashMap<String, Queue<Waiter>> waiters = new ConcurrentHashMap<>();
+    private final MessageListener<String> messageListener = (channel, redisKey) -> wakeOne(redisKey);
+    private final StatusListener statusListener = new StatusListener() {
+        @Override
+        public void onSubscribe(String channel) {
+            wakeAll();
+        }
+
+        @Override
+        public void onUnsubscribe(String channel) {
+            // nothing to do: waiters keep their own timeouts
+        }
+    };
+    private final Object subscriptionGuard = new Object();
+    private CompletableFuture<Void> subscription;
+    private volatile boolean closed;
+    private volatile Integer statusListenerId;
+
+    ReleaseNotifications(RedissonClient client, String channel) {
+        this.topic = client.getTopic(channel, StringCodec.INSTANCE);
+    }
+
+    /**
+     * The subscription, started (again) when it does not exist or failed before.
+     *
+     * @return a future completed once the channel is subscribed
+     */
+    CompletableFuture<Void> subscription() {
+        synchronized (subscriptionGuard) {
+            if (subscription == null || subscription.isCompletedExceptionally()) {
+                subscription = subscribe();
+            }
+            return subscription;
+        }
+    }
+
+    private CompletableFuture<Void> subscribe() {
+        CompletableFuture<Void> result = topic.addListenerAsync(String.class, messageListener).toCompletableFuture()
+                .thenCompose(id -> topic.addListenerAsync(statusListener).toCompletableFuture())
+                .thenAccept(id -> statusListenerId = id);
+        result.whenComplete((ignored, failure) -> {
+            if (failure != null && !closed) {
+                LOG.debug("Subscription to release notifications failed, retried on the next wait: {}", failure.toString());
+                // drop what may have been registered, so a retry does not add the listener twice
+                topic.removeListenerAsync(messageListener);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Registers a waiter for a lock. Register BEFORE the acquisition attempt that may fail, so a
+     * release between that attempt and the wait is not missed.
+     */
+    Waiter register(String redisKey) {
+        Waiter waiter = new Waiter(redisKey);
+        waiters.compute(redisKey, (key, queue) -> {
+            Queue<Waiter> result = queue == null ? new ConcurrentLinkedQueue<>() : queue;
+            result.add(waiter);
+            return result;
+        });
+        return waiter;
+    }
+
+    private void unregister(Waiter waiter) {
+        waiters.computeIfPresent(waiter.redisKey, (key, queue) -> {
+            queue.remove(waiter);
+            return queue.isEmpty() ? null : queue;
+        });
+        if (waiter.consumeSignal()) {
+            // this waiter was woken but leaves without using it: pass the wake-up on
+            wakeOne(waiter.redisKey);
+        }
+    }
+
+    private void wakeOne(String redisKey) {
+        Queue<Waiter> queue = waiters.get(redisKey);
+        if (queue == null) {
+            return;
+        }
+        for (Waiter waiter : queue) {
+            if (waiter.signalIfIdle()) {
+                return;
+            }
+        }
+    }
+
+    private void wakeAll() {
+        waiters.values().forEach(queue -> queue.forEach(Waiter::signalIfIdle));
+    }
+
+    /** @return how many keys have local waiters right now (for tests of memory behaviour) */
+    int keysWithWaiters() {
+        return waiters.size();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        wakeAll();
+        topic.removeListenerAsync(messageListener);
+        Integer statusId = statusListenerId;
+        if (statusId != null) {
+            topic.removeListenerAsync(statusId);
+        }
+    }
+
+    /** One thread waiting for one lock. Closing it unregisters it. */
+    final class Waiter implements AutoCloseable {
+        private final String redisKey;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition woken = lock.newCondition();
+        private boolean signalled;
+
+        private Waiter(String redisKey) {
+            this.redisKey = redisKey;
+        }
+
+        /**
+         * Waits until woken or until the timeout elapses, and consumes the wake-up.
+         *
+         * @param timeoutNanos the longest wait
+         * @throws InterruptedException when the thread is interrupted
+         */
+        void await(long timeoutNanos) throws InterruptedException {
+            lock.lock();
+            try {
+                long remaining = timeoutNanos;
+                while (!signalled && remaining > 0 && !closed) {
+                    remaining = woken.awaitNanos(remaining);
+                }
+                signalled = false;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private boolean signalIfIdle() {
+            lock.lock();
+            try {
+                if (signalled) {
+                    return false;
+                }
+                signalled = true;
+                woken.signalAll();
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private boolean consumeSignal() {
+            lock.lock();
+            try {
+                boolean was = signalled;
+                signalled = false;
+                return was;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void close() {
+            unregister(this);
+        }
+    }
+}
