@@ -1,0 +1,105 @@
+package io.github.distributedmutex.testing;
+
+import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.internal.redis.RedisAdapter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+
+/**
+ * Builds adapters the way separate application instances would have them: each on its own
+ * Redisson client, all against the given Redis, sharing one key prefix that is unique to the
+ * test (so tests on the shared server never see each other's keys). Closing the fixture closes
+ * every adapter and client it built.
+ */
+public final class TestAdapters implements AutoCloseable {
+
+    private final String address;
+    private final Settings settings;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    private TestAdapters(String address, Settings settings) {
+        this.address = address;
+        this.settings = settings;
+    }
+
+    /** @return adapters against the shared test Redis with a fresh prefix and the default wait and lease */
+    public static TestAdapters onSharedRedis() {
+        return on(TestRedis.address());
+    }
+
+    /** @return adapters against {@code address} with a fresh prefix and the default wait and lease */
+    public static TestAdapters on(String address) {
+        Settings settings = Settings.defaults().withRedisAddress(address)
+                .withKeyPrefix("test-" + UUID.randomUUID().toString().substring(0, 8) + ":");
+        return new TestAdapters(address, settings);
+    }
+
+    /** @return a copy of this fixture's settings with another default wait (affects adapters built afterwards) */
+    public TestAdapters withMaxWait(Duration wait) {
+        TestAdapters copy = new TestAdapters(address, settings.withMaxWait(wait));
+        resources.add(copy);
+        return copy;
+    }
+
+    /** @return a copy of this fixture's settings with another default lease */
+    public TestAdapters withLease(Duration lease) {
+        TestAdapters copy = new TestAdapters(address, settings.withLease(lease));
+        resources.add(copy);
+        return copy;
+    }
+
+    /** @return the settings adapters are built with */
+    public Settings settings() {
+        return settings;
+    }
+
+    /** @return the Redis key of a lock key under this fixture's prefix */
+    public String redisKey(String key) {
+        return settings.keyPrefix() + "{" + key + "}";
+    }
+
+    /** @return a new client, closed with the fixture */
+    public RedissonClient newClient() {
+        Config config = new Config();
+        config.useSingleServer().setAddress(address);
+        config.setLazyInitialization(true);
+        RedissonClient client = Redisson.create(config);
+        resources.add(client::shutdown);
+        return client;
+    }
+
+    /** @return a new adapter on its own new client: one "application instance" */
+    public RedisAdapter newInstance() {
+        return newAdapter(newClient());
+    }
+
+    /** @return a new adapter on the given client (which the adapter does not own) */
+    public RedisAdapter newAdapter(RedissonClient client) {
+        RedisAdapter adapter = new RedisAdapter(client, settings, false);
+        resources.add(adapter);
+        return adapter;
+    }
+
+    @Override
+    public void close() throws Exception {
+        Exception first = null;
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        resources.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+}
