@@ -2,6 +2,7 @@ package io.github.distributedmutex.testing;
 
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
+import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,19 +64,23 @@ public final class TestAdapters implements AutoCloseable {
         return settings.keyPrefix() + "{" + key + "}";
     }
 
-    /** @return a new client, closed with the fixture */
+    /** @return a new client (Redis must be up), closed with the fixture */
     public RedissonClient newClient() {
         Config config = new Config();
         config.useSingleServer().setAddress(address);
-        config.setLazyInitialization(true);
         RedissonClient client = Redisson.create(config);
         resources.add(client::shutdown);
         return client;
     }
 
-    /** @return a new adapter on its own new client: one "application instance" */
+    /**
+     * @return a new adapter on its own private client, built exactly as the CDI producer builds it
+     *         (connecting in the background, so Redis may be down): one "application instance"
+     */
     public RedisAdapter newInstance() {
-        return newAdapter(newClient());
+        RedisAdapter adapter = new RedisAdapter(RedissonClientFactory.connect(settings), settings);
+        resources.add(adapter);
+        return adapter;
     }
 
     /** @return a new adapter on the given client (which the adapter does not own) */

@@ -74,7 +74,7 @@ public class AdapterProducer {
                     + " keep one @Default RedissonClient bean, or none to let the library build its own");
         }
         LOG.info("distributed-mutex builds its own Redisson client; {}", settings);
-        return new RedisAdapter(RedissonClientFactory.create(settings), settings, true);
+        return new RedisAdapter(RedissonClientFactory.connect(settings), settings);
     }
 
     /** Releases held locks and shuts the private client down. */

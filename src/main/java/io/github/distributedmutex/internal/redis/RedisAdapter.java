@@ -41,34 +41,75 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisAdapter.class);
 
-    private final RedissonClient client;
-    private final boolean ownsClient;
+    private final RedisConnection connection;
     private final Settings settings;
-    private final RedisLockStore store;
-    private final ReleaseNotifications notifications;
+    private final String channel;
+    private volatile Backend backend;
     private final LeaseRenewals renewals = new LeaseRenewals();
     private final String instanceId;
     private final AtomicLong ownerSequence = new AtomicLong();
     private final ConcurrentHashMap<ThreadHoldKey, ThreadHold> threadHolds = new ConcurrentHashMap<>();
     private final Set<RedisLease> activeLeases = ConcurrentHashMap.newKeySet();
+    private final long backstopNanos;
     private volatile boolean closed;
 
     /**
      * @param client     the Redisson client to use
      * @param settings   defaults and key prefix
-     * @param ownsClient whether {@link #close()} shuts the client down (true only for a client the
-     *                   library created itself)
+     * @param ownsClient whether {@link #close()} shuts the client down
      */
     public RedisAdapter(RedissonClient client, Settings settings, boolean ownsClient) {
-        this.client = Objects.requireNonNull(client, "client");
+        this(RedisConnection.of(client, ownsClient), settings, BACKSTOP);
+    }
+
+    /**
+     * @param connection the client, possibly still connecting; closed with this adapter
+     * @param settings   defaults and key prefix
+     */
+    public RedisAdapter(RedisConnection connection, Settings settings) {
+        this(connection, settings, BACKSTOP);
+    }
+
+    /** As above, with another backstop (tests use a very long one to prove waiters are woken by notifications). */
+    RedisAdapter(RedisConnection connection, Settings settings, Duration backstop) {
+        this.connection = Objects.requireNonNull(connection, "connection");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.ownsClient = ownsClient;
-        String channel = "distributedmutex:released:" + settings.keyPrefix();
-        this.store = new RedisLockStore(client, channel);
-        this.notifications = new ReleaseNotifications(client, channel);
+        this.backstopNanos = backstop.toNanos();
+        this.channel = "distributedmutex:released:" + settings.keyPrefix();
         this.instanceId = ProcessHandle.current().pid() + "-"
                 + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-        notifications.subscription(); // start subscribing now so the first wait does not pay for it
+        // start subscribing as soon as the client exists, so the first wait does not pay for it
+        connection.ready().thenAccept(client -> backend(client));
+    }
+
+    /** The Redis-side machinery, built once the client exists. */
+    private record Backend(RedisLockStore store, ReleaseNotifications notifications) {
+    }
+
+    private Backend backend(RedissonClient client) {
+        synchronized (connection) {
+            if (backend == null && !closed) {
+                Backend created = new Backend(new RedisLockStore(client, channel),
+                        new ReleaseNotifications(client, channel));
+                created.notifications().subscription();
+                backend = created;
+            }
+            return backend;
+        }
+    }
+
+    private Backend backend(LockKey key, long deadline) throws InterruptedException {
+        Backend current = backend;
+        if (current != null) {
+            return current;
+        }
+        long budget = Math.max(deadline - System.nanoTime(), RedisCalls.MIN_ATTEMPT_TIME.toNanos());
+        RedissonClient client = RedisCalls.await(connection.ready(), budget, key.name(), "connect to Redis to acquire");
+        Backend created = backend(client);
+        if (created == null) {
+            throw new IllegalStateException("this distributed-mutex Adapter is closed (its container shut down)");
+        }
+        return created;
     }
 
     /** @return the settings this adapter uses */
@@ -177,14 +218,15 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         long start = System.nanoTime();
         long deadline = start + saturatedNanos(maxWait);
         try {
+            Backend redis = backend(key, deadline);
             long sent = System.nanoTime();
-            RedisLockStore.Attempt attempt = attempt(key, owner, leaseMillis, false, deadline);
+            RedisLockStore.Attempt attempt = attempt(redis.store(), key, owner, leaseMillis, false, deadline);
             if (!attempt.acquired() && deadline - System.nanoTime() > 0) {
-                awaitSubscription(key, deadline);
-                try (ReleaseNotifications.Waiter waiter = notifications.register(key.redisKey())) {
+                awaitSubscription(redis.notifications(), key, deadline);
+                try (ReleaseNotifications.Waiter waiter = redis.notifications().register(key.redisKey())) {
                     while (true) {
                         sent = System.nanoTime();
-                        attempt = attempt(key, owner, leaseMillis, true, deadline);
+                        attempt = attempt(redis.store(), key, owner, leaseMillis, true, deadline);
                         long remaining = deadline - System.nanoTime();
                         if (attempt.acquired() || remaining <= 0) {
                             break;
@@ -195,7 +237,8 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             }
             long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             if (attempt.acquired()) {
-                return newLease(key, owner, attempt.token(), leaseMillis, sent, options.watchdog(), waitedMillis);
+                return newLease(redis.store(), key, owner, attempt.token(), leaseMillis, sent, options.watchdog(),
+                        waitedMillis);
             }
             if (throwOnContention) {
                 LOG.error("Lock '{}' not acquired: somebody else held it for the whole wait of {} ms", key.name(),
@@ -216,8 +259,8 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         }
     }
 
-    private RedisLockStore.Attempt attempt(LockKey key, String owner, long leaseMillis, boolean markWaiting,
-                                           long deadline) throws InterruptedException {
+    private RedisLockStore.Attempt attempt(RedisLockStore store, LockKey key, String owner, long leaseMillis,
+                                           boolean markWaiting, long deadline) throws InterruptedException {
         CompletableFuture<RedisLockStore.Attempt> call = store.tryAcquire(key.redisKey(), owner, leaseMillis,
                 markWaiting);
         boolean answered = false;
@@ -228,13 +271,14 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             return attempt;
         } finally {
             if (!answered) {
-                releaseIfGrantedLater(call, key, owner);
+                releaseIfGrantedLater(store, call, key, owner);
             }
         }
     }
 
     /** An attempt we stopped waiting for may still succeed in Redis: give such a lock back at once. */
-    private void releaseIfGrantedLater(CompletableFuture<RedisLockStore.Attempt> call, LockKey key, String owner) {
+    private static void releaseIfGrantedLater(RedisLockStore store, CompletableFuture<RedisLockStore.Attempt> call,
+                                              LockKey key, String owner) {
         call.thenAccept(attempt -> {
             if (attempt.acquired()) {
                 LOG.warn("Lock '{}' was granted to owner {} after the caller stopped waiting; releasing it", key.name(),
@@ -244,13 +288,14 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         });
     }
 
-    private void awaitSubscription(LockKey key, long deadline) throws InterruptedException {
+    private static void awaitSubscription(ReleaseNotifications notifications, LockKey key, long deadline)
+            throws InterruptedException {
         long budget = Math.max(deadline - System.nanoTime(), RedisCalls.MIN_ATTEMPT_TIME.toNanos());
         RedisCalls.await(notifications.subscription(), budget, key.name(), "wait for");
     }
 
-    private static long sleepNanos(long holderRemainingMillis, long remainingNanos) {
-        long sleep = Math.min(remainingNanos, BACKSTOP.toNanos());
+    private long sleepNanos(long holderRemainingMillis, long remainingNanos) {
+        long sleep = Math.min(remainingNanos, backstopNanos);
         if (holderRemainingMillis > 0) {
             // wake just after the holder's lease ends, in case it died without releasing
             sleep = Math.min(sleep, TimeUnit.MILLISECONDS.toNanos(holderRemainingMillis + 1));
@@ -258,7 +303,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         return sleep;
     }
 
-    private RedisLease newLease(LockKey key, String owner, long token, long leaseMillis, long sentNanos,
+    private RedisLease newLease(RedisLockStore store, LockKey key, String owner, long token, long leaseMillis, long sentNanos,
                                 boolean watchdog, long waitedMillis) {
         RedisLease lease = new RedisLease(store, key, owner, token, Duration.ofMillis(leaseMillis), sentNanos,
                 activeLeases::remove);
@@ -298,7 +343,9 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
 
     /** @return how many pieces of per-key state this adapter keeps now (holds, leases, waiters, renewals) */
     public int perKeyState() {
-        return threadHolds.size() + activeLeases.size() + notifications.keysWithWaiters() + renewals.active();
+        Backend current = backend;
+        int waiters = current == null ? 0 : current.notifications().keysWithWaiters();
+        return threadHolds.size() + activeLeases.size() + waiters + renewals.active();
     }
 
     /**
@@ -323,10 +370,12 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         }
         threadHolds.clear();
         renewals.close();
-        notifications.close();
-        if (ownsClient) {
-            client.shutdown();
+        synchronized (connection) {
+            if (backend != null) {
+                backend.notifications().close();
+            }
         }
+        connection.close();
     }
 
     private record ThreadHoldKey(long threadId, String redisKey) {

@@ -1,5 +1,6 @@
 package io.github.distributedmutex.internal.redis;
 
+import io.github.distributedmutex.internal.config.CredentialMasking;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.config.SettingsReader;
 import java.io.IOException;
@@ -8,15 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.redisson.Redisson;
-import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 
 /**
  * Builds the library's private Redisson client when the application has none: from the Redisson
  * YAML file of {@code distributedmutex.redis.config-file} when set (any topology), else a single
- * server at {@code distributedmutex.redis.address}. The client is created with lazy
- * initialization, so the application starts even when Redis is down; it connects on first use
- * and reconnects by itself.
+ * server at {@code distributedmutex.redis.address}. The client is created in the background by
+ * {@link RedisConnection}, so the application starts even when Redis is down.
  */
 public final class RedissonClientFactory {
 
@@ -25,18 +24,21 @@ public final class RedissonClientFactory {
 
     /**
      * @param settings the validated settings
-     * @return a new client; the caller owns it and must shut it down
+     * @return a connection that creates the client in the background and owns it
      * @throws IllegalArgumentException when the YAML file cannot be read or parsed (the message
      *                                  names the key and the file, never credentials)
      */
-    public static RedissonClient create(Settings settings) {
+    public static RedisConnection connect(Settings settings) {
         Config config = settings.redisConfigFile().map(RedissonClientFactory::fromYaml).orElseGet(() -> {
             Config single = new Config();
             single.useSingleServer().setAddress(settings.redisAddress());
             return single;
         });
-        config.setLazyInitialization(true);
-        return Redisson.create(config);
+        // eager: the connection retries creation itself (see RedisConnection for why not lazily)
+        config.setLazyInitialization(false);
+        String description = settings.redisConfigFile().map(file -> "the servers of " + file)
+                .orElseGet(() -> CredentialMasking.maskUri(settings.redisAddress()));
+        return RedisConnection.connecting(() -> Redisson.create(config), description);
     }
 
     private static Config fromYaml(Path file) {

@@ -70,9 +70,15 @@ final class ReleaseNotifications implements AutoCloseable {
     }
 
     private CompletableFuture<Void> subscribe() {
-        CompletableFuture<Void> result = topic.addListenerAsync(String.class, messageListener).toCompletableFuture()
-                .thenCompose(id -> topic.addListenerAsync(statusListener).toCompletableFuture())
-                .thenAccept(id -> statusListenerId = id);
+        CompletableFuture<Void> result;
+        try {
+            result = topic.addListenerAsync(String.class, messageListener).toCompletableFuture()
+                    .thenCompose(id -> topic.addListenerAsync(statusListener).toCompletableFuture())
+                    .thenAccept(id -> statusListenerId = id);
+        } catch (RuntimeException e) {
+            // Redisson may fail synchronously, for example while a lazily initialised client cannot connect
+            result = CompletableFuture.failedFuture(e);
+        }
         result.whenComplete((ignored, failure) -> {
             if (failure != null && !closed) {
                 LOG.debug("Subscription to release notifications failed, retried on the next wait: {}", failure.toString());

@@ -1,0 +1,116 @@
+package io.github.distributedmutex.internal.redis;
+
+import io.github.distributedmutex.internal.config.CredentialMasking;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.redisson.api.RedissonClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Redisson client an adapter uses, and who owns it.
+ *
+ * <p>An application's client is used as it is and never shut down by the library. A private
+ * client is created in the background and retried until Redis answers, so that the application
+ * starts while Redis is down and lock calls fail within their bounded wait instead of blocking.
+ * (A lazily initialised Redisson client would start too, but its first command blocks the
+ * calling thread for several seconds while Redis is unreachable, beyond any bounded wait.) Once
+ * created, the client reconnects by itself after outages.
+ */
+public final class RedisConnection implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisConnection.class);
+    private static final Duration FIRST_RETRY = Duration.ofMillis(500);
+    private static final Duration MAX_RETRY = Duration.ofSeconds(5);
+
+    private final CompletableFuture<RedissonClient> ready = new CompletableFuture<>();
+    private final boolean owned;
+    private final ScheduledExecutorService connector;
+    private volatile boolean closed;
+
+    private RedisConnection(boolean owned, ScheduledExecutorService connector) {
+        this.owned = owned;
+        this.connector = connector;
+    }
+
+    /**
+     * @param client a client that already exists
+     * @param owned  whether {@link #close()} shuts it down (false for the application's client)
+     * @return a connection that is ready at once
+     */
+    public static RedisConnection of(RedissonClient client, boolean owned) {
+        RedisConnection connection = new RedisConnection(owned, null);
+        connection.ready.complete(Objects.requireNonNull(client, "client"));
+        return connection;
+    }
+
+    /**
+     * @param factory     creates the private client; throws while Redis is unreachable
+     * @param description where it connects, without credentials, for log lines
+     * @return a connection that creates the client in the background, retrying with backoff, and
+     *         shuts it down on {@link #close()}
+     */
+    public static RedisConnection connecting(Supplier<RedissonClient> factory, String description) {
+        ScheduledThreadPoolExecutor connector = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "distributed-mutex-connect");
+            thread.setDaemon(true);
+            return thread;
+        });
+        RedisConnection connection = new RedisConnection(true, connector);
+        connector.execute(() -> connection.connect(factory, description, FIRST_RETRY, 1));
+        return connection;
+    }
+
+    private void connect(Supplier<RedissonClient> factory, String description, Duration retry, int attempt) {
+        if (closed) {
+            return;
+        }
+        try {
+            RedissonClient client = factory.get();
+            if (closed) {
+                client.shutdown();
+                return;
+            }
+            ready.complete(client);
+            connector.shutdown();
+            LOG.info("distributed-mutex connected to Redis at {}{}", description,
+                    attempt > 1 ? " after " + attempt + " attempts" : "");
+        } catch (RuntimeException e) {
+            String reason = e.getClass().getSimpleName() + ": " + CredentialMasking.maskUri(String.valueOf(e.getMessage()));
+            if (attempt == 1) {
+                LOG.warn("distributed-mutex cannot reach Redis at {} yet ({}); lock calls fail with"
+                        + " LockUnavailableException until it answers; retrying in the background", description, reason);
+            } else {
+                LOG.debug("Redis at {} still unreachable (attempt {}): {}", description, attempt, reason);
+            }
+            Duration next = retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
+            connector.schedule(() -> connect(factory, description, next, attempt + 1), retry.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** @return completes with the client once it exists; never fails, but may never complete while Redis is down */
+    CompletableFuture<RedissonClient> ready() {
+        return ready;
+    }
+
+    /** Stops connecting and shuts a private client down; leaves an application's client alone. */
+    @Override
+    public void close() {
+        closed = true;
+        if (connector != null) {
+            connector.shutdownNow();
+        }
+        if (owned) {
+            RedissonClient client = ready.getNow(null);
+            if (client != null) {
+                client.shutdown();
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package io.github.distributedmutex;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.TestAdapters;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The bounded wait: it ends in the lock or in one of the two exceptions, never blocks forever. */
+class BoundedWaitTest {
+
+    private final TestAdapters adapters = TestAdapters.onSharedRedis();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        adapters.close();
+    }
+
+    @Test
+    void lockThrowsLockNotAcquiredWhenTheWaitRunsOut() {
+        Adapter holder = adapters.newInstance();
+        Adapter waiter = adapters.newInstance();
+        try (Lease held = holder.lock("busy")) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> waiter.lock("busy", LockOptions.defaults().withMaxWait(Duration.ofMillis(500))))
+                    .isInstanceOfSatisfying(LockNotAcquiredException.class, e -> {
+                        assertThat(e.key()).isEqualTo("busy");
+                        assertThat(e.waited()).isGreaterThanOrEqualTo(Duration.ofMillis(450));
+                        assertThat(e.getMessage()).contains("busy").contains("500 ms");
+                    })
+                    .isInstanceOf(DistributedMutexException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+            assertThat(held.isHeld()).isTrue();
+        }
+    }
+
+    @Test
+    void acquireThrowsWithTheConfiguredDefaultWait() {
+        TestAdapters shortWait = adapters.withMaxWait(Duration.ofMillis(300));
+        Adapter holder = shortWait.newInstance();
+        Adapter waiter = shortWait.newInstance();
+        holder.acquire("default-wait");
+        try {
+            assertThatThrownBy(() -> waiter.acquire("default-wait")).isInstanceOf(LockNotAcquiredException.class);
+            assertThatThrownBy(() -> waiter.acquiref("default-%s", "wait")).isInstanceOf(LockNotAcquiredException.class);
+        } finally {
+            holder.release("default-wait");
+        }
+        waiter.acquire("default-wait");
+        waiter.release("default-wait");
+    }
+
+    @Test
+    void tryLockReturnsEmptyWhenHeldAndALeaseWhenFree() {
+        Adapter holder = adapters.newInstance();
+        Adapter other = adapters.newInstance();
+        try (Lease held = holder.lock("try")) {
+            assertThat(other.tryLock("try", Duration.ZERO)).isEmpty();
+            assertThat(other.tryLock("try", Duration.ofMillis(200))).isEmpty();
+            assertThat(other.tryAcquire("try", LockOptions.defaults().withMaxWait(Duration.ZERO))).isFalse();
+        }
+        Optional<Lease> lease = other.tryLock("try", Duration.ZERO);
+        assertThat(lease).isPresent();
+        lease.get().close();
+    }
+
+    @Test
+    void aWaiterGetsTheLockSoonAfterTheRelease() throws Exception {
+        Adapter holder = adapters.newInstance();
+        Adapter waiter = adapters.newInstance();
+        Lease held = holder.lock("handover");
+        CompletableFuture<Lease> waiting = CompletableFuture.supplyAsync(
+                () -> waiter.lock("handover", LockOptions.defaults().withMaxWait(Duration.ofSeconds(60))));
+        // the waiter is really waiting (not failed, not done) while the lock is held
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !waiting.isDone());
+        long released = System.nanoTime();
+        held.close();
+        try (Lease lease = waiting.get(30, TimeUnit.SECONDS)) {
+            assertThat(Duration.ofNanos(System.nanoTime() - released)).isLessThan(Duration.ofSeconds(20));
+            assertThat(lease.fencingToken()).isGreaterThan(held.fencingToken());
+        }
+    }
+
+    @Test
+    void aWaiterGetsTheLockWhenTheHolderDiesAndItsLeaseEnds() throws Exception {
+        Adapter holder = adapters.newInstance();
+        Adapter waiter = adapters.newInstance();
+        Lease abandoned = holder.lock("abandoned", LockOptions.defaults().withLease(Duration.ofMillis(700)));
+        try (Lease lease = waiter.lock("abandoned", LockOptions.defaults().withMaxWait(Duration.ofSeconds(30)))) {
+            assertThat(lease.fencingToken()).isGreaterThan(abandoned.fencingToken());
+            assertThat(abandoned.isHeld()).isFalse();
+        }
+    }
+
+    @Test
+    void redisDownMakesCallsFailWithLockUnavailableWithinTheBound() {
+        TestAdapters dead = TestAdapters.on("redis://127.0.0.1:" + RedisServerProcess.freePort());
+        try (dead) {
+            Adapter adapter = dead.newInstance();
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> adapter.lock("nowhere", LockOptions.defaults().withMaxWait(Duration.ofSeconds(1))))
+                    .isInstanceOf(LockUnavailableException.class)
+                    .isInstanceOf(DistributedMutexException.class)
+                    .hasMessageContaining("nowhere");
+            assertThatThrownBy(() -> adapter.tryLock("nowhere", Duration.ZERO)).isInstanceOf(LockUnavailableException.class);
+            assertThatThrownBy(() -> adapter.acquire("nowhere")).isInstanceOf(LockUnavailableException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}

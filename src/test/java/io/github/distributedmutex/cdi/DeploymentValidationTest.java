@@ -1,0 +1,202 @@
+package io.github.distributedmutex.cdi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.github.distributedmutex.Locked;
+import io.github.distributedmutex.testing.CdiContainers;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Dependent;
+import jakarta.enterprise.inject.spi.DefinitionException;
+import jakarta.enterprise.inject.spi.DeploymentException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A {@code @Locked} method that cannot be honoured fails the deployment (through the portable
+ * extension) with a definition or deployment error that names the method and the problem. Each
+ * bad bean is its own class, so each container deploys exactly one problem.
+ */
+class DeploymentValidationTest {
+
+    static Stream<Arguments> badBeans() {
+        return Stream.of(
+                Arguments.of(UnknownParameterName.class, "UnknownParameterName#process(long)",
+                        "unknown parameter 'job'"),
+                Arguments.of(IndexOutOfRange.class, "IndexOutOfRange#process(long, String)", "{2}"),
+                Arguments.of(MissingProperty.class, "MissingProperty#ship(Order)", "'missing'"),
+                Arguments.of(MissingNestedProperty.class, "MissingNestedProperty#ship(Order)", "'zip'"),
+                Arguments.of(OpenBrace.class, "OpenBrace#process(long)", "'{' without '}'"),
+                Arguments.of(CloseBrace.class, "CloseBrace#process(long)", "'}' without '{'"),
+                Arguments.of(InvalidMaxWait.class, "InvalidMaxWait#process(long)", "'5 seconds' is not a valid duration"),
+                Arguments.of(ZeroLease.class, "ZeroLease#process(long)", "lease '0s'"),
+                Arguments.of(SkipOnInt.class, "SkipOnInt#count(long)", "returns int"),
+                Arguments.of(StageSubtype.class, "StageSubtype#start(long)", MyFuture.class.getName()),
+                Arguments.of(TypeLevelTemplateNotResolvable.class, "TypeLevelTemplateNotResolvable#noArguments()",
+                        "{0}"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badBeans")
+    void aBadLockedMethodFailsTheDeploymentNamingTheMethodAndTheProblem(Class<?> badBean, String method,
+                                                                        String problem) {
+        Throwable failure = catchThrowable(() -> {
+            try (CdiContainers ignored = CdiContainers.start(badBean)) {
+                // must not get here
+            }
+        });
+
+        assertThat(failure).as("the container must not start with %s", badBean.getSimpleName()).isNotNull();
+        Throwable cdiError = Failures.firstOf(failure, DefinitionException.class, DeploymentException.class);
+        assertThat(cdiError).as("a DefinitionException or DeploymentException in %s", Failures.messages(failure))
+                .isNotNull();
+        String messages = Failures.messages(failure);
+        assertThat(messages)
+                .contains(DeploymentValidationTest.class.getName() + "$" + method)
+                .contains(problem);
+    }
+
+    @Test
+    void aBeanUsingEveryValidFormDeploysAndRuns() {
+        try (CdiContainers cdi = CdiContainers.start(AllValid.class)) {
+            AllValid bean = cdi.select(AllValid.class);
+            assertThat(bean.process(7, "x", new Order("o-1", new Address("1000")))).isEqualTo("ran");
+            assertThat(bean.count(1)).isEqualTo(1);
+            assertThat(bean.maybe(1)).contains("ran");
+            assertThat(bean.stage(1).toCompletableFuture().join()).isEqualTo("ran");
+            assertThat(bean.future(1).join()).isEqualTo("ran");
+            assertThat(bean.defaultKey()).isEqualTo("ran");
+            assertThat(cdi.redisKeys()).isEmpty();
+        }
+    }
+
+    // ---- the beans ---------------------------------------------------------------------------------
+
+    public record Address(String zipCode) {
+    }
+
+    public record Order(String id, Address address) {
+    }
+
+    public static class MyFuture<T> extends CompletableFuture<T> {
+    }
+
+    @Dependent
+    public static class UnknownParameterName {
+        @Locked("job:{job}")
+        public void process(long jobId) {
+        }
+    }
+
+    @Dependent
+    public static class IndexOutOfRange {
+        @Locked("job:{0}:{2}")
+        public void process(long jobId, String tenant) {
+        }
+    }
+
+    @Dependent
+    public static class MissingProperty {
+        @Locked("order:{order.missing}")
+        public void ship(Order order) {
+        }
+    }
+
+    @Dependent
+    public static class MissingNestedProperty {
+        @Locked("order:{order.address.zip}")
+        public void ship(Order order) {
+        }
+    }
+
+    @Dependent
+    public static class OpenBrace {
+        @Locked("job:{jobId")
+        public void process(long jobId) {
+        }
+    }
+
+    @Dependent
+    public static class CloseBrace {
+        @Locked("job:jobId}")
+        public void process(long jobId) {
+        }
+    }
+
+    @Dependent
+    public static class InvalidMaxWait {
+        @Locked(value = "job:{jobId}", maxWait = "5 seconds")
+        public void process(long jobId) {
+        }
+    }
+
+    @Dependent
+    public static class ZeroLease {
+        @Locked(value = "job:{jobId}", lease = "0s")
+        public void process(long jobId) {
+        }
+    }
+
+    @Dependent
+    public static class SkipOnInt {
+        @Locked(value = "count:{0}", onContention = Locked.OnContention.SKIP)
+        public int count(long id) {
+            return 1;
+        }
+    }
+
+    @Dependent
+    public static class StageSubtype {
+        @Locked("job:{0}")
+        public MyFuture<String> start(long id) {
+            return new MyFuture<>();
+        }
+    }
+
+    @Dependent
+    @Locked("tenant:{0}")
+    public static class TypeLevelTemplateNotResolvable {
+        public void noArguments() {
+        }
+    }
+
+    @ApplicationScoped
+    public static class AllValid {
+        @Locked(value = "job:{0}:{tenant}:{order.id}:{order.address.zipCode}", maxWait = "PT1S", lease = "30s",
+                watchdog = true)
+        public String process(long jobId, String tenant, Order order) {
+            return "ran";
+        }
+
+        @Locked(value = "count:{0}", maxWait = "250ms")
+        public int count(long id) {
+            return 1;
+        }
+
+        @Locked(value = "maybe:{0}", onContention = Locked.OnContention.SKIP, maxWait = "0s")
+        public Optional<String> maybe(long id) {
+            return Optional.of("ran");
+        }
+
+        @Locked(value = "stage:{0}", onContention = Locked.OnContention.SKIP)
+        public CompletionStage<String> stage(long id) {
+            return CompletableFuture.completedFuture("ran");
+        }
+
+        @Locked(value = "future:{0}", maxWait = "1m")
+        public CompletableFuture<String> future(long id) {
+            return CompletableFuture.completedFuture("ran");
+        }
+
+        @Locked
+        public String defaultKey() {
+            return "ran";
+        }
+    }
+}
