@@ -63,6 +63,15 @@ class DeploymentValidationTest {
     }
 
     @Test
+    void withoutTheLibrarysPortableExtensionTheSameBadBeanDeploys() {
+        // control: the failures above come from the library's validation, not from the container
+        try (CdiContainers cdi = CdiContainers.builder().beans(UnknownParameterName.class).withoutPortableExtension()
+                .start()) {
+            assertThat(cdi.container().isRunning()).isTrue();
+        }
+    }
+
+    @Test
     void aBeanUsingEveryValidFormDeploysAndRuns() {
         try (CdiContainers cdi = CdiContainers.start(AllValid.class)) {
             AllValid bean = cdi.select(AllValid.class);

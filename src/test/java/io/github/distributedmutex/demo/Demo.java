@@ -37,6 +37,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Demo {
 
+    private static final String QUIET_FIXTURE_LOG = "org.slf4j.simpleLogger.log.io.github.distributedmutex.testing";
+
     private Demo() {
     }
 
@@ -88,6 +90,10 @@ public final class Demo {
      * @param args ignored; see the class documentation for the system properties
      */
     public static void main(String[] args) {
+        // the fixture's INFO lines repeat what this launcher prints anyway
+        if (System.getProperty(QUIET_FIXTURE_LOG) == null) {
+            System.setProperty(QUIET_FIXTURE_LOG, "warn");
+        }
         PrintStream out = System.out;
         int status;
         try {

@@ -98,8 +98,8 @@ public final class DemoReport {
             long waited = own.stream().filter(r -> waitedForOther(r, jobAttempts)).count();
             List<Long> waits = own.stream().map(HistoryRecord::waitMicros).sorted().toList();
             lines.add(String.format(Locale.ROOT,
-                    "  %-11s ran %2d jobs, took %2d locks, waited for another instance %2d times;"
-                            + " wait p50 %s, max %s",
+                    "  %-11s ran %2d jobs, took %2d locks, %2d of them after waiting for another instance;"
+                            + " lock wait p50 %s, max %s",
                     instance, ran, own.size(), waited,
                     waits.isEmpty() ? "-" : millis(waits.get((waits.size() - 1) / 2)),
                     waits.isEmpty() ? "-" : millis(waits.get(waits.size() - 1))));

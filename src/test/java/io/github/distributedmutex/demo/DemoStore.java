@@ -111,6 +111,20 @@ public final class DemoStore {
         RedisCommands.callForLong(address, "SADD", key("done"), Integer.toString(job));
     }
 
+    /**
+     * Notes when a holder of a job's lock is about to release it, and tells when the previous holder
+     * did; call it at the end of every hold, while still holding the lock.
+     *
+     * @param job        a job id
+     * @param endMicros  Redis time at the end of this hold
+     * @return the end of the previous hold of that job's lock, 0 when this was the first
+     */
+    public long swapLastHoldEnd(int job, long endMicros) {
+        String previous = RedisCommands.call(address, "HGET", key("last-hold-end"), Integer.toString(job));
+        RedisCommands.callForLong(address, "HSET", key("last-hold-end"), Integer.toString(job), Long.toString(endMicros));
+        return previous == null ? 0 : Long.parseLong(previous);
+    }
+
     /** @return the number of jobs in the "done" set */
     public long doneCount() {
         return RedisCommands.callForLong(address, "SCARD", key("done"));
@@ -179,7 +193,8 @@ public final class DemoStore {
 
     /** Deletes every key of this run (the library deletes its lock keys itself on release). */
     public void deleteAll() {
-        RedisCommands.call(address, "DEL", key("done"), key("history"), key("ready"), key("report"));
+        RedisCommands.call(address, "DEL", key("done"), key("history"), key("ready"), key("report"),
+                key("last-hold-end"));
     }
 
     private String key(String name) {

@@ -25,8 +25,11 @@ public class JobProcessor {
      * @param startMicros  Redis time just after the lock was obtained
      * @param endMicros    Redis time just before the lock is released
      * @param workMillis   how long the simulated work took, 0 when the job did not run
+     * @param previousHoldEndMicros Redis time at which the previous holder of this job's lock (another
+     *                     instance) released it, 0 when nobody held it before
      */
-    public record Outcome(boolean ran, long enteredNanos, long startMicros, long endMicros, long workMillis) {
+    public record Outcome(boolean ran, long enteredNanos, long startMicros, long endMicros, long workMillis,
+                          long previousHoldEndMicros) {
     }
 
     /**
@@ -51,7 +54,8 @@ public class JobProcessor {
             ran = true;
         }
         long end = store.redisTimeMicros();
-        return new Outcome(ran, entered, start, end, workMillis);
+        long previousHoldEnd = store.swapLastHoldEnd(jobId, end);
+        return new Outcome(ran, entered, start, end, workMillis, previousHoldEnd);
     }
 
     static void simulateWork(long millis) {

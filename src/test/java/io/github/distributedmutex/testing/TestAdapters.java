@@ -83,6 +83,15 @@ public final class TestAdapters implements AutoCloseable {
         return adapter;
     }
 
+    /**
+     * @param adapter an adapter built by the test
+     * @return the adapter, now closed with the fixture
+     */
+    public <A extends AutoCloseable> A register(A adapter) {
+        resources.add(adapter);
+        return adapter;
+    }
+
     /** @return a new adapter on the given client (which the adapter does not own) */
     public RedisAdapter newAdapter(RedissonClient client) {
         RedisAdapter adapter = new RedisAdapter(client, settings, false);

@@ -1,0 +1,96 @@
+package io.github.distributedmutex.internal.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsReaderTest {
+
+    private static Settings read(Map<String, String> values) {
+        return SettingsReader.read(key -> Optional.ofNullable(values.get(key)));
+    }
+
+    @Test
+    void defaultsWhenNothingIsConfigured() {
+        Settings settings = read(Map.of());
+        assertThat(settings.redisAddress()).isEqualTo("redis://127.0.0.1:6379");
+        assertThat(settings.maxWait()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(settings.lease()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(settings.keyPrefix()).isEqualTo("distributedmutex:");
+        assertThat(settings.redisConfigFile()).isEmpty();
+    }
+
+    @Test
+    void readsEveryKey(@TempDir Path dir) throws IOException {
+        Path yaml = Files.writeString(dir.resolve("redisson.yaml"), "singleServerConfig:\n  address: redis://h:1\n");
+        Settings settings = read(Map.of("distributedmutex.redis.address", "rediss://cache:6380",
+                "distributedmutex.redis.config-file", yaml.toString(), "distributedmutex.wait", "250ms",
+                "distributedmutex.lease", "PT2M", "distributedmutex.key-prefix", "app1:"));
+        assertThat(settings.redisAddress()).isEqualTo("rediss://cache:6380");
+        assertThat(settings.redisConfigFile()).contains(yaml);
+        assertThat(settings.maxWait()).isEqualTo(Duration.ofMillis(250));
+        assertThat(settings.lease()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(settings.keyPrefix()).isEqualTo("app1:");
+    }
+
+    @Test
+    void aZeroWaitIsAllowedAndMeansOneAttempt() {
+        assertThat(read(Map.of("distributedmutex.wait", "0")).maxWait()).isZero();
+    }
+
+    @Test
+    void badValuesNameTheKeyAndTheValue() {
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.wait", "abc")))
+                .hasMessageContaining("distributedmutex.wait=abc");
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.lease", "0s")))
+                .hasMessageContaining("distributedmutex.lease=0s").hasMessageContaining("longer than zero");
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.lease", "-1s")))
+                .hasMessageContaining("distributedmutex.lease=-1s");
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.redis.address", "http://cache:6379")))
+                .hasMessageContaining("distributedmutex.redis.address=http://cache:6379")
+                .hasMessageContaining("redis://");
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.redis.config-file", "/does/not/exist.yaml")))
+                .hasMessageContaining("distributedmutex.redis.config-file=/does/not/exist.yaml");
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.key-prefix", "a b")))
+                .hasMessageContaining("distributedmutex.key-prefix");
+    }
+
+    @Test
+    void credentialsNeverAppearInMessages() {
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.redis.address", "tcp://admin:s3cret@cache:6379")))
+                .hasMessageContaining("distributedmutex.redis.address=tcp://***@cache:6379")
+                .hasMessageNotContaining("s3cret");
+        Settings settings = read(Map.of("distributedmutex.redis.address", "redis://admin:s3cret@cache:6379"));
+        assertThat(settings.toString()).doesNotContain("s3cret").contains("redis://***@cache:6379");
+    }
+
+    @Test
+    void environmentNamesFollowMicroProfileMapping() {
+        Map<String, String> env = Map.of("DISTRIBUTEDMUTEX_REDIS_ADDRESS", "redis://env:1", "distributedmutex_wait", "1s");
+        assertThat(ConfigLookup.environmentValue(env::get, "distributedmutex.redis.address")).contains("redis://env:1");
+        assertThat(ConfigLookup.environmentValue(env::get, "distributedmutex.wait")).contains("1s");
+        assertThat(ConfigLookup.environmentValue(env::get, "distributedmutex.lease")).isEmpty();
+    }
+
+    @Test
+    void systemPropertiesWinOverTheEnvironment() {
+        String key = "distributedmutex.test-only." + System.nanoTime();
+        ConfigLookup lookup = ConfigLookup.systemPropertiesThenEnvironment(
+                Map.of(key.replace('.', '_').replace('-', '_').toUpperCase(java.util.Locale.ROOT), "from-env"));
+        assertThat(lookup.get(key)).contains("from-env");
+        System.setProperty(key, "from-property");
+        try {
+            assertThat(lookup.get(key)).contains("from-property");
+        } finally {
+            System.clearProperty(key);
+        }
+    }
+}
