@@ -2,6 +2,7 @@ package io.github.distributedmutex;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A distributed mutex: at most one holder per key across every process that shares the Redis.
@@ -93,6 +94,16 @@ public interface Adapter {
      * @param args   the format's arguments
      */
     void releasef(String format, Object... args);
+
+    /**
+     * The fencing token of the lock the calling thread holds on {@code key} through
+     * {@link #acquire(String)} or a synchronous {@link Locked @Locked} method, for passing to the
+     * resource the lock protects (see {@link Lease#fencingToken()}). No Redis call.
+     *
+     * @param key the lock key
+     * @return the token, or empty when the calling thread does not hold the lock
+     */
+    OptionalLong fencingToken(String key);
 
     /**
      * Takes the lock for {@code key} with the configured wait and lease.

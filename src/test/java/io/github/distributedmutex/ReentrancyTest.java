@@ -42,6 +42,25 @@ class ReentrancyTest {
     }
 
     @Test
+    void theHoldingThreadSeesItsFencingTokenAndNoOtherThreadDoes() throws Exception {
+        Adapter adapter = adapters.newInstance();
+        assertThat(adapter.fencingToken("fenced")).isEmpty();
+        adapter.acquire("fenced");
+        try {
+            long token = adapter.fencingToken("fenced").orElseThrow();
+            assertThat(token).isPositive();
+            assertThat(CompletableFuture.supplyAsync(() -> adapter.fencingToken("fenced")).get(30, TimeUnit.SECONDS))
+                    .isEmpty();
+            adapter.acquire("fenced");
+            assertThat(adapter.fencingToken("fenced")).as("re-entry keeps the token").hasValue(token);
+            adapter.release("fenced");
+        } finally {
+            adapter.release("fenced");
+        }
+        assertThat(adapter.fencingToken("fenced")).isEmpty();
+    }
+
+    @Test
     void anotherThreadOfTheSameProcessWaitsLikeAnyoneElse() throws Exception {
         Adapter adapter = adapters.newInstance();
         adapter.acquire("per-thread");

@@ -1,6 +1,5 @@
 package io.github.distributedmutex.internal.redis;
 
-import java.time.Duration;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -39,11 +38,6 @@ final class LeaseRenewals implements AutoCloseable {
     /** @return the number of watchdog leases being renewed (for tests of memory behaviour) */
     int active() {
         return scheduler.getQueue().size();
-    }
-
-    /** @return the renewal period used for a lease */
-    static Duration period(Duration lease) {
-        return Duration.ofMillis(Math.max(1, lease.toMillis() / 3));
     }
 
     @Override

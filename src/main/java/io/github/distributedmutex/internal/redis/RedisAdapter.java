@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -178,6 +179,12 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         release(KeyFormat.format(format, args));
     }
 
+    @Override
+    public OptionalLong fencingToken(String key) {
+        ThreadHold hold = threadHolds.get(ThreadHoldKey.of(lockKey(key)));
+        return hold == null ? OptionalLong.empty() : OptionalLong.of(hold.lease.fencingToken());
+    }
+
     // ---- leases -----------------------------------------------------------------------------------
 
     @Override
@@ -232,6 +239,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                             break;
                         }
                         waiter.await(sleepNanos(attempt.holderRemainingMillis(), remaining));
+                        ensureOpen();
                     }
                 }
             }
