@@ -104,9 +104,8 @@ final class RedisLockStore {
      * @param markWaiting  whether to flag the current holder's lock so its release is announced
      */
     CompletableFuture<Attempt> tryAcquire(String redisKey, String owner, long leaseMillis, boolean markWaiting) {
-        CompletableFuture<List<Object>> reply = script.<List<Object>>evalAsync(redisKey, Mode.READ_WRITE, ACQUIRE,
-                ReturnType.LIST, List.of(redisKey), owner, Long.toString(leaseMillis), markWaiting ? "1" : "0")
-                .toCompletableFuture();
+        CompletableFuture<List<Object>> reply = eval(redisKey, ACQUIRE, ReturnType.LIST, owner,
+                Long.toString(leaseMillis), markWaiting ? "1" : "0");
         return reply.thenApply(values -> {
             boolean acquired = asLong(values.get(0)) == 1;
             long second = asLong(values.get(1));
@@ -116,25 +115,33 @@ final class RedisLockStore {
 
     /** Sets the remaining lease of {@code owner}'s lock; true when it was still {@code owner}'s. */
     CompletableFuture<Boolean> extend(String redisKey, String owner, long leaseMillis) {
-        return script.<Long>evalAsync(redisKey, Mode.READ_WRITE, EXTEND, ReturnType.LONG, List.of(redisKey), owner,
-                Long.toString(leaseMillis)).toCompletableFuture().thenApply(result -> result == 1L);
+        return this.<Long>eval(redisKey, EXTEND, ReturnType.LONG, owner, Long.toString(leaseMillis))
+                .thenApply(result -> result == 1L);
     }
 
     /** Deletes the lock if {@code owner} holds it, and announces the release when somebody waits. */
     CompletableFuture<Release> release(String redisKey, String owner) {
-        return script.<Long>evalAsync(redisKey, Mode.READ_WRITE, RELEASE, ReturnType.LONG, List.of(redisKey), owner,
-                releaseChannel).toCompletableFuture().thenApply(result -> {
-                    if (result == 1L) {
-                        return Release.RELEASED;
-                    }
-                    return result == 0L ? Release.EXPIRED : Release.TAKEN_BY_OTHER;
-                });
+        return this.<Long>eval(redisKey, RELEASE, ReturnType.LONG, owner, releaseChannel).thenApply(result -> {
+            if (result == 1L) {
+                return Release.RELEASED;
+            }
+            return result == 0L ? Release.EXPIRED : Release.TAKEN_BY_OTHER;
+        });
     }
 
     /** Whether {@code owner} holds the lock right now. */
     CompletableFuture<Boolean> isHeld(String redisKey, String owner) {
-        return script.<Long>evalAsync(redisKey, Mode.READ_WRITE, IS_HELD, ReturnType.LONG, List.of(redisKey), owner)
-                .toCompletableFuture().thenApply(result -> result == 1L);
+        return this.<Long>eval(redisKey, IS_HELD, ReturnType.LONG, owner).thenApply(result -> result == 1L);
+    }
+
+    /** Runs a script on the node that owns the key; a synchronous failure becomes a failed future. */
+    private <T> CompletableFuture<T> eval(String redisKey, String lua, ReturnType returnType, Object... args) {
+        try {
+            return script.<T>evalAsync(redisKey, Mode.READ_WRITE, lua, returnType, List.of(redisKey), args)
+                    .toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private static long asLong(Object value) {
