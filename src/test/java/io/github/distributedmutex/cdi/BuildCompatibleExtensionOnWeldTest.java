@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * {@link LiteExtensionTranslator}, WITHOUT the portable extension: a bad template fails the
  * deployment naming the method.
  *
- * <p>Weld-specific by nature (the translator is Weld's). Weld's translator drops every BCE class
+ * <p>Weld-specific by nature (the translator is Weld's; this class does not run on OpenWebBeans,
+ * which runs no build compatible extension). Weld's translator drops every BCE class
  * that carries {@link SkipIfPortableExtensionPresent}, without looking whether that portable
  * extension is registered (see {@link #weldDropsTheShippedExtensionBecauseOfSkipIfPortableExtensionPresent()}),
  * so the shipped {@link LockedBuildCompatibleExtension} itself never runs on Weld. The test
@@ -93,6 +94,15 @@ class BuildCompatibleExtensionOnWeldTest {
                 .withoutPortableExtension()
                 .extensions(translator(List.of(LockedBuildCompatibleExtension.class)))
                 .start()) {
+            assertThat(cdi.container().isRunning()).isTrue();
+        }
+    }
+
+    @Test
+    void withDiscoveryDisabledWeldLoadsNoExtensionFromServicesFiles() {
+        // Documents why CdiContainers adds the portable extension explicitly: without it, the bad bean
+        // deploys, so every failure in DeploymentValidationTest comes from the library's validation.
+        try (CdiContainers cdi = CdiContainers.builder().beans(BadTemplate.class).withoutPortableExtension().start()) {
             assertThat(cdi.container().isRunning()).isTrue();
         }
     }

@@ -3,6 +3,9 @@ package io.github.distributedmutex.internal.cdi;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.internal.config.DurationParser;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Inject;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
@@ -120,10 +123,21 @@ public final class LockedMethodValidator {
         return Optional.empty();
     }
 
+    /**
+     * Methods a type-level {@code @Locked} applies to: non-private instance methods, except those
+     * the container calls without business-method interception (lifecycle callbacks, initializers).
+     */
     private static boolean isBusinessMethod(Method method) {
         int modifiers = method.getModifiers();
-        return !Modifier.isPrivate(modifiers) && !Modifier.isStatic(modifiers) && !method.isSynthetic()
-                && !method.isBridge() && method.getDeclaringClass() != Object.class;
+        return !Modifier.isPrivate(modifiers) && !Modifier.isStatic(modifiers) && !isCompilerGenerated(method)
+                && method.getDeclaringClass() != Object.class
+                && !method.isAnnotationPresent(PostConstruct.class) && !method.isAnnotationPresent(PreDestroy.class)
+                && !method.isAnnotationPresent(Inject.class);
+    }
+
+    /** Bridge methods carry copies of the real method's annotations; the container intercepts the real one. */
+    private static boolean isCompilerGenerated(Method method) {
+        return method.isBridge() || method.isSynthetic();
     }
 
     /** Methods of the class and its superclasses that carry, or inherit from the type, {@code @Locked}. */
@@ -132,6 +146,9 @@ public final class LockedMethodValidator {
         boolean typeLevel = beanClass.isAnnotationPresent(Locked.class);
         for (Class<?> c = beanClass; c != null && c != Object.class; c = c.getSuperclass()) {
             for (Method method : c.getDeclaredMethods()) {
+                if (isCompilerGenerated(method)) {
+                    continue;
+                }
                 boolean annotated = method.isAnnotationPresent(Locked.class);
                 boolean inherited = typeLevel && isBusinessMethod(method);
                 if (annotated || inherited) {

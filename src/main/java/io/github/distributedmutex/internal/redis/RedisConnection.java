@@ -81,6 +81,9 @@ public final class RedisConnection implements AutoCloseable {
             LOG.info("distributed-mutex connected to Redis at {}{}", description,
                     attempt > 1 ? " after " + attempt + " attempts" : "");
         } catch (RuntimeException e) {
+            if (closed) {
+                return;
+            }
             String reason = e.getClass().getSimpleName() + ": " + CredentialMasking.maskUri(String.valueOf(e.getMessage()));
             if (attempt == 1) {
                 LOG.warn("distributed-mutex cannot reach Redis at {} yet ({}); lock calls fail with"

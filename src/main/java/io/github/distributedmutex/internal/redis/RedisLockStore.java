@@ -29,6 +29,9 @@ final class RedisLockStore {
               local now = redis.call('time')
               local token = now[1] .. string.format('%06d', tonumber(now[2]))
               redis.call('hset', KEYS[1], 'owner', ARGV[1], 'token', token)
+              if ARGV[3] == '1' then
+                redis.call('hset', KEYS[1], 'waiters', '1')
+              end
               redis.call('pexpire', KEYS[1], ARGV[2])
               return {1, token}
             end
@@ -101,7 +104,9 @@ final class RedisLockStore {
      * @param redisKey     the lock's Redis key
      * @param owner        the owner id of the would-be holder
      * @param leaseMillis  the lease
-     * @param markWaiting  whether to flag the current holder's lock so its release is announced
+     * @param markWaiting  whether the caller is a waiter: flags the lock (the current holder's, or the
+     *                     caller's own when it gets it) so its release is announced; other waiters
+     *                     in the caller's process may still be queued behind it
      */
     CompletableFuture<Attempt> tryAcquire(String redisKey, String owner, long leaseMillis, boolean markWaiting) {
         CompletableFuture<List<Object>> reply = eval(redisKey, ACQUIRE, ReturnType.LIST, owner,

@@ -57,6 +57,37 @@ class WakeOnReleaseTest {
     }
 
     @Test
+    void waitersQueuedInOneProcessAreWokenOneAfterAnother() throws Exception {
+        int waiters = 4;
+        RedisAdapter holder = instanceWithoutBackstop();
+        RedisAdapter waiting = instanceWithoutBackstop();
+        Lease held = holder.lock("queue", LockOptions.defaults().withLease(Duration.ofMinutes(1)));
+        ExecutorService pool = Executors.newFixedThreadPool(waiters);
+        try {
+            List<CompletableFuture<Long>> tokens = new ArrayList<>();
+            for (int i = 0; i < waiters; i++) {
+                tokens.add(CompletableFuture.supplyAsync(() -> {
+                    try (Lease lease = waiting.lock("queue", LockOptions.defaults()
+                            .withMaxWait(Duration.ofMinutes(5)).withLease(Duration.ofMinutes(1)))) {
+                        return lease.fencingToken();
+                    }
+                }, pool));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> waiting.perKeyState() == 1);
+            long released = System.nanoTime();
+            held.close();
+            // each hand-over needs a notification: without one, the next waiter would sleep for minutes
+            for (CompletableFuture<Long> token : tokens) {
+                assertThat(token.get(2, TimeUnit.MINUTES)).isGreaterThan(held.fencingToken());
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - released)).as("all hand-overs")
+                    .isLessThan(Duration.ofSeconds(30));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void manyWaitersOnManyKeysAreAllWokenByOneSubscription() throws Exception {
         int keys = 300;
         RedisAdapter holder = instanceWithoutBackstop();
