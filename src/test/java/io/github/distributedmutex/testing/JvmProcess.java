@@ -199,8 +199,7 @@ public final class JvmProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
-            signal("-CONT"); // a paused JVM cannot die of SIGKILL until it is scheduled again on some systems
-            kill();
+            kill(); // SIGKILL ends a paused (SIGSTOPped) JVM too
         }
     }
 }
