@@ -1,5 +1,6 @@
 package io.github.distributedmutex;
 
+import io.github.distributedmutex.internal.config.LeaseDuration;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,6 +16,12 @@ import java.util.Optional;
  * }</pre>
  */
 public final class LockOptions {
+
+    /**
+     * The longest lease (and {@link Lease#extend(Duration) extension}) accepted: 365 days. Longer
+     * values are rejected before any Redis call; Redis itself refuses expiry times that overflow.
+     */
+    public static final Duration MAX_LEASE = LeaseDuration.MAX;
 
     private static final LockOptions DEFAULTS = new LockOptions(null, null, false);
 
@@ -52,15 +59,12 @@ public final class LockOptions {
      *              with a watchdog, the time after which a dead holder's lock frees itself
      * @return a copy with this lease
      * @throws NullPointerException     when {@code lease} is null
-     * @throws IllegalArgumentException when {@code lease} is zero or negative
+     * @throws IllegalArgumentException when {@code lease} is zero, negative or longer than {@link #MAX_LEASE}
      */
     public LockOptions withLease(Duration lease) {
-        Objects.requireNonNull(lease, "lease must not be null");
-        if (lease.isNegative() || lease.isZero()) {
-            throw new IllegalArgumentException("lease must be positive, was " + lease);
-        }
-        return new LockOptions(maxWait, lease, watchdog);
+        return new LockOptions(maxWait, LeaseDuration.check("lease", lease), watchdog);
     }
+
 
     /**
      * @param watchdog when {@code true}, the lease is renewed every third of its duration for as

@@ -53,7 +53,8 @@ public final class DurationParser {
                 throw invalid(text, "it is not a valid ISO-8601 duration");
             }
         } else {
-            throw invalid(text, trimmed.matches("\\d+") ? "a unit is missing" : "it is not a duration");
+            throw invalid(text, trimmed.matches("\\d+") ? "a unit is missing"
+                    : trimmed.startsWith("-") ? "it is negative" : "it is not a duration");
         }
         if (result.isNegative()) {
             throw invalid(text, "it is negative");

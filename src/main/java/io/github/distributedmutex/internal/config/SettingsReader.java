@@ -82,6 +82,9 @@ public final class SettingsReader {
         if (!zeroAllowed && parsed.isZero()) {
             throw bad(key, value, "it must be longer than zero");
         }
+        if (!zeroAllowed && parsed.compareTo(LeaseDuration.MAX) > 0) {
+            throw bad(key, value, "it must not be longer than " + LeaseDuration.MAX.toDays() + " days");
+        }
         return parsed;
     }
 

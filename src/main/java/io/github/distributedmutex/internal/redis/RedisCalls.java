@@ -54,8 +54,8 @@ final class RedisCalls {
      */
     static LockUnavailableException unavailable(String key, String operation, Throwable failure) {
         Throwable cause = unwrap(failure);
-        String description = cause == null ? "unknown failure"
-                : cause.getClass().getSimpleName() + ": " + CredentialMasking.maskUri(String.valueOf(cause.getMessage()));
+        String description = cause == null ? "unknown failure" : cause.getClass().getSimpleName()
+                + (cause.getMessage() == null ? "" : ": " + CredentialMasking.maskUri(cause.getMessage()));
         return new LockUnavailableException(key, "Redis could not " + operation + " lock '" + key + "': "
                 + description, withoutCredentials(cause));
     }

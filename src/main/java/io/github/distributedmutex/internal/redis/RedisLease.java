@@ -2,9 +2,9 @@ package io.github.distributedmutex.internal.redis;
 
 import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockUnavailableException;
+import io.github.distributedmutex.internal.config.LeaseDuration;
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -85,10 +85,7 @@ final class RedisLease implements Lease {
 
     @Override
     public boolean extend(Duration duration) {
-        Objects.requireNonNull(duration, "duration must not be null");
-        if (duration.isNegative() || duration.isZero()) {
-            throw new IllegalArgumentException("extend duration must be positive, was " + duration);
-        }
+        LeaseDuration.check("extend duration", duration);
         if (closed.get() || lost) {
             return false;
         }

@@ -1,0 +1,71 @@
+package io.github.distributedmutex.checker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the correctness harness ({@link CorrectnessRun}) with real worker JVMs, each a Weld SE
+ * application, against a real Redis: in a short configuration in every build, and as a soak with
+ * {@code mvn test -Dtest=CorrectnessCheckTest -Dchecker.seconds=600} (every {@code checker.*} property of
+ * {@link CorrectnessRun.Options#fromSystemProperties(CorrectnessRun.Options)} is honoured). A second test
+ * runs the same harness with locking deliberately broken and proves that the checker fails it.
+ */
+class CorrectnessCheckTest {
+
+    /** 3 processes x 4 threads on 3 keys for 15 s, lease and wait 30 s: long enough that nothing expires. */
+    static final CorrectnessRun.Options SHORT = new CorrectnessRun.Options(3, 4, 3, Duration.ofSeconds(15), 0,
+            Duration.ofSeconds(30), Duration.ofSeconds(30), 1_000, false);
+
+    @Test
+    void instancesContendingThroughLockedAndLeasesNeverBreakTheLock() {
+        CorrectnessRun.Options options = CorrectnessRun.Options.fromSystemProperties(SHORT);
+
+        CheckResult result = CorrectnessRun.run(options, System.out);
+        String summary = result.summary(); // surefire sends System.out to a report file: repeat it on failure
+
+        assertThat(result.problems()).as("problems of the run (%s)", summary).isEmpty();
+        assertThat(result.examples()).as("violations (%s)", summary).isEmpty();
+        assertThat(result.overlaps()).as("overlaps (%s)", summary).isZero();
+        assertThat(result.lostUpdates()).as("lost updates (%s)", summary).isZero();
+        assertThat(result.tokenOrderViolations()).as("token order violations (%s)", summary).isZero();
+        assertThat(result.failedAcquisitions()).as("failed acquisitions (%s)", summary).isZero();
+        assertThat(result.unprotectedSections()).as("sections that ended after requestNanos + lease, which the "
+                + "checker could not judge; the lease is meant to be long enough for none (%s)", summary).isZero();
+        assertThat(result.finalCountersChecked()).as(summary).isTrue();
+        assertThat(result.clean()).as(summary).isTrue();
+
+        // A floor far below what a loaded 2-core machine does (7,000 to 10,000 in 15 s): the run must have
+        // produced enough contention to mean something, not be fast.
+        int expectedMinimum = options.operations() > 0 ? options.operations()
+                : (int) Math.min(300, 20 * options.duration().toSeconds());
+        assertThat(result.operations()).as("operations (%s)", summary).isGreaterThanOrEqualTo(expectedMinimum);
+        assertThat(result.annotationOperations()).as("@Locked operations (%s)", summary).isPositive();
+        assertThat(result.leaseOperations()).as("Lease operations (%s)", summary).isPositive();
+        assertThat(result.keys()).as(summary).isPositive().isLessThanOrEqualTo(options.keys());
+        assertThat(result.threadsPerProcess()).as(summary).isEqualTo(options.threads());
+        // every process contributed: at least a twentieth of an even share (the lock is not fair across
+        // processes, so shares differ)
+        assertThat(result.operationsByProcess()).as("operations per process (%s)", summary).hasSize(options.processes())
+                .allSatisfy((process, operations) -> assertThat(operations).as("operations of %s", process)
+                        .isGreaterThanOrEqualTo(Math.max(10, result.operations() / options.processes() / 20)));
+    }
+
+    @Test
+    void theHarnessFailsARunWhoseLockProtectsNothing(@TempDir Path histories) {
+        // Each thread locks a key of its own, so the sections on acct:0 run concurrently.
+        CorrectnessRun.Options broken = new CorrectnessRun.Options(2, 2, 1, Duration.ofSeconds(10), 400,
+                Duration.ofSeconds(30), Duration.ofSeconds(30), 1_000, true);
+
+        CheckResult result = CorrectnessRun.run(broken, histories, System.out);
+
+        assertThat(result.problems()).as("problems of the run").isEmpty();
+        assertThat(result.operations()).isEqualTo(400);
+        assertThat(result.overlaps()).as("overlaps").isPositive();
+        assertThat(result.lostUpdates()).as("lost updates").isPositive();
+        assertThat(result.clean()).isFalse();
+    }
+}
