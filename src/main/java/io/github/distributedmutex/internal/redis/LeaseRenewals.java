@@ -6,7 +6,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The watchdog: renews watchdog leases every third of their lease while they are held. One
+ * The watchdog: renews watchdog leases every third of their lease while they are held (and
+ * retries the give-back of abandoned acquisition attempts). One
  * daemon thread per adapter schedules the renewals; the renewals themselves are asynchronous
  * Redis calls, so a slow Redis never blocks the schedule. A cancelled renewal is removed from
  * the queue at once, so nothing stays behind after release.
@@ -33,6 +34,16 @@ final class LeaseRenewals implements AutoCloseable {
     Future<?> start(RedisLease lease) {
         long period = Math.max(1, lease.leaseDuration().toMillis() / 3);
         return scheduler.scheduleWithFixedDelay(lease::renew, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Runs a one-off task later on the same thread, for retrying the give-back of an abandoned
+     * acquisition attempt.
+     */
+    void later(Runnable task, java.time.Duration delay) {
+        if (!scheduler.isShutdown()) {
+            scheduler.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** @return the number of watchdog leases being renewed (for tests of memory behaviour) */

@@ -19,8 +19,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,12 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     /** The longest a waiter sleeps without re-checking, in case a release notification was lost. */
     static final Duration BACKSTOP = Duration.ofSeconds(1);
 
+    /** The least time an abandoned attempt stays refused, in case it is delivered even later. */
+    static final Duration ABANDONED_MARKER_MIN = Duration.ofMinutes(10);
+
+    /** At most this many abandoned attempts are given back at a time (a long outage must not pile them up). */
+    static final int MAX_PENDING_ABANDONS = 10_000;
+
     private static final Logger LOG = LoggerFactory.getLogger(RedisAdapter.class);
 
     private final RedisConnection connection;
@@ -49,6 +57,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     private final LeaseRenewals renewals = new LeaseRenewals();
     private final String instanceId;
     private final AtomicLong ownerSequence = new AtomicLong();
+    private final AtomicInteger pendingAbandons = new AtomicInteger();
     private final ConcurrentHashMap<ThreadHoldKey, ThreadHold> threadHolds = new ConcurrentHashMap<>();
     private final Set<RedisLease> activeLeases = ConcurrentHashMap.newKeySet();
     private final long backstopNanos;
@@ -279,19 +288,72 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             return attempt;
         } finally {
             if (!answered) {
-                releaseIfGrantedLater(store, call, key, owner);
+                giveBackUnanswered(store, call, key, owner, leaseMillis);
             }
         }
     }
 
-    /** An attempt we stopped waiting for may still succeed in Redis: give such a lock back at once. */
-    private static void releaseIfGrantedLater(RedisLockStore store, CompletableFuture<RedisLockStore.Attempt> call,
-                                              LockKey key, String owner) {
-        call.thenAccept(attempt -> {
-            if (attempt.acquired()) {
-                LOG.warn("Lock '{}' was granted to owner {} after the caller stopped waiting; releasing it", key.name(),
+    /**
+     * An attempt whose answer we did not get may still be granted in Redis, even long after the
+     * client gave up on it (a stalled network delivers it late): abandon it (see
+     * {@link RedisLockStore#abandon}), retried until Redis answers. Not needed when the command
+     * certainly never reached Redis (for example the connection was refused).
+     */
+    private void giveBackUnanswered(RedisLockStore store, CompletableFuture<RedisLockStore.Attempt> call,
+                                    LockKey key, String owner, long leaseMillis) {
+        boolean unknownOutcome = !call.isDone();
+        if (!unknownOutcome) {
+            try {
+                call.getNow(null);
+            } catch (RuntimeException failure) {
+                unknownOutcome = mayHaveReachedRedis(failure);
+            }
+        }
+        if (unknownOutcome) {
+            long markerMillis = Math.max(leaseMillis, ABANDONED_MARKER_MIN.toMillis());
+            abandon(store, key, owner, markerMillis, System.nanoTime() + markerMillis * 1_000_000L, 1);
+        }
+    }
+
+    /** A command that timed out may have been written to Redis and may still run there. */
+    private static boolean mayHaveReachedRedis(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof RedisTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Retries with backoff until Redis answers or the marker would have expired anyway; bounded in number. */
+    private void abandon(RedisLockStore store, LockKey key, String owner, long markerMillis, long giveUpNanos,
+                         int attempt) {
+        if (closed || System.nanoTime() - giveUpNanos > 0) {
+            if (attempt > 1) {
+                pendingAbandons.decrementAndGet();
+            }
+            return;
+        }
+        if (attempt == 1 && pendingAbandons.incrementAndGet() > MAX_PENDING_ABANDONS) {
+            pendingAbandons.decrementAndGet();
+            LOG.warn("Too many unanswered acquisition attempts to give back; lock '{}' (owner {}) may stay held"
+                    + " until its lease ends if Redis still grants it", key.name(), owner);
+            return;
+        }
+        store.abandon(key.redisKey(), owner, markerMillis).whenComplete((deleted, failure) -> {
+            if (failure != null && !closed && System.nanoTime() - giveUpNanos < 0) {
+                long delay = Math.min(RedisCalls.CALL_TIMEOUT.toMillis(), 250L * attempt);
+                renewals.later(() -> abandon(store, key, owner, markerMillis, giveUpNanos, attempt + 1),
+                        Duration.ofMillis(delay));
+                return;
+            }
+            pendingAbandons.decrementAndGet();
+            if (failure == null && deleted) {
+                LOG.warn("Lock '{}' was granted to owner {} after the caller stopped waiting; released it", key.name(),
                         owner);
-                store.release(key.redisKey(), owner);
+            } else if (failure != null) {
+                LOG.warn("Could not give back the unanswered acquisition of lock '{}' (owner {}); if Redis granted it,"
+                        + " it frees itself when its lease ends", key.name(), owner);
             }
         });
     }

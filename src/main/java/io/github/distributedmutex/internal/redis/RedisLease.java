@@ -35,7 +35,7 @@ final class RedisLease implements Lease {
     private final CompletableFuture<Void> released = new CompletableFuture<>();
     private volatile long renewMillis;
     private volatile Future<?> renewal;
-    private volatile boolean lost;
+    private final AtomicBoolean lostFlag = new AtomicBoolean();
 
     /**
      * @param acquiredNanos {@link System#nanoTime()} when the successful attempt was sent
@@ -77,7 +77,7 @@ final class RedisLease implements Lease {
 
     @Override
     public boolean isHeld() {
-        if (closed.get() || lost) {
+        if (closed.get() || lostFlag.get()) {
             return false;
         }
         return call(store.isHeld(key.redisKey(), owner), "check");
@@ -86,7 +86,7 @@ final class RedisLease implements Lease {
     @Override
     public boolean extend(Duration duration) {
         LeaseDuration.check("extend duration", duration);
-        if (closed.get() || lost) {
+        if (closed.get() || lostFlag.get()) {
             return false;
         }
         boolean extended = call(store.extend(key.redisKey(), owner, duration.toMillis()), "extend");
@@ -100,7 +100,7 @@ final class RedisLease implements Lease {
 
     /** One watchdog renewal; asynchronous, never blocks the watchdog thread. */
     void renew() {
-        if (closed.get() || lost) {
+        if (closed.get() || lostFlag.get()) {
             return;
         }
         long millis = renewMillis;
@@ -108,17 +108,18 @@ final class RedisLease implements Lease {
             if (failure != null) {
                 LOG.warn("Watchdog could not renew lock '{}' (owner {}), retrying in {} ms: {}", key.name(), owner,
                         Math.max(1, millis / 3), RedisCalls.unavailable(key.name(), "renew", failure).getMessage());
-            } else if (!extended && !closed.get()) {
-                markLost();
+            } else if (!extended && !closed.get() && markLost()) {
                 LOG.error("Lock '{}' (owner {}) was lost while held: the watchdog found it expired or taken after {} ms;"
                         + " mutual exclusion may have been broken", key.name(), owner, heldMillis());
             }
         });
     }
 
-    private void markLost() {
-        lost = true;
+    /** @return true for the call that marked the lease lost, false when it already was */
+    private boolean markLost() {
+        boolean first = lostFlag.compareAndSet(false, true);
         cancelRenewal();
+        return first;
     }
 
     @Override

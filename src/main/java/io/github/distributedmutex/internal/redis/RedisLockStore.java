@@ -1,5 +1,6 @@
 package io.github.distributedmutex.internal.redis;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.redisson.api.RScript;
@@ -9,10 +10,11 @@ import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
 /**
- * The Redis side of a lock, as four Lua scripts. A held lock is a hash at the lock's Redis key
- * with the fields {@code owner} (the holder's unique owner id), {@code token} (its fencing token)
- * and, once somebody waited for it, {@code waiters}; its TTL is the lease. Every script touches
- * one key only, so it runs unchanged on Redis Cluster.
+ * The Redis side of a lock, as Lua scripts. A held lock is a hash at the lock's Redis key with
+ * the fields {@code owner} (the holder's unique owner id), {@code token} (its fencing token) and,
+ * once somebody waited for it, {@code waiters}; its TTL is the lease. The only other key is the
+ * short-lived marker of an abandoned attempt ({@code <lock key>:abandoned:<owner>}), which
+ * contains the lock key and so shares its hash tag: every script stays in one Redis Cluster slot.
  *
  * <p><b>Fencing tokens</b> are the Redis server time in microseconds at acquisition
  * ({@code TIME}). Two acquisitions of one key are separated by at least a release or an expiry
@@ -25,6 +27,9 @@ final class RedisLockStore {
 
     private static final String ACQUIRE = """
             redis.replicate_commands()
+            if redis.call('exists', KEYS[2]) == 1 then
+              return {0, -3}
+            end
             if redis.call('exists', KEYS[1]) == 0 then
               local now = redis.call('time')
               local token = now[1] .. string.format('%06d', tonumber(now[2]))
@@ -63,6 +68,20 @@ final class RedisLockStore {
               redis.call('publish', ARGV[2], KEYS[1])
             end
             return 1
+            """;
+
+    private static final String ABANDON = """
+            local owner = redis.call('hget', KEYS[1], 'owner')
+            if owner == ARGV[1] then
+              local waiters = redis.call('hget', KEYS[1], 'waiters')
+              redis.call('del', KEYS[1])
+              if waiters then
+                redis.call('publish', ARGV[3], KEYS[1])
+              end
+              return 1
+            end
+            redis.call('set', KEYS[2], '1', 'PX', ARGV[2])
+            return 0
             """;
 
     private static final String IS_HELD = """
@@ -109,8 +128,8 @@ final class RedisLockStore {
      *                     in the caller's process may still be queued behind it
      */
     CompletableFuture<Attempt> tryAcquire(String redisKey, String owner, long leaseMillis, boolean markWaiting) {
-        CompletableFuture<List<Object>> reply = eval(redisKey, ACQUIRE, ReturnType.LIST, owner,
-                Long.toString(leaseMillis), markWaiting ? "1" : "0");
+        CompletableFuture<List<Object>> reply = eval(List.of(redisKey, abandonedMarker(redisKey, owner)), ACQUIRE,
+                ReturnType.LIST, owner, Long.toString(leaseMillis), markWaiting ? "1" : "0");
         return reply.thenApply(values -> {
             boolean acquired = asLong(values.get(0)) == 1;
             long second = asLong(values.get(1));
@@ -134,6 +153,25 @@ final class RedisLockStore {
         });
     }
 
+    /**
+     * Gives up an acquisition attempt whose answer never arrived (the call timed out or failed in
+     * the client), whatever Redis did with it: deletes the lock if the attempt was granted, else
+     * leaves a marker that makes the attempt fail if it is still delivered later. So the order in
+     * which a delayed attempt and this call reach Redis does not matter.
+     *
+     * @param markerMillis how long the marker refuses the delayed attempt
+     * @return true when a granted lock was deleted
+     */
+    CompletableFuture<Boolean> abandon(String redisKey, String owner, long markerMillis) {
+        return this.<Long>eval(List.of(redisKey, abandonedMarker(redisKey, owner)), ABANDON, ReturnType.LONG, owner,
+                Long.toString(markerMillis), releaseChannel).thenApply(result -> result == 1L);
+    }
+
+    /** The marker key of an abandoned attempt; it contains the lock key, so it shares its hash tag (slot). */
+    private static String abandonedMarker(String redisKey, String owner) {
+        return redisKey + ":abandoned:" + owner;
+    }
+
     /** Whether {@code owner} holds the lock right now. */
     CompletableFuture<Boolean> isHeld(String redisKey, String owner) {
         return this.<Long>eval(redisKey, IS_HELD, ReturnType.LONG, owner).thenApply(result -> result == 1L);
@@ -141,8 +179,14 @@ final class RedisLockStore {
 
     /** Runs a script on the node that owns the key; a synchronous failure becomes a failed future. */
     private <T> CompletableFuture<T> eval(String redisKey, String lua, ReturnType returnType, Object... args) {
+        return eval(List.of(redisKey), lua, returnType, args);
+    }
+
+    /** Runs a script on the node that owns the first key (all keys share its hash tag). */
+    private <T> CompletableFuture<T> eval(List<String> keys, String lua, ReturnType returnType, Object... args) {
         try {
-            return script.<T>evalAsync(redisKey, Mode.READ_WRITE, lua, returnType, List.of(redisKey), args)
+            List<Object> keyArguments = Collections.unmodifiableList(keys);
+            return script.<T>evalAsync(keys.get(0), Mode.READ_WRITE, lua, returnType, keyArguments, args)
                     .toCompletableFuture();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
