@@ -16,13 +16,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.spi.ConfigProviderResolver;
 
 /**
  * A CDI SE container running the library, started through the portable
- * {@link SeContainerInitializer} API only (no Weld-specific calls), so that the same tests can run
- * on any CDI SE implementation found on the classpath.
+ * {@link SeContainerInitializer} API only (no Weld- or OpenWebBeans-specific calls), so that the
+ * same tests run on any CDI SE implementation found on the classpath: Weld by default, OpenWebBeans
+ * with {@code mvn -Powb test}.
  *
  * <p>Contract:
  * <ul>
@@ -31,7 +37,19 @@ import org.eclipse.microprofile.config.spi.ConfigProviderResolver;
  *     {@link LockedMethodRegistry}) and, unless {@link Builder#withoutPortableExtension()} is
  *     used, an explicitly added {@link LockedPortableExtension} (with discovery disabled, Weld
  *     does not load extensions from {@code META-INF/services}, so without this the deployment
- *     would not be validated at all).</li>
+ *     would not be validated at all). OpenWebBeans loads the extension from {@code META-INF/services}
+ *     even with discovery disabled and registers each extension class once, so there the explicit
+ *     instance is a no-op and {@link Builder#withoutPortableExtension()} does not remove the
+ *     validation (only the Weld-only {@code BuildCompatibleExtensionOnWeldTest} uses it).</li>
+ *     <li>Each container gets a class loader of its own ({@link SeContainerInitializer#setClassLoader},
+ *     a loader that delegates everything to the test class loader) and is closed with that loader
+ *     as the thread context class loader: OpenWebBeans SE keeps one container per class loader, so
+ *     without this two containers at once (two "application instances"), or a start after a failed
+ *     start, would fail with "... is already registered".</li>
+ *     <li>When the start fails, the errors the container logged through {@code java.util.logging}
+ *     at {@code SEVERE} on the starting thread are added to the thrown exception as suppressed
+ *     {@link ContainerReport}s: OpenWebBeans throws a {@code DefinitionException} that only says
+ *     "look at the logs" and logs each definition error (naming the method) there.</li>
  *     <li>Configuration is given per container through system properties:
  *     {@code distributedmutex.redis.address} ({@link TestRedis#address()} unless overridden),
  *     {@code distributedmutex.key-prefix} (a fresh prefix unique to the container unless
@@ -59,12 +77,14 @@ public final class CdiContainers implements AutoCloseable {
     public static final String KEY_PREFIX = "distributedmutex.key-prefix";
 
     private final SeContainer container;
+    private final ClassLoader loader;
     private final Map<String, String> properties;
     private final String keyPrefix;
     private final String redisAddress;
 
-    private CdiContainers(SeContainer container, Map<String, String> properties) {
+    private CdiContainers(SeContainer container, ClassLoader loader, Map<String, String> properties) {
         this.container = container;
+        this.loader = loader;
         this.properties = properties;
         this.keyPrefix = properties.get(KEY_PREFIX);
         this.redisAddress = properties.get(ADDRESS);
@@ -146,11 +166,15 @@ public final class CdiContainers implements AutoCloseable {
 
     @Override
     public void close() {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(loader);
         try {
             if (container.isRunning()) {
                 container.close();
             }
         } finally {
+            thread.setContextClassLoader(previous);
             clear(properties);
         }
     }
@@ -224,9 +248,13 @@ public final class CdiContainers implements AutoCloseable {
             effective.put(KEY_PREFIX, uniquePrefix());
             effective.putAll(properties);
             effective.forEach(System::setProperty);
-            try {
+            ClassLoader context = Thread.currentThread().getContextClassLoader();
+            ClassLoader loader = new ContainerClassLoader(
+                    context != null ? context : CdiContainers.class.getClassLoader());
+            try (ContainerReports reports = ContainerReports.capture()) {
                 releaseConfig();
                 SeContainerInitializer initializer = SeContainerInitializer.newInstance()
+                        .setClassLoader(loader)
                         .disableDiscovery()
                         .addBeanClasses(AdapterProducer.class, LockedInterceptor.class, LockedMethodRegistry.class)
                         .addBeanClasses(beans.toArray(Class<?>[]::new));
@@ -236,11 +264,90 @@ public final class CdiContainers implements AutoCloseable {
                 if (!extensions.isEmpty()) {
                     initializer.addExtensions(extensions.toArray(Extension[]::new));
                 }
-                return new CdiContainers(initializer.initialize(), Map.copyOf(effective));
+                try {
+                    return new CdiContainers(initializer.initialize(), loader, Map.copyOf(effective));
+                } catch (RuntimeException | Error e) {
+                    reports.attachTo(e);
+                    throw e;
+                }
             } catch (RuntimeException | Error e) {
                 clear(effective);
                 throw e;
             }
+        }
+    }
+
+    /**
+     * The class loader of one container: it defines nothing and delegates everything to the test
+     * class loader. It exists so that each container is its own application to implementations that
+     * keep their state per class loader (OpenWebBeans SE registers its container under the class
+     * loader given to {@link SeContainerInitializer#setClassLoader(ClassLoader)} and refuses a
+     * second one under the same loader, even after a failed start).
+     */
+    private static final class ContainerClassLoader extends ClassLoader {
+
+        static {
+            registerAsParallelCapable();
+        }
+
+        ContainerClassLoader(ClassLoader parent) {
+            super("cdi-container-" + UUID.randomUUID().toString().substring(0, 8), parent);
+        }
+    }
+
+    /**
+     * What the container reported through {@code java.util.logging} at {@code SEVERE} on the
+     * starting thread while it started. Some implementations (OpenWebBeans) log each definition
+     * and deployment error and then throw an exception that only says "look at the logs"; a failed
+     * start gets those reports as suppressed exceptions, so a test sees what the user would see.
+     */
+    private static final class ContainerReports extends Handler implements AutoCloseable {
+
+        private final Logger root = Logger.getLogger("");
+        private final long threadId = Thread.currentThread().getId();
+        private final List<LogRecord> records = new ArrayList<>();
+
+        static ContainerReports capture() {
+            ContainerReports reports = new ContainerReports();
+            reports.setLevel(Level.SEVERE);
+            reports.root.addHandler(reports);
+            return reports;
+        }
+
+        @Override
+        public void publish(LogRecord record) {
+            if (record.getLongThreadID() == threadId && isLoggable(record)) {
+                synchronized (records) {
+                    records.add(record);
+                }
+            }
+        }
+
+        void attachTo(Throwable failure) {
+            synchronized (records) {
+                for (LogRecord record : records) {
+                    failure.addSuppressed(new ContainerReport(record));
+                }
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            root.removeHandler(this);
+        }
+    }
+
+    /** One error the container logged while it failed to start. */
+    public static final class ContainerReport extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ContainerReport(LogRecord record) {
+            super("logged by " + record.getLoggerName() + ": " + new SimpleFormatter()
+                    .formatMessage(record), record.getThrown(), false, false);
         }
     }
 }

@@ -45,6 +45,9 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     /** The least time an abandoned attempt stays refused, in case it is delivered even later. */
     static final Duration ABANDONED_MARKER_MIN = Duration.ofMinutes(10);
 
+    /** How long a call made right after startup waits for the first connection attempt to end. */
+    static final Duration FIRST_CONNECTION_TIME = Duration.ofSeconds(15);
+
     /** At most this many abandoned attempts are given back at a time (a long outage must not pile them up). */
     static final int MAX_PENDING_ABANDONS = 10_000;
 
@@ -112,6 +115,12 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         Backend current = backend;
         if (current != null) {
             return current;
+        }
+        if (!connection.firstAttempt().isDone()) {
+            // the application just started: wait for the first connection attempt rather than fail a caller
+            // while Redis is fine (Redisson's own connect timeout bounds this)
+            long startup = Math.max(deadline - System.nanoTime(), FIRST_CONNECTION_TIME.toNanos());
+            RedisCalls.await(connection.firstAttempt(), startup, key.name(), "connect to Redis to acquire");
         }
         long budget = Math.max(deadline - System.nanoTime(), RedisCalls.MIN_ATTEMPT_TIME.toNanos());
         RedissonClient client = RedisCalls.await(connection.ready(), budget, key.name(), "connect to Redis to acquire");

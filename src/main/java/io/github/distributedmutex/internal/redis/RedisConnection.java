@@ -29,6 +29,7 @@ public final class RedisConnection implements AutoCloseable {
     private static final Duration MAX_RETRY = Duration.ofSeconds(5);
 
     private final CompletableFuture<RedissonClient> ready = new CompletableFuture<>();
+    private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
     private final boolean owned;
     private final ScheduledExecutorService connector;
     private volatile boolean closed;
@@ -46,6 +47,7 @@ public final class RedisConnection implements AutoCloseable {
     public static RedisConnection of(RedissonClient client, boolean owned) {
         RedisConnection connection = new RedisConnection(owned, null);
         connection.ready.complete(Objects.requireNonNull(client, "client"));
+        connection.firstAttempt.complete(null);
         return connection;
     }
 
@@ -77,10 +79,12 @@ public final class RedisConnection implements AutoCloseable {
                 return;
             }
             ready.complete(client);
+            firstAttempt.complete(null);
             connector.shutdown();
             LOG.info("distributed-mutex connected to Redis at {}{}", description,
                     attempt > 1 ? " after " + attempt + " attempts" : "");
         } catch (RuntimeException e) {
+            firstAttempt.complete(null);
             if (closed) {
                 return;
             }
@@ -102,10 +106,19 @@ public final class RedisConnection implements AutoCloseable {
         return ready;
     }
 
+    /**
+     * @return completes when the first attempt to create the client ended, successfully or not:
+     *         until then a caller cannot tell "Redis is down" from "still starting up"
+     */
+    CompletableFuture<Void> firstAttempt() {
+        return firstAttempt;
+    }
+
     /** Stops connecting and shuts a private client down; leaves an application's client alone. */
     @Override
     public void close() {
         closed = true;
+        firstAttempt.complete(null);
         if (connector != null) {
             connector.shutdownNow();
         }

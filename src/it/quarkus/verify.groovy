@@ -1,0 +1,13 @@
+// Run by maven-invoker-plugin after the build succeeded: make sure the Quarkus tests really ran
+// (a skipped or empty test run would also "succeed").
+def report = new File(basedir, 'target/surefire-reports/TEST-io.github.distributedmutex.it.quarkus.LockedOnQuarkusTest.xml')
+assert report.isFile() : "no surefire report ${report}: the @QuarkusTest did not run"
+def suite = new groovy.xml.XmlSlurper().parse(report)
+int tests = suite.@tests.toInteger()
+int failed = suite.@failures.toInteger() + suite.@errors.toInteger()
+int skipped = suite.@skipped.toInteger()
+println "LockedOnQuarkusTest: ${tests} tests, ${failed} failed, ${skipped} skipped"
+assert tests >= 4 && failed == 0 && skipped == 0
+def log = new File(basedir, 'build.log').text
+assert log.contains('[RedisTestResource] the application uses Redis at') : 'the test Redis was not started'
+return true

@@ -1,0 +1,18 @@
+package io.github.distributedmutex.it.wfp;
+
+/** Redis keys of the application's own data (not the library's), shared with the test. */
+public final class DataKeys {
+
+    private DataKeys() {
+    }
+
+    /** @return the counter that {@link JobService#work} increments non-atomically */
+    public static String counter(String jobId) {
+        return "wfp-it:counter:" + jobId;
+    }
+
+    /** @return the number of calls inside the locked method right now (INCR on entry, DECR after commit) */
+    public static String holders(String jobId) {
+        return "wfp-it:holders:" + jobId;
+    }
+}

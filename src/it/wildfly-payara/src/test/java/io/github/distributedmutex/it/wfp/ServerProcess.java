@@ -1,0 +1,190 @@
+package io.github.distributedmutex.it.wfp;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * One application server running the WAR as a separate process: WildFly (bin/standalone.sh with a
+ * port offset and its own base directory) or Payara Micro ({@code java -jar payara-micro.jar}).
+ * Stopped by pid, with its child processes.
+ */
+final class ServerProcess implements AutoCloseable {
+
+    /** WildFly's default socket bindings (standalone.xml); the port offset moves them all. */
+    private static final int[] WILDFLY_PORTS = {8080, 8443, 9990, 9993, 8009, 4712, 4713};
+    private static final String CONTEXT = "wfp-app";
+
+    final String name;
+    final String kind;
+    final Process process;
+    final Path log;
+    final URI api;
+    final String command;
+    private final long startedNanos = System.nanoTime();
+    private final Path failedMarker;
+    Duration readyAfter;
+    Map<String, String> ping;
+    String stopped;
+
+    private ServerProcess(String name, String kind, Process process, Path log, URI api, String command, Path failedMarker) {
+        this.name = name;
+        this.kind = kind;
+        this.process = process;
+        this.log = log;
+        this.api = api;
+        this.command = command;
+        this.failedMarker = failedMarker;
+    }
+
+    /**
+     * Starts WildFly with its own copy of {@code standalone/} (configuration + deployments) so that
+     * several instances can run from one unpacked distribution.
+     */
+    static ServerProcess wildFly(String name, Path home, Path war, Path workDir, Set<Integer> takenPorts,
+                                 String redisAddress, Path javaHome, List<String> jvmOptions) throws IOException {
+        Path base = workDir.resolve(name);
+        copyTree(home.resolve("standalone/configuration"), base.resolve("configuration"));
+        Files.createDirectories(base.resolve("deployments"));
+        Files.copy(war, base.resolve("deployments/" + CONTEXT + ".war"), StandardCopyOption.REPLACE_EXISTING);
+        int offset = portOffset(takenPorts);
+        List<String> command = List.of("sh", home.resolve("bin/standalone.sh").toString(),
+                "-Djboss.server.base.dir=" + base,
+                "-Djboss.socket.binding.port-offset=" + offset,
+                "-b", "127.0.0.1", "-bmanagement", "127.0.0.1");
+        Path log = workDir.resolve(name + ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = builder.environment();
+        env.remove("JBOSS_HOME");
+        env.remove("JAVA_OPTS");
+        env.put("JAVA_HOME", javaHome.toString());
+        // standalone.conf's hook for heap options; the rest of its defaults stay
+        env.put("JBOSS_JAVA_SIZING", String.join(" ", concat(List.of("-Xms64m", "-Xmx512m"), jvmOptions)));
+        // configuration through WildFly's MicroProfile Config: environment variables (ordinal 300)
+        env.put("DISTRIBUTEDMUTEX_REDIS_ADDRESS", redisAddress);
+        env.put("IT_SERVER_NAME", name);
+        Process process = Processes.track(builder.start());
+        URI api = URI.create("http://127.0.0.1:" + (8080 + offset) + "/" + CONTEXT + "/api/");
+        return new ServerProcess(name, "WildFly", process, log, api,
+                "DISTRIBUTEDMUTEX_REDIS_ADDRESS=" + redisAddress + " IT_SERVER_NAME=" + name + " JAVA_HOME=" + javaHome
+                        + " JBOSS_JAVA_SIZING='" + env.get("JBOSS_JAVA_SIZING") + "' " + String.join(" ", command),
+                base.resolve("deployments/" + CONTEXT + ".war.failed"));
+    }
+
+    /** Starts Payara Micro on a free port, with its own root directory. */
+    static ServerProcess payara(String name, Path jar, Path war, Path workDir, Set<Integer> takenPorts,
+                                String redisAddress, Path javaHome, List<String> jvmOptions) throws IOException {
+        Path root = workDir.resolve(name);
+        Files.createDirectories(root);
+        Path app = root.resolve(CONTEXT + ".war");
+        Files.copy(war, app, StandardCopyOption.REPLACE_EXISTING);
+        int port = Processes.freePort(takenPorts);
+        // configuration through Payara's MicroProfile Config: system properties (ordinal 400)
+        List<String> command = new ArrayList<>(List.of(javaHome.resolve("bin/java").toString(), "-Xmx512m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of(
+                "-Ddistributedmutex.redis.address=" + redisAddress,
+                "-Dit.server.name=" + name,
+                "-jar", jar.toString(), "--nocluster", "--port", Integer.toString(port),
+                "--rootDir", root.resolve("runtime").toString(), "--deploy", app.toString()));
+        Path log = workDir.resolve(name + ".log");
+        Process process = Processes.track(new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start());
+        URI api = URI.create("http://127.0.0.1:" + port + "/" + CONTEXT + "/api/");
+        return new ServerProcess(name, "Payara Micro", process, log, api, String.join(" ", command), null);
+    }
+
+    /** Waits until {@code GET api/ping} answers, failing early when the process dies or the deployment fails. */
+    void awaitReady(Duration timeout, Http http) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(this + " exited with " + process.exitValue() + " before it was ready:\n"
+                        + Processes.tail(log, 60));
+            }
+            if (failedMarker != null && Files.exists(failedMarker)) {
+                String why;
+                try {
+                    why = Files.readString(failedMarker, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    why = e.toString();
+                }
+                throw new IllegalStateException(this + ": deployment failed: " + why + "\n" + Processes.tail(log, 60));
+            }
+            try {
+                ping = http.get(api.resolve("ping"), Duration.ofSeconds(3));
+                readyAfter = Duration.ofNanos(System.nanoTime() - startedNanos);
+                return;
+            } catch (Exception notYet) {
+                last = notYet;
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException(this + " not ready after " + timeout.toSeconds() + " s (last: " + last + "):\n"
+                + Processes.tail(log, 60));
+    }
+
+    @Override
+    public void close() {
+        long t0 = System.nanoTime();
+        String how = Processes.stop(process, 30);
+        stopped = how + " in " + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms";
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + kind + ", pid " + process.pid() + ", " + api + ", log " + log + ")";
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private static int portOffset(Set<Integer> taken) {
+        Random random = new Random();
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int offset = 1000 + random.nextInt(40_000);
+            boolean free = true;
+            for (int port : WILDFLY_PORTS) {
+                free &= !taken.contains(port + offset) && Processes.portFree(port + offset);
+            }
+            if (free) {
+                for (int port : WILDFLY_PORTS) {
+                    taken.add(port + offset);
+                }
+                return offset;
+            }
+        }
+        throw new IllegalStateException("no free WildFly port offset found");
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        List<Path> paths = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(from)) {
+            walk.forEach(paths::add);
+        }
+        paths.sort(Comparator.naturalOrder());
+        for (Path source : paths) {
+            Path target = to.resolve(from.relativize(source).toString());
+            if (Files.isDirectory(source)) {
+                Files.createDirectories(target);
+            } else {
+                Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+}

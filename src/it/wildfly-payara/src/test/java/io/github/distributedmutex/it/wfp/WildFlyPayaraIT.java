@@ -1,0 +1,352 @@
+package io.github.distributedmutex.it.wfp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * distributed-mutex in real application servers: WildFly 39 and Payara Micro 7 (one of each by
+ * default, {@code -Dit.wildfly.instances} / {@code -Dit.payara.instances} for more), each a separate
+ * process running the same WAR against one shared Redis.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WildFlyPayaraIT {
+
+    private static final String KEY_PREFIX = "wfp-it:lock:";
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(120);
+
+    private final String run = Long.toString(System.currentTimeMillis(), 36)
+            + Integer.toString(ThreadLocalRandom.current().nextInt(1_000_000), 36);
+    private final Http http = new Http();
+    private final List<ServerProcess> servers = new CopyOnWriteArrayList<>();
+    private final List<String> report = new CopyOnWriteArrayList<>();
+    private final Set<Integer> takenPorts = Collections.synchronizedSet(new HashSet<>());
+    private RedisServer redis;
+    private Path workDir;
+
+    @BeforeAll
+    void startRedisAndServers() throws Exception {
+        long t0 = System.nanoTime();
+        workDir = Path.of(System.getProperty("it.work.dir", "target/it-work")).toAbsolutePath();
+        deleteTree(workDir);
+        Files.createDirectories(workDir);
+        Path war = existing("it.war");
+
+        List<String> jvmOptions = List.of(System.getProperty("it.server.jvm.options", "-XX:TieredStopAtLevel=1")
+                .trim().split("\\s+")).stream().filter(o -> !o.isEmpty()).toList();
+        Duration readyTimeout = Duration.ofSeconds(Long.getLong("it.ready.timeout.seconds", 480));
+        int wildflies = Integer.getInteger("it.wildfly.instances", 1);
+        int payaras = Integer.getInteger("it.payara.instances", 1);
+        if (wildflies + payaras < 2) {
+            fail("need at least two server instances, got " + wildflies + " WildFly + " + payaras + " Payara");
+        }
+        // resolve everything before starting anything: fail fast with a clear message
+        Path wildflyHome = wildflies > 0 ? existing("it.wildfly.home") : null;
+        Path wildflyJava = wildflies > 0 ? JavaHomes.wildFly() : null;
+        Path payaraJar = payaras > 0 ? existing("it.payara.jar") : null;
+        Path payaraJava = payaras > 0 ? JavaHomes.payara() : null;
+        redis = RedisServer.start(workDir, takenPorts);
+        report.add("redis: " + redis.origin + ", " + redis.address);
+        if (wildflies > 0) {
+            Path home = wildflyHome;
+            Path java = wildflyJava;
+            report.add("WildFly runs on " + java + " (Java " + JavaHomes.version(java).orElse(-1) + ")");
+            for (int i = 1; i <= wildflies; i++) {
+                servers.add(ServerProcess.wildFly("wildfly-" + i, home, war, workDir, takenPorts, redis.address, java,
+                        jvmOptions));
+            }
+        }
+        if (payaras > 0) {
+            Path jar = payaraJar;
+            Path java = payaraJava;
+            report.add("Payara Micro runs on " + java + " (Java " + JavaHomes.version(java).orElse(-1) + ")");
+            for (int i = 1; i <= payaras; i++) {
+                servers.add(ServerProcess.payara("payara-" + i, jar, war, workDir, takenPorts, redis.address, java,
+                        jvmOptions));
+            }
+        }
+        // all servers start at once; wait for each
+        for (ServerProcess server : servers) {
+            server.awaitReady(readyTimeout, http);
+            report.add(String.format(Locale.ROOT, "%s ready after %.1f s: %s, Java %s, %s", server.name,
+                    server.readyAfter.toMillis() / 1000.0, server.ping.get("serverInfo"), server.ping.get("javaVersion"),
+                    server.api));
+        }
+        report.add(String.format(Locale.ROOT, "setup (Redis + %d servers, started together, JVM options %s) took %.1f s",
+                servers.size(), jvmOptions, (System.nanoTime() - t0) / 1e9));
+        for (ServerProcess server : servers) {
+            report.add(server.name + " command: " + server.command);
+        }
+    }
+
+    @AfterAll
+    void stopEverything() throws Exception {
+        ExecutorService stopper = Executors.newCachedThreadPool();
+        List<Future<?>> stops = new ArrayList<>();
+        for (ServerProcess server : servers) {
+            stops.add(stopper.submit(server::close));
+        }
+        for (Future<?> stop : stops) {
+            try {
+                stop.get(90, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                report.add("stopping failed: " + e);
+            }
+        }
+        stopper.shutdownNow();
+        for (ServerProcess server : servers) {
+            report.add(server.name + " stopped: " + server.stopped);
+        }
+        if (redis != null) {
+            redis.close();
+        }
+        String text = "distributed-mutex on WildFly + Payara Micro (run " + run + ")\n  " + String.join("\n  ", report);
+        System.out.println(text);
+        if (workDir != null && Files.isDirectory(workDir)) {
+            Files.writeString(workDir.resolve("report.txt"), text + "\n", StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void everyServerRunsTheWarWithItsOwnConfiguration() {
+        for (ServerProcess server : servers) {
+            assertEquals(server.name, server.ping.get("server"), server + ": it.server.name through MicroProfile Config");
+            assertEquals(KEY_PREFIX, server.ping.get("keyPrefix"),
+                    server + ": distributedmutex.key-prefix from the WAR's microprofile-config.properties");
+        }
+        report.add("servers: " + servers.stream().map(s -> s.name).collect(Collectors.joining(", ")));
+    }
+
+    @Test
+    @Order(2)
+    void theLockIsTakenBeforeTheTransactionBeginsAndReleasedAfterItCommits() throws Exception {
+        for (ServerProcess server : servers) {
+            String jobId = "tx-" + server.name + "-" + run;
+            Map<String, String> o = http.post(server.api.resolve("jobs/" + jobId + "?pauseMs=10"), CALL_TIMEOUT);
+            String lockKey = KEY_PREFIX + "{job:" + jobId + "}";
+            String where = server.name + " observed " + o;
+            assertEquals(lockKey, o.get("lockKey"), where);
+            // between the lock interceptor (+100) and @Transactional (+200): lock held, no transaction yet
+            assertEquals("true", o.get("probeBefore.lockKeyExists"), where);
+            assertEquals("NO_TRANSACTION", o.get("probeBefore.txStatus"), where);
+            // inside the method: a transaction is active and the lock is held
+            assertEquals("ACTIVE", o.get("inside.txStatus"), where);
+            assertEquals("true", o.get("inside.lockKeyExists"), where);
+            assertTrue(Long.parseLong(o.get("inside.fencingToken")) > 0, where);
+            // at commit: the lock is still held
+            assertEquals("ACTIVE", o.get("beforeCompletion.txStatus"), where);
+            assertEquals("true", o.get("beforeCompletion.lockKeyExists"), where);
+            // after commit: committed, lock still held
+            assertEquals("COMMITTED", o.get("afterCompletion.status"), where);
+            assertEquals("true", o.get("afterCompletion.lockKeyExists"), where);
+            // back between the interceptors: the transaction is over, the lock is still held
+            assertEquals("NO_TRANSACTION", o.get("probeAfter.txStatus"), where);
+            assertEquals("true", o.get("probeAfter.lockKeyExists"), where);
+            // after the response: released
+            try (Resp resp = Resp.connect(redis.address)) {
+                assertFalse(resp.exists(lockKey), server.name + ": " + lockKey + " still exists after the response");
+            }
+            report.add(server.name + ": lock -> tx begin -> commit -> lock release order confirmed (" + lockKey + ")");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void callsForOneJobAreMutuallyExclusiveAcrossServers() throws Exception {
+        int threadsPerServer = Integer.getInteger("it.threads.per.server", 4);
+        int callsPerThread = Integer.getInteger("it.calls.per.thread", 3);
+        long pauseMs = Long.getLong("it.pause.ms", 150);
+        String jobId = "shared-" + run;
+        String lockKey = KEY_PREFIX + "{job:" + jobId + "}";
+        int threads = threadsPerServer * servers.size();
+        int expectedCalls = threads * callsPerThread;
+
+        ConcurrentLinkedQueue<Map<String, String>> observations = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        long t0 = System.nanoTime();
+        try {
+            for (ServerProcess server : servers) {
+                URI uri = server.api.resolve("jobs/" + jobId + "?pauseMs=" + pauseMs);
+                for (int t = 0; t < threadsPerServer; t++) {
+                    pool.submit(() -> {
+                        go.await();
+                        for (int c = 0; c < callsPerThread; c++) {
+                            try {
+                                observations.add(http.post(uri, CALL_TIMEOUT));
+                            } catch (Exception e) {
+                                errors.add(server.name + ": " + e);
+                            }
+                        }
+                        return null;
+                    });
+                }
+            }
+            go.countDown();
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(10, TimeUnit.MINUTES), "calls did not finish");
+        } finally {
+            pool.shutdownNow();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertTrue(errors.isEmpty(), "failed calls: " + errors);
+        assertEquals(expectedCalls, observations.size());
+
+        List<Map<String, String>> byEntry = new ArrayList<>(observations);
+        byEntry.sort(Comparator.comparingLong(o -> num(o, "entryMicros")));
+        int overlaps = 0;
+        int waited = 0;
+        int handovers = 0;
+        int tokenInversions = 0;
+        long maxExitSoFar = Long.MIN_VALUE;
+        Map<String, Integer> perServer = new TreeMap<>();
+        List<String> overlapDetails = new ArrayList<>();
+        Map<String, String> previous = null;
+        for (Map<String, String> o : byEntry) {
+            perServer.merge(o.get("server"), 1, Integer::sum);
+            long entry = num(o, "entryMicros");
+            long exit = num(o, "exitMicros");
+            assertTrue(exit >= entry, "exit before entry: " + o);
+            if (previous != null) {
+                if (entry < maxExitSoFar) {
+                    overlaps++;
+                    overlapDetails.add(previous.get("server") + "[" + previous.get("entryMicros") + ".."
+                            + previous.get("exitMicros") + "] vs " + o.get("server") + "[" + entry + ".." + exit + "]");
+                }
+                if (num(o, "requestMicros") < num(previous, "exitMicros")) {
+                    waited++; // this call was already waiting while the previous holder ran
+                }
+                if (!o.get("server").equals(previous.get("server"))) {
+                    handovers++;
+                }
+                if (num(o, "inside.fencingToken") <= num(previous, "inside.fencingToken")) {
+                    tokenInversions++;
+                }
+            }
+            maxExitSoFar = Math.max(maxExitSoFar, exit);
+            assertEquals("ACTIVE", o.get("inside.txStatus"), o.toString());
+            assertEquals("true", o.get("inside.lockKeyExists"), o.toString());
+            assertEquals("COMMITTED", o.get("afterCompletion.status"), o.toString());
+            assertEquals("true", o.get("afterCompletion.lockKeyExists"), o.toString());
+            previous = o;
+        }
+        long maxHoldersOnEntry = byEntry.stream().mapToLong(o -> num(o, "holdersOnEntry")).max().orElse(0);
+        long counter;
+        boolean keyLeft;
+        try (Resp resp = Resp.connect(redis.address)) {
+            counter = resp.getLong(DataKeys.counter(jobId));
+            keyLeft = resp.exists(lockKey);
+        }
+        report.add(String.format(Locale.ROOT,
+                "mutual exclusion on %s: %d calls (%d threads x %d calls, pause %d ms) in %.1f s, per server %s;"
+                        + " overlaps %d, max holders %d, counter %d/%d, calls that waited for another holder %d,"
+                        + " handovers between servers %d, fencing-token inversions %d, tokens %s..%s",
+                lockKey, expectedCalls, threads, callsPerThread, pauseMs, seconds, perServer, overlaps,
+                maxHoldersOnEntry, counter, expectedCalls, waited, handovers, tokenInversions,
+                byEntry.get(0).get("inside.fencingToken"), byEntry.get(byEntry.size() - 1).get("inside.fencingToken")));
+
+        assertEquals(0, overlaps, "overlapping [entry, exit] intervals: " + overlapDetails);
+        assertEquals(1, maxHoldersOnEntry, "more than one caller inside the locked method at once");
+        assertEquals(expectedCalls, counter, "the non-atomic counter lost updates");
+        assertEquals(servers.size(), perServer.size(), "every server ran calls: " + perServer);
+        assertTrue(waited > 0, "no call ever waited: the test did not create contention");
+        assertTrue(handovers > 0, "the lock never passed from one server to another");
+        assertEquals(0, tokenInversions, "fencing tokens did not increase in lock order");
+        assertFalse(keyLeft, lockKey + " still exists after all calls");
+    }
+
+    @Test
+    @Order(4)
+    void adapterFencingTokensIncreaseAcrossServersInCallOrder() throws Exception {
+        String key = "fence-" + run;
+        String lockKey = KEY_PREFIX + "{" + key + "}";
+        List<String> tokens = new ArrayList<>();
+        long last = Long.MIN_VALUE;
+        for (int round = 0; round < 3; round++) {
+            for (ServerProcess server : servers) {
+                Map<String, String> o = http.post(server.api.resolve("tokens/" + key), CALL_TIMEOUT);
+                String where = server.name + " observed " + o;
+                long token = num(o, "fencingToken");
+                tokens.add(server.name + ":" + token);
+                assertTrue(token > last, "token " + token + " not above " + last + ": " + tokens);
+                last = token;
+                assertEquals(key, o.get("leaseKey"), where);
+                assertEquals("true", o.get("isHeld"), where);
+                assertEquals("true", o.get("lockKeyExists"), where);
+                assertEquals("false", o.get("isHeldAfterClose"), where);
+                assertEquals("false", o.get("lockKeyExistsAfterClose"), where);
+            }
+        }
+        try (Resp resp = Resp.connect(redis.address)) {
+            assertFalse(resp.exists(lockKey));
+        }
+        report.add("Adapter.lock fencing tokens in call order: " + tokens);
+    }
+
+    private static long num(Map<String, String> o, String key) {
+        String value = o.get(key);
+        if (value == null) {
+            throw new AssertionError("no " + key + " in " + o);
+        }
+        return Long.parseLong(value);
+    }
+
+    private static Path existing(String property) {
+        String value = System.getProperty(property);
+        if (value == null) {
+            throw new IllegalStateException("system property " + property + " not set (run through Maven: mvn verify)");
+        }
+        Path path = Path.of(value);
+        if (!Files.exists(path)) {
+            throw new IllegalStateException(property + " = " + path + " does not exist");
+        }
+        return path;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
