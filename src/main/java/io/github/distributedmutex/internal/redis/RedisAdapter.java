@@ -385,7 +385,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     private RedisLease newLease(RedisLockStore store, LockKey key, String owner, long token, long leaseMillis, long sentNanos,
                                 boolean watchdog, long waitedMillis) {
         RedisLease lease = new RedisLease(store, key, owner, token, Duration.ofMillis(leaseMillis), sentNanos,
-                activeLeases::remove);
+                activeLeases::remove, this::releasedLocally);
         activeLeases.add(lease);
         if (watchdog) {
             lease.startWatchdog(renewals);
@@ -393,6 +393,13 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(), owner,
                 token, waitedMillis, leaseMillis, watchdog ? " renewed by the watchdog" : "");
         return lease;
+    }
+
+    private void releasedLocally(String redisKey) {
+        Backend current = backend;
+        if (current != null) {
+            current.notifications().releasedLocally(redisKey);
+        }
     }
 
     private LockKey lockKey(String key) {

@@ -31,6 +31,7 @@ final class RedisLease implements Lease {
     private final Duration leaseDuration;
     private final long acquiredNanos;
     private final Consumer<RedisLease> onClose;
+    private final Consumer<String> onReleased;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> released = new CompletableFuture<>();
     private volatile long renewMillis;
@@ -40,9 +41,10 @@ final class RedisLease implements Lease {
     /**
      * @param acquiredNanos {@link System#nanoTime()} when the successful attempt was sent
      * @param onClose       called once when the lease is closed (the adapter forgets it)
+     * @param onReleased    called with the Redis key once Redis confirmed the release (wakes local waiters at once)
      */
     RedisLease(RedisLockStore store, LockKey key, String owner, long token, Duration leaseDuration, long acquiredNanos,
-               Consumer<RedisLease> onClose) {
+               Consumer<RedisLease> onClose, Consumer<String> onReleased) {
         this.store = store;
         this.key = key;
         this.owner = owner;
@@ -50,6 +52,7 @@ final class RedisLease implements Lease {
         this.leaseDuration = leaseDuration;
         this.acquiredNanos = acquiredNanos;
         this.onClose = onClose;
+        this.onReleased = onReleased;
         this.renewMillis = leaseDuration.toMillis();
     }
 
@@ -160,6 +163,7 @@ final class RedisLease implements Lease {
                     key.name(), owner, heldMillis, leaseDuration.toMillis(),
                     RedisCalls.unavailable(key.name(), "release", failure).getMessage());
         } else if (result == RedisLockStore.Release.RELEASED) {
+            onReleased.accept(key.redisKey());
             LOG.debug("Released lock '{}' (owner {}, token {}) after holding it {} ms", key.name(), owner, token, heldMillis);
         } else {
             LOG.error("Lock '{}' (owner {}, token {}) expired before its release: held {} ms with a lease of {} ms; {}"

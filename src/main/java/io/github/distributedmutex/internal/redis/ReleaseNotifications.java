@@ -114,6 +114,14 @@ final class ReleaseNotifications implements AutoCloseable {
         }
     }
 
+    /**
+     * A lock was released by this process: wake a local waiter at once, without waiting for the
+     * notification's round trip through Redis (waiters in other processes get the notification).
+     */
+    void releasedLocally(String redisKey) {
+        wakeOne(redisKey);
+    }
+
     private void wakeOne(String redisKey) {
         Queue<Waiter> queue = waiters.get(redisKey);
         if (queue == null) {

@@ -1,0 +1,464 @@
+package io.github.distributedmutex.benchmark;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a run's {@link BenchmarkResults} into {@code results.md} (every figure next to its
+ * baseline and the ratio, with the machine, JVM and Redis) and the plots of {@link SvgCharts}.
+ */
+final class ResultsReport {
+
+    /** File name of the Markdown report. */
+    static final String MARKDOWN = "results.md";
+    /** File name of the hot key's wait distribution plot. */
+    static final String WAITS_PLOT = "hot-key-waits.svg";
+    /** File name of the distinct keys' throughput plot. */
+    static final String THROUGHPUT_PLOT = "distinct-keys-throughput.svg";
+
+    private static final double ADAPTER_TARGET = 1.10;
+    private static final double LOCKED_TARGET = 1.15;
+    private static final double P99_TARGET = 20;
+    private static final double THROUGHPUT_VS_GO_TARGET = 2;
+    private static final double RETAINED_BYTES_PER_KEY_LIMIT = 1;
+
+    private final BenchmarkResults results;
+    private final String markdown;
+
+    ResultsReport(BenchmarkResults results) {
+        this.results = results;
+        this.markdown = render();
+    }
+
+    /** @return the report */
+    String markdown() {
+        return markdown;
+    }
+
+    /**
+     * Writes the report and the plots (replacing an earlier run's).
+     *
+     * @param directory the results folder
+     * @return the Markdown file
+     */
+    Path write(Path directory) throws IOException {
+        Files.createDirectories(directory);
+        Path file = directory.resolve(MARKDOWN);
+        Files.writeString(file, markdown, StandardCharsets.UTF_8);
+        String note = results.options().smoke() ? " (smoke run: not for publication)" : "";
+        if (results.hotKey() != null) {
+            Files.writeString(directory.resolve(WAITS_PLOT), SvgCharts.waitDistribution(results.hotKey(),
+                    "Wait for the lock on one hot key, " + results.options().hotProcesses() + " JVMs × "
+                            + results.options().hotThreads() + " threads" + note, LockStrategy.WAIT.toMillis()),
+                    StandardCharsets.UTF_8);
+        } else {
+            Files.deleteIfExists(directory.resolve(WAITS_PLOT)); // an earlier run's plot would not match this report
+        }
+        if (results.distinctKeys() != null) {
+            Files.writeString(directory.resolve(THROUGHPUT_PLOT), SvgCharts.throughput(results.distinctKeys(),
+                    "Lock+unlock cycles per second on distinct keys" + note), StandardCharsets.UTF_8);
+        } else {
+            Files.deleteIfExists(directory.resolve(THROUGHPUT_PLOT));
+        }
+        return file;
+    }
+
+    private String render() {
+        StringBuilder md = new StringBuilder();
+        BenchmarkOptions options = results.options();
+        MachineInfo machine = results.machine();
+        md.append("# distributed-mutex benchmark results\n\n");
+        if (options.smoke()) {
+            md.append("> **Smoke run.** Sizes far too small for the figures to mean anything: it only proves that the")
+                    .append(" harness works. Not for publication.\n\n");
+        }
+        md.append(String.format(Locale.ROOT, "Measured on %s UTC in %d min %02d s, all parts in one run against one Redis.",
+                DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").format(results.started().atOffset(ZoneOffset.UTC)),
+                results.took().toMinutes(), results.took().toSecondsPart()))
+                .append(" Absolute times on a shared machine are noisy, so every figure stands next to a baseline")
+                .append(" measured in the same run, and the ratio is what to read.\n\n");
+        md.append("| | |\n|---|---|\n");
+        md.append("| Machine | ").append(machine.cpu()).append(", ").append(machine.cores()).append(" cores, ")
+                .append(machine.memory()).append(", ").append(machine.os()).append(" |\n");
+        md.append("| JVM | ").append(machine.jvm())
+                .append(results.micro() != null && options.jmhForks() > 0 ? "; JMH forks with `-Xms512m -Xmx512m`" : "")
+                .append(results.workerFlags() == null ? "" : "; load workers and the memory probe (separate JVMs, started by"
+                        + " the test fixture `JvmProcess`) with `" + results.workerFlags() + "`")
+                .append(" |\n");
+        md.append("| Redis | ").append(machine.redisVersion()).append(", ").append(machine.redisSource())
+                .append(", same machine (loopback) |\n");
+        md.append("| Client | Redisson ").append(machine.redisson())
+                .append(", configured as the library configures its own (single server, Redisson defaults);")
+                .append(" in each JVM one client shared by every contender |\n");
+        md.append("| Load average (1 / 5 / 15 min) at the start of each part | ")
+                .append(results.loadAverages().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
+                        .collect(Collectors.joining("; ")))
+                .append(" |\n");
+        md.append("| Command | `mvn -Pbenchmark verify").append(options.smoke() ? " -Dbenchmark.smoke=true" : "")
+                .append("` |\n\n");
+
+        targets(md);
+        micro(md);
+        census(md);
+        hotKey(md);
+        distinctKeys(md);
+        memory(md);
+        md.append("## Reproduce\n\n")
+                .append("`mvn -Pbenchmark verify` on a machine that does nothing else (it starts its own Redis as the tests")
+                .append(" do, or uses `REDIS_URL`) rewrites this folder. `-Dbenchmark.sections=micro,census,hot,distinct,memory`")
+                .append(" runs a subset. Raw data (every lock call of the load runs, JMH's own report) is left in")
+                .append(" `target/benchmark-work/`. The harness: `src/test/java/io/github/distributedmutex/benchmark/`.\n");
+        return md.toString();
+    }
+
+    // ---- targets --------------------------------------------------------------------------------
+
+    private void targets(StringBuilder md) {
+        md.append("## Targets\n\n| Target | Measured | Met |\n|---|---|---|\n");
+        MicroBenchmarkRun.Outcome micro = results.micro();
+        if (micro != null) {
+            cycleTarget(md, Contender.ADAPTER, ADAPTER_TARGET);
+            cycleTarget(md, Contender.LEASE, ADAPTER_TARGET);
+            cycleTarget(md, Contender.LOCKED, LOCKED_TARGET);
+        }
+        Map<Contender, RoundTripCensus.Count> census = results.census();
+        if (census != null) {
+            double lease = census.get(Contender.LEASE).acquireTotal();
+            double floor = census.get(Contender.FLOOR).acquireTotal();
+            double rlock = census.get(Contender.RLOCK).acquireTotal();
+            row(md, "Acquiring with a fencing token costs no extra round trip over a plain acquire",
+                    String.format(Locale.ROOT, "Lease acquire (with token): %s command(s); plain SET NX PX: %s; RLock: %s",
+                            number(lease, 2), number(floor, 2), number(rlock, 2)),
+                    lease <= floor + 0.01 && lease <= rlock + 0.01);
+        }
+        Map<Contender, LoadResult> hot = results.hotKey();
+        if (hot != null && hot.containsKey(Contender.ADAPTER)) {
+            LoadResult adapter = hot.get(Contender.ADAPTER);
+            LoadResult go = hot.get(Contender.GO_PACKAGE);
+            LoadResult rlock = hot.get(Contender.RLOCK);
+            if (go != null) {
+                double p99 = go.waitMillis(0.99) / adapter.waitMillis(0.99);
+                row(md, "Hot key: p99 wait at least 20× lower than the Go package strategy",
+                        String.format(Locale.ROOT, "%s ms vs %s ms: %s lower", ms(adapter.waitMillis(0.99)),
+                                ms(go.waitMillis(0.99)), times(p99)), p99 >= P99_TARGET);
+                double throughput = adapter.throughput() / go.throughput();
+                row(md, "Hot key: throughput at least 2× the Go package strategy",
+                        String.format(Locale.ROOT, "%s/s vs %s/s: %s", number(adapter.throughput(), 0),
+                                number(go.throughput(), 0), times(throughput)), throughput >= THROUGHPUT_VS_GO_TARGET);
+            }
+            if (rlock != null) {
+                double throughput = adapter.throughput() / rlock.throughput();
+                row(md, "Hot key: throughput at least that of raw RLock",
+                        String.format(Locale.ROOT, "%s/s vs %s/s: %s", number(adapter.throughput(), 0),
+                                number(rlock.throughput(), 0), times(throughput)), throughput >= 1);
+            }
+            row(md, "Hot key: max wait never beyond the bounded wait (" + LockStrategy.WAIT.toMillis() + " ms)",
+                    ms(adapter.maxWaitMillis()) + " ms", adapter.maxWaitMillis() <= LockStrategy.WAIT.toMillis());
+            row(md, "Hot key: no failed acquisition", adapter.failures() + " failed, " + adapter.errors() + " errors",
+                    adapter.failures() == 0 && adapter.errors() == 0);
+        }
+        Map<String, Double> memory = results.memory();
+        if (memory != null && memory.containsKey("heap-after-bytes")) {
+            double keys = memory.get("keys");
+            double delta = memory.get("heap-after-bytes") - memory.get("heap-before-bytes");
+            row(md, "No retained per-key memory after release",
+                    String.format(Locale.ROOT, "%s keys: retained heap %s (%s bytes/key); per-key state %s; keys left in Redis %s",
+                            number(keys, 0), signedBytes(delta), number(delta / keys, 3),
+                            number(memory.get("per-key-state"), 0), number(memory.get("redis-keys-left"), 0)),
+                    delta / keys < RETAINED_BYTES_PER_KEY_LIMIT && memory.get("per-key-state") == 0
+                            && memory.get("redis-keys-left") == 0);
+        }
+        md.append("\n");
+    }
+
+    private void cycleTarget(StringBuilder md, Contender contender, double target) {
+        Map<Contender, MicroBenchmarkRun.Score> scores = results.micro().scores();
+        MicroBenchmarkRun.Score score = scores.get(contender);
+        MicroBenchmarkRun.Score rlock = scores.get(Contender.RLOCK);
+        if (score == null || rlock == null) {
+            return;
+        }
+        double ratio = score.micros() / rlock.micros();
+        row(md, contender.label() + " cycle within " + number(target, 2) + "× of raw RLock",
+                String.format(Locale.ROOT, "%s µs vs %s µs: %s× (± %s)", number(score.micros(), 1),
+                        number(rlock.micros(), 1), number(ratio, 2), number(ratioError(score, rlock), 2)),
+                ratio <= target);
+    }
+
+    private static void row(StringBuilder md, String target, String measured, boolean met) {
+        md.append("| ").append(target).append(" | ").append(measured).append(" | ").append(met ? "yes" : "**no**")
+                .append(" |\n");
+    }
+
+    // ---- 1. uncontended cycles ----------------------------------------------------------------------
+
+    private void micro(StringBuilder md) {
+        MicroBenchmarkRun.Outcome micro = results.micro();
+        if (micro == null) {
+            return;
+        }
+        md.append("## 1. Floor and uncontended lock+unlock cycle\n\n")
+                .append(micro.settings()).append(". One thread, one key per contender, time per lock+unlock cycle")
+                .append(" (± the 99.9 % confidence interval). Every contender runs on the same Redisson client;")
+                .append(" the `@Locked` bean runs in a Weld SE container whose library uses that client too.\n\n")
+                .append("| Operation | µs per cycle | Baseline | Ratio to baseline | Redis commands (acquire + release) |\n")
+                .append("|---|---|---|---|---|\n");
+        Map<Contender, MicroBenchmarkRun.Score> scores = micro.scores();
+        for (Contender contender : List.of(Contender.PING, Contender.FLOOR, Contender.RLOCK, Contender.ADAPTER,
+                Contender.LEASE, Contender.LOCKED)) {
+            MicroBenchmarkRun.Score score = scores.get(contender);
+            if (score == null) {
+                continue;
+            }
+            Contender baseline = switch (contender) {
+                case PING -> null;
+                case FLOOR -> Contender.PING;
+                case RLOCK -> Contender.FLOOR;
+                default -> Contender.RLOCK;
+            };
+            MicroBenchmarkRun.Score base = baseline == null ? null : scores.get(baseline);
+            md.append("| ").append(contender.label()).append(" | ").append(number(score.micros(), 1))
+                    .append(Double.isNaN(score.error()) ? "" : " ± " + number(score.error(), 1)).append(" | ")
+                    .append(base == null ? "–" : baseline.label() + ": " + number(base.micros(), 1) + " µs").append(" | ")
+                    .append(base == null ? "–" : number(score.micros() / base.micros(), 2) + " ± "
+                            + number(ratioError(score, base), 2))
+                    .append(" | ").append(commands(contender)).append(" |\n");
+        }
+        md.append("\n");
+    }
+
+    private String commands(Contender contender) {
+        Map<Contender, RoundTripCensus.Count> census = results.census();
+        if (census == null || !census.containsKey(contender)) {
+            return "–";
+        }
+        RoundTripCensus.Count count = census.get(contender);
+        if (contender == Contender.PING || contender == Contender.LOCKED) {
+            return number(count.acquireTotal(), 2) + " per call";
+        }
+        return number(count.acquireTotal(), 2) + " + " + number(count.releaseTotal(), 2);
+    }
+
+    // ---- 2. commands ------------------------------------------------------------------------------
+
+    private void census(StringBuilder md) {
+        Map<Contender, RoundTripCensus.Count> census = results.census();
+        if (census == null) {
+            return;
+        }
+        md.append("## 2. Redis round trips per operation\n\n")
+                .append(String.format(Locale.ROOT, "Seen by the Redis server (`MONITOR`) over %d uncontended operations",
+                        results.options().censusOperations()))
+                .append(" on distinct keys. Every command a client sends is one round trip (nothing is pipelined);")
+                .append(" the commands a script runs inside the server cost server time only, and are counted apart.")
+                .append(" Keep-alive `PING`s are left out.\n\n")
+                .append("| Contender | Sent per acquire (per call) | Sent per release | Run inside scripts (acquire + release) |\n")
+                .append("|---|---|---|---|\n");
+        census.forEach((contender, count) -> md.append("| ").append(contender.label()).append(" | ")
+                .append(byCommand(count.acquire())).append(" | ")
+                .append(count.release().isEmpty() ? "–" : byCommand(count.release())).append(" | ")
+                .append(number(count.acquireInScript(), 2)).append(" + ").append(number(count.releaseInScript(), 2))
+                .append(" |\n"));
+        md.append("\n");
+    }
+
+    private static String byCommand(Map<String, Double> commands) {
+        if (commands.isEmpty()) {
+            return "0";
+        }
+        return commands.entrySet().stream().map(e -> number(e.getValue(), 2) + " " + e.getKey().toUpperCase(Locale.ROOT))
+                .collect(Collectors.joining(" + "));
+    }
+
+    // ---- 3. hot key -------------------------------------------------------------------------------
+
+    private void hotKey(StringBuilder md) {
+        Map<Contender, LoadResult> hot = results.hotKey();
+        if (hot == null) {
+            return;
+        }
+        BenchmarkOptions o = results.options();
+        md.append("## 3. One hot key\n\n")
+                .append(String.format(Locale.ROOT, "%d JVMs × %d threads on one key. Each loop: lock, %s ms holding it,"
+                                + " unlock, %s ms of work outside the lock. Per contender %d round(s) of %s s measured after"
+                                + " %s s of warm-up, the order reversed every other round. Every contender waits at most %d s"
+                                + " (the library's default wait; `tryLock(5 s, 60 s)` for RLock; 1 + 20 attempts 250 ms apart"
+                                + " for the Go package, which then ran the critical section without the lock: here that counts"
+                                + " as a failed acquisition and the section is skipped). The wait is the time spent in the lock"
+                                + " call, failed attempts included. Jain's index is over the %d threads' acquisition counts"
+                                + " (1 = perfectly even). Lock held: the share of the time some thread held the lock (the"
+                                + " rest is hand-over and idle time). Hand-over: from one holder's release call to the next"
+                                + " holder's return from its lock call. Overlaps: critical sections that began before another"
+                                + " had ended, on the machine-wide monotonic clock (must be 0).\n\n",
+                        o.hotProcesses(), o.hotThreads(), number(o.hotInsideMicros() / 1000.0, 1),
+                        number(o.hotOutsideMicros() / 1000.0, 1), o.hotRounds(), number(o.hotMeasureMillis() / 1000.0, 1),
+                        number(o.hotWarmupMillis() / 1000.0, 1), LockStrategy.WAIT.toSeconds(),
+                        o.hotProcesses() * o.hotThreads()))
+                .append("| Contender | Acquisitions/s | p50 wait (ms) | p99 wait (ms) | max wait (ms) | Failed | Errors |")
+                .append(" Jain's index | Lock held (% of time) | Hand-over p50 (ms) | Overlaps |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        hot.forEach((contender, r) -> md.append("| ").append(contender.label()).append(" | ")
+                .append(number(r.throughput(), 0)).append(" | ").append(ms(r.waitMillis(0.5))).append(" | ")
+                .append(ms(r.waitMillis(0.99))).append(" | ").append(ms(r.maxWaitMillis())).append(" | ")
+                .append(r.failures()).append(" | ").append(r.errors()).append(" | ").append(number(r.jainIndex(), 3))
+                .append(" | ").append(number(100 * r.heldShare(), 0)).append(" | ").append(ms(r.gapMillis(0.5)))
+                .append(" | ").append(r.overlaps()).append(" |\n"));
+        LoadResult adapter = hot.get(Contender.ADAPTER);
+        if (adapter != null) {
+            md.append("\nRatios of the Adapter to each baseline:\n\n| Baseline | Throughput | p50 wait | p99 wait | Jain's index |\n")
+                    .append("|---|---|---|---|---|\n");
+            for (Contender baseline : List.of(Contender.RLOCK, Contender.GO_PACKAGE)) {
+                LoadResult b = hot.get(baseline);
+                if (b != null) {
+                    md.append("| ").append(baseline.label()).append(" | ")
+                            .append(times(adapter.throughput() / b.throughput())).append(" | ")
+                            .append(times(b.waitMillis(0.5) / adapter.waitMillis(0.5))).append(" lower | ")
+                            .append(times(b.waitMillis(0.99) / adapter.waitMillis(0.99))).append(" lower | ")
+                            .append(number(adapter.jainIndex(), 3)).append(" vs ").append(number(b.jainIndex(), 3))
+                            .append(" |\n");
+                }
+            }
+        }
+        md.append("\n![Wait-time distribution per contender on the hot key](").append(WAITS_PLOT).append(")\n\n");
+    }
+
+    // ---- 4. distinct keys ---------------------------------------------------------------------------
+
+    private void distinctKeys(StringBuilder md) {
+        Map<String, Map<Contender, LoadResult>> distinct = results.distinctKeys();
+        if (distinct == null) {
+            return;
+        }
+        BenchmarkOptions o = results.options();
+        md.append("## 4. Distinct keys\n\n")
+                .append(String.format(Locale.ROOT, "Every thread locks and releases a fresh key of its own in a loop,"
+                                + " nothing in between: the lock's throughput when nobody contends. %d round(s) of %s s per"
+                                + " contender and configuration after %s s of warm-up. Acquisitions per second over all threads.\n\n",
+                        o.distinctRounds(), number(o.distinctMeasureMillis() / 1000.0, 1),
+                        number(o.distinctWarmupMillis() / 1000.0, 1)))
+                .append("| Configuration | Floor (SET NX PX + delete) | Raw RLock | Adapter | Adapter / RLock | Adapter / floor |\n")
+                .append("|---|---|---|---|---|---|\n");
+        distinct.forEach((configuration, byContender) -> {
+            LoadResult floor = byContender.get(Contender.FLOOR);
+            LoadResult rlock = byContender.get(Contender.RLOCK);
+            LoadResult adapter = byContender.get(Contender.ADAPTER);
+            md.append("| ").append(configuration).append(" | ").append(throughput(floor)).append(" | ")
+                    .append(throughput(rlock)).append(" | ").append(throughput(adapter)).append(" | ")
+                    .append(ratio(adapter, rlock)).append(" | ").append(ratio(adapter, floor)).append(" |\n");
+        });
+        md.append("\n![Throughput on distinct keys per configuration](").append(THROUGHPUT_PLOT).append(")\n\n");
+    }
+
+    private static String throughput(LoadResult result) {
+        if (result == null) {
+            return "–";
+        }
+        String text = number(result.throughput(), 0);
+        return result.errors() + result.failures() > 0 ? text + " (" + (result.errors() + result.failures()) + " failed)" : text;
+    }
+
+    private static String ratio(LoadResult a, LoadResult b) {
+        return a == null || b == null || b.throughput() == 0 ? "–" : number(a.throughput() / b.throughput(), 2) + "×";
+    }
+
+    // ---- 5. memory --------------------------------------------------------------------------------
+
+    private void memory(StringBuilder md) {
+        Map<String, Double> m = results.memory();
+        if (m == null) {
+            return;
+        }
+        md.append("## 5. Memory\n\n")
+                .append("In a JVM of its own with the serial collector; retained heap is the heap in use after several")
+                .append(" full collections (`System.gc()`, `MemoryMXBean`). The key strings are made before the first")
+                .append(" reading: they belong to the application. The raw RLock baseline is the `RLock` objects an")
+                .append(" application must keep to unlock them. What is left after releasing held locks is bounded by")
+                .append(" how many were held at once (hash tables keep their peak size), not by how many keys were used:")
+                .append(" the distinct-keys row shows that.\n\n")
+                .append("| Figure | Value | Baseline | Ratio |\n|---|---|---|---|\n");
+        Double rlock = m.get("held-rlock-bytes-per-lock");
+        Double rlockLeft = m.get("held-rlock-released-delta-bytes");
+        for (Contender contender : List.of(Contender.LEASE, Contender.ADAPTER)) {
+            Double bytes = m.get("held-" + contender.id() + "-bytes-per-lock");
+            if (bytes != null) {
+                md.append("| Heap per held lock, ").append(contender.label()).append(", ")
+                        .append(number(m.get("held-" + contender.id() + "-count"), 0)).append(" held | ")
+                        .append(number(bytes, 0)).append(" bytes | raw RLock: ")
+                        .append(rlock == null ? "–" : number(rlock, 0) + " bytes").append(" | ")
+                        .append(rlock == null ? "–" : number(bytes / rlock, 2) + "×").append(" |\n");
+            }
+        }
+        for (Contender contender : List.of(Contender.LEASE, Contender.ADAPTER)) {
+            Double left = m.get("held-" + contender.id() + "-released-delta-bytes");
+            if (left != null) {
+                md.append("| Heap left after releasing them, ").append(contender.label()).append(" | ")
+                        .append(signedBytes(left)).append(" | raw RLock: ")
+                        .append(rlockLeft == null ? "–" : signedBytes(rlockLeft)).append(" | – |\n");
+            }
+        }
+        if (m.containsKey("heap-after-bytes")) {
+            double before = m.get("heap-before-bytes");
+            double after = m.get("heap-after-bytes");
+            double keys = m.get("keys");
+            md.append("| Retained heap after ").append(number(keys, 0))
+                    .append(" distinct keys were locked and released (half `acquire`/`release`, half `Lease`) | ")
+                    .append(bytes(after)).append(" (").append(signedBytes(after - before)).append(", ")
+                    .append(number((after - before) / keys, 3)).append(" bytes/key) | before: ").append(bytes(before))
+                    .append(" | ").append(number(after / before, 3)).append("× |\n");
+            md.append("| Per-key state left in the adapter (holds, leases, waiter queues, watchdog tasks) | ")
+                    .append(number(m.get("per-key-state"), 0)).append(" | 0 | – |\n");
+            md.append("| Keys left in Redis | ").append(number(m.get("redis-keys-left"), 0)).append(" | 0 | – |\n");
+            md.append("| Time to lock and release them | ").append(number(m.get("keys-seconds"), 1)).append(" s (")
+                    .append(number(keys / m.get("keys-seconds"), 0)).append(" keys/s on ")
+                    .append(results.options().memoryThreads()).append(" threads) | – | – |\n");
+        }
+        md.append("\n");
+    }
+
+    // ---- formatting -------------------------------------------------------------------------------
+
+    private static double ratioError(MicroBenchmarkRun.Score a, MicroBenchmarkRun.Score b) {
+        if (Double.isNaN(a.error()) || Double.isNaN(b.error())) {
+            return Double.NaN;
+        }
+        return a.micros() / b.micros() * Math.hypot(a.relativeError(), b.relativeError());
+    }
+
+    /** @return a ratio with two significant decimals below 10 and one above, for example {@code 0.87×}, {@code 23.4×} */
+    static String times(double ratio) {
+        return number(ratio, ratio < 10 ? 2 : 1) + "×";
+    }
+
+    static String number(double value, int decimals) {
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            return "–";
+        }
+        return String.format(Locale.ROOT, "%,." + decimals + "f", value);
+    }
+
+    private static String ms(double millis) {
+        if (Double.isNaN(millis)) {
+            return "–";
+        }
+        return number(millis, millis < 10 ? 2 : millis < 100 ? 1 : 0);
+    }
+
+    private static String bytes(double bytes) {
+        return number(bytes / (1024 * 1024), 1) + " MiB";
+    }
+
+    private static String signedBytes(double bytes) {
+        String sign = bytes < 0 ? "−" : "+";
+        double magnitude = Math.abs(bytes);
+        return sign + (magnitude >= 1024 * 1024 ? number(magnitude / (1024 * 1024), 2) + " MiB"
+                : number(magnitude / 1024, 1) + " KiB");
+    }
+}
