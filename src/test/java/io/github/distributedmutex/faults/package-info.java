@@ -15,9 +15,15 @@
  *     stalls ({@link io.github.distributedmutex.testing.TcpProxy}); calls fail within their bounded wait, the
  *     lease runs out, another instance takes over, and after the thaw the cut-off holder learns it lost the
  *     lock (watchdog included).</li>
+ *     <li>{@link io.github.distributedmutex.faults.RedisRestartTest}: Redis is killed and restarted while
+ *     client threads and client JVMs ({@code RedisRestartTest.ClientMain}) lock; calls fail within their bound
+ *     while it is down and succeed again afterwards without restarting the clients; a lease held across the
+ *     crash is detected as stale by its lower fencing token.</li>
+ *     <li>{@link io.github.distributedmutex.faults.ManyWaitersTest}: 200 waiters in two JVMs
+ *     ({@link io.github.distributedmutex.faults.WaiterMain}) on one hot key, and 1,000 waiters on 1,000
+ *     distinct keys: every wait ends in the lock or {@code LockNotAcquiredException} within its bound, with
+ *     no subscription errors.</li>
  * </ul>
- *
- * <p>Other fault tests of this package (Redis restarts, many waiters) follow the same rules.
  *
  * <p>{@link io.github.distributedmutex.faults.LockHolderMain} is the holder process, and
  * {@link io.github.distributedmutex.faults.FencedRegister} the fenced resource, written the way the README
