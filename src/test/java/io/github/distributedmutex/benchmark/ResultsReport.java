@@ -38,6 +38,15 @@ final class ResultsReport {
         this.markdown = render();
     }
 
+    /**
+     * The report is committed: paths of this machine (the Redis binary lives under the build's
+     * {@code target/}) are shown relative to the working directory, the repository root.
+     */
+    private static String withoutMachinePaths(String text) {
+        String root = Path.of("").toAbsolutePath().toString();
+        return text.replace(root + "/", "").replace(root, ".");
+    }
+
     /** @return the report */
     String markdown() {
         return markdown;
@@ -52,7 +61,7 @@ final class ResultsReport {
     Path write(Path directory) throws IOException {
         Files.createDirectories(directory);
         Path file = directory.resolve(MARKDOWN);
-        Files.writeString(file, markdown, StandardCharsets.UTF_8);
+        Files.writeString(file, withoutMachinePaths(markdown), StandardCharsets.UTF_8);
         String note = results.options().smoke() ? " (smoke run: not for publication)" : "";
         if (results.hotKey() != null) {
             Files.writeString(directory.resolve(WAITS_PLOT), SvgCharts.waitDistribution(results.hotKey(),
