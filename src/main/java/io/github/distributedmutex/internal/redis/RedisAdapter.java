@@ -46,7 +46,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     static final Duration ABANDONED_MARKER_MIN = Duration.ofMinutes(10);
 
     /** How long a call made right after startup waits for the first connection attempt to end. */
-    static final Duration FIRST_CONNECTION_TIME = Duration.ofSeconds(15);
+    static final Duration FIRST_CONNECTION_TIME = Duration.ofSeconds(5);
 
     /** At most this many abandoned attempts are given back at a time (a long outage must not pile them up). */
     static final int MAX_PENDING_ABANDONS = 10_000;
