@@ -81,6 +81,7 @@ final class LoadRun {
                 if (System.nanoTime() - deadline > 0) {
                     throw new IllegalStateException("load run " + name + " did not finish within " + budgetMillis + " ms");
                 }
+                // polling the other JVMs' progress in Redis (harness bookkeeping, not a measurement or a test)
                 Thread.sleep(100);
             }
             flags = workers.get(0).lines().stream().filter(line -> line.startsWith(LoadWorker.JVM_FLAGS)).findFirst()

@@ -103,6 +103,7 @@ public final class LoadWorker {
             if (System.nanoTime() - deadline > 0) {
                 throw new IllegalStateException("the other workers did not reach barrier " + name);
             }
+            // polling a barrier counter in Redis shared by separate JVMs (harness bookkeeping)
             Thread.sleep(2);
         }
         long startNanos = Long.parseLong(value);

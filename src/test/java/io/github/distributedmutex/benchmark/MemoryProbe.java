@@ -177,6 +177,7 @@ public final class MemoryProbe {
         long least = Long.MAX_VALUE;
         for (int i = 0; i < 6; i++) {
             System.gc();
+            // lets the collector and reference processing settle between readings (measurement, not synchronisation)
             Thread.sleep(25);
             if (i >= 2) {
                 least = Math.min(least, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
