@@ -82,6 +82,7 @@ final class GoPackageLock {
             if (retry == RETRIES) {
                 return null;
             }
+            // the strategy under measurement: the Go package polls every 250 ms
             Thread.sleep(RETRY_INTERVAL.toMillis());
         }
     }
