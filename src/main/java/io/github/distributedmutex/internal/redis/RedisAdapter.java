@@ -116,14 +116,22 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         if (current != null) {
             return current;
         }
-        if (!connection.firstAttempt().isDone()) {
-            // the application just started: wait for the first connection attempt rather than fail a caller
-            // while Redis is fine (Redisson's own connect timeout bounds this)
-            long startup = Math.max(deadline - System.nanoTime(), FIRST_CONNECTION_TIME.toNanos());
-            RedisCalls.await(connection.firstAttempt(), startup, key.name(), "connect to Redis to acquire");
+        RedissonClient client;
+        try {
+            if (!connection.firstAttempt().isDone()) {
+                // the application just started: wait for the first connection attempt rather than fail a caller
+                // while Redis is fine (Redisson's own connect timeout bounds this)
+                long startup = Math.max(deadline - System.nanoTime(), FIRST_CONNECTION_TIME.toNanos());
+                RedisCalls.await(connection.firstAttempt(), startup, key.name(), "connect to Redis to acquire");
+            }
+            long budget = Math.max(deadline - System.nanoTime(), RedisCalls.MIN_ATTEMPT_TIME.toNanos());
+            client = RedisCalls.await(connection.ready(), budget, key.name(), "connect to Redis to acquire");
+        } catch (LockUnavailableException e) {
+            throw new LockUnavailableException(key.name(), "Redis cannot lock '" + key.name() + "': the library's Redis"
+                    + " client is not connected " + connection.lastFailure().map(reason -> "(last attempt: " + reason
+                    + ")").orElse("yet (its first connection attempt is still running: check the address, credentials"
+                    + " and TLS trust if this persists)") + "; it keeps retrying in the background", null);
         }
-        long budget = Math.max(deadline - System.nanoTime(), RedisCalls.MIN_ATTEMPT_TIME.toNanos());
-        RedissonClient client = RedisCalls.await(connection.ready(), budget, key.name(), "connect to Redis to acquire");
         Backend created = backend(client);
         if (created == null) {
             throw new IllegalStateException("this distributed-mutex Adapter is closed (its container shut down)");

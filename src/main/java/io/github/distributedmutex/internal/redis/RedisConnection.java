@@ -33,6 +33,7 @@ public final class RedisConnection implements AutoCloseable {
     private final boolean owned;
     private final ScheduledExecutorService connector;
     private volatile boolean closed;
+    private volatile String lastFailure;
 
     private RedisConnection(boolean owned, ScheduledExecutorService connector) {
         this.owned = owned;
@@ -88,7 +89,8 @@ public final class RedisConnection implements AutoCloseable {
             if (closed) {
                 return;
             }
-            String reason = e.getClass().getSimpleName() + ": " + CredentialMasking.maskUri(String.valueOf(e.getMessage()));
+            String reason = describe(e);
+            lastFailure = reason;
             if (attempt == 1) {
                 LOG.warn("distributed-mutex cannot reach Redis at {} yet ({}); lock calls fail with"
                         + " LockUnavailableException until it answers; retrying in the background", description, reason);
@@ -99,6 +101,27 @@ public final class RedisConnection implements AutoCloseable {
             connector.schedule(() -> connect(factory, description, next, attempt + 1), retry.toMillis(),
                     TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * @param failure why the client could not be created
+     * @return the failure and its root cause, without credentials
+     */
+    static String describe(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String text = failure.getClass().getSimpleName() + ": " + failure.getMessage();
+        if (root != failure) {
+            text += " (caused by " + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+        }
+        return CredentialMasking.maskUri(text);
+    }
+
+    /** @return why the last attempt to create the client failed, empty when none failed yet or it exists */
+    java.util.Optional<String> lastFailure() {
+        return ready.isDone() ? java.util.Optional.empty() : java.util.Optional.ofNullable(lastFailure);
     }
 
     /** @return completes with the client once it exists; never fails, but may never complete while Redis is down */

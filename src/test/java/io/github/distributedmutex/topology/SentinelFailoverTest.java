@@ -1,0 +1,368 @@
+package io.github.distributedmutex.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.LockOptions;
+import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.internal.redis.RedisAdapter;
+import io.github.distributedmutex.internal.redis.RedissonClientFactory;
+import io.github.distributedmutex.testing.RedisCommands;
+import io.github.distributedmutex.testing.RedisServerProcess;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sentinel failover with real processes: a master, two replicas ({@code --replicaof}) and three sentinels
+ * (quorum 2, {@code down-after-milliseconds} 1000) on loopback ports, and two "application instances" built
+ * exactly as in production, from a Redisson YAML file ({@code sentinelServersConfig}) given as
+ * {@code distributedmutex.redis.config-file} to {@link RedissonClientFactory#connect(Settings)}.
+ *
+ * <p>The test locks, holds 40 locks (20 of them followed by a test-issued {@code WAIT 1 1000} barrier, 20
+ * without), starts waiters on some of them, kills the master with {@code SIGKILL}, and proves that locking
+ * resumes on the promoted replica with the same adapters, that a token obtained after the failover is greater
+ * than every token obtained before it, and that no lock which survived on the new master could be taken by
+ * another instance. It prints, as {@code FAULT FIGURE} lines, the time from the kill to the first successful
+ * lock and how many held locks were lost in each group; loss is measured, not asserted, because replication
+ * is asynchronous and the library's scripts do not issue {@code WAIT}.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class SentinelFailoverTest {
+
+    private static final String MASTER_NAME = "dm-master";
+    private static final int HELD_PER_GROUP = 20;
+    private static final int WAITERS_PER_GROUP = 3;
+    private static final Duration LONG_LEASE = Duration.ofMinutes(3);
+    private static final Duration SETTLE = Duration.ofSeconds(30);
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+    /** Keys whose lock {@link #countLost} found lost; read by the waiter consistency check. */
+    private final Map<String, Boolean> lost = new ConcurrentHashMap<>();
+    private final ExecutorService waiterPool = Executors.newCachedThreadPool();
+
+    @TempDir
+    Path tempDir;
+
+    @AfterEach
+    void stopEverything() {
+        waiterPool.shutdownNow();
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (Exception e) {
+                System.err.println("Could not stop " + started.get(i) + ": " + e);
+            }
+        }
+        started.clear();
+    }
+
+    @Test
+    void lockingResumesAfterTheMasterIsKilledAndTokensKeepIncreasing() throws Exception {
+        // ---- topology -------------------------------------------------------------------------------------
+        RedisServerProcess master = keep(RedisServerProcess.start());
+        RedisServerProcess replica1 = keep(RedisServerProcess.start("--replicaof", "127.0.0.1",
+                Integer.toString(master.port())));
+        RedisServerProcess replica2 = keep(RedisServerProcess.start("--replicaof", "127.0.0.1",
+                Integer.toString(master.port())));
+        await("replicas in sync").atMost(SETTLE).pollInterval(Duration.ofMillis(100)).until(() ->
+                infoField(replica1.address(), "replication", "master_link_status").equals("up")
+                        && infoField(replica2.address(), "replication", "master_link_status").equals("up"));
+        List<SentinelProcess> sentinels = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            sentinels.add(keep(SentinelProcess.start(MASTER_NAME, master.port(), 2, Duration.ofMillis(1000),
+                    Duration.ofMillis(2000))));
+        }
+        await("sentinels know each other and both replicas").atMost(SETTLE).pollInterval(Duration.ofMillis(200))
+                .until(() -> sentinels.stream().allMatch(s -> {
+                    Map<String, String> view = sentinelMaster(s);
+                    return "2".equals(view.get("num-slaves")) && "2".equals(view.get("num-other-sentinels"));
+                }));
+
+        // ---- two application instances, configured like production ---------------------------------------
+        Path yaml = tempDir.resolve("redisson-sentinel.yaml");
+        Files.writeString(yaml, "sentinelServersConfig:\n"
+                + "  masterName: \"" + MASTER_NAME + "\"\n"
+                + "  sentinelAddresses:\n"
+                + sentinels.stream().map(s -> "    - \"" + s.address() + "\"\n").collect(Collectors.joining())
+                + "  readMode: \"MASTER\"\n"
+                + "  subscriptionMode: \"MASTER\"\n"
+                + "  scanInterval: 1000\n", StandardCharsets.UTF_8);
+        Settings settings = new Settings(Settings.DEFAULT_ADDRESS, Optional.of(yaml), Duration.ofSeconds(5),
+                LONG_LEASE, "sentinel-" + UUID.randomUUID().toString().substring(0, 8) + ":");
+        RedisAdapter appA = keep(new RedisAdapter(RedissonClientFactory.connect(settings), settings));
+        RedisAdapter appB = keep(new RedisAdapter(RedissonClientFactory.connect(settings), settings));
+
+        // ---- locks work -----------------------------------------------------------------------------------
+        AtomicReference<Lease> first = new AtomicReference<>();
+        await("first lock through the sentinels").atMost(SETTLE).pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions().until(() -> {
+                    first.set(appA.tryLock("smoke", Duration.ofSeconds(2)).orElse(null));
+                    return first.get() != null;
+                });
+        long maxTokenBefore = first.get().fencingToken();
+        assertThat(appB.tryLock("smoke", Duration.ZERO)).as("held by A, so B must not get it").isEmpty();
+        first.get().close();
+        try (Lease second = appB.tryLock("smoke", Duration.ofSeconds(2)).orElseThrow()) {
+            assertThat(second.fencingToken()).isGreaterThan(maxTokenBefore);
+            maxTokenBefore = second.fencingToken();
+        }
+
+        // ---- hold locks: one group followed by a WAIT barrier, one group without --------------------------
+        LockOptions hold = LockOptions.defaults().withMaxWait(Duration.ofSeconds(5)).withLease(LONG_LEASE)
+                .withWatchdog(false);
+        Map<String, Lease> synced = new LinkedHashMap<>();
+        List<Long> waitReplies = new ArrayList<>();
+        for (int i = 0; i < HELD_PER_GROUP; i++) {
+            Lease lease = appA.lock("synced-" + i, hold);
+            synced.put("synced-" + i, lease);
+            // WAIT only counts the calling connection's writes; the library's connection is not ours, so write
+            // a barrier on our connection first: replication is ordered, so an acknowledged barrier implies the
+            // lock (executed before it) reached that replica too.
+            waitReplies.add(writeBarrierAndWait(master.port()));
+        }
+        Map<String, Lease> unsynced = new LinkedHashMap<>();
+        for (int i = 0; i < HELD_PER_GROUP; i++) {
+            unsynced.put("unsynced-" + i, appA.lock("unsynced-" + i, hold));
+        }
+        for (Lease lease : synced.values()) {
+            maxTokenBefore = Math.max(maxTokenBefore, lease.fencingToken());
+        }
+        for (Lease lease : unsynced.values()) {
+            maxTokenBefore = Math.max(maxTokenBefore, lease.fencingToken());
+        }
+
+        // ---- waiters (instance B) on some held locks ------------------------------------------------------
+        Map<String, Future<String>> waiters = new LinkedHashMap<>();
+        Map<String, Lease> waiterLeases = new ConcurrentHashMap<>();
+        List<String> waitedKeys = new ArrayList<>();
+        for (int i = 0; i < WAITERS_PER_GROUP; i++) {
+            waitedKeys.add("synced-" + i);
+            waitedKeys.add("unsynced-" + i);
+        }
+        for (String key : waitedKeys) {
+            waiters.put(key, waiterPool.submit(() -> {
+                try {
+                    Optional<Lease> got = appB.tryLock(key, LockOptions.defaults()
+                            .withMaxWait(Duration.ofSeconds(15)).withLease(LONG_LEASE));
+                    got.ifPresent(lease -> waiterLeases.put(key, lease));
+                    return got.isPresent() ? "acquired" : "not-acquired";
+                } catch (RuntimeException e) {
+                    return e.getClass().getSimpleName();
+                }
+            }));
+        }
+        await("every waiter registered on its lock").atMost(SETTLE).pollInterval(Duration.ofMillis(50))
+                .until(() -> waitedKeys.stream().allMatch(key ->
+                        "1".equals(RedisCommands.call(master.address(), "HGET", redisKey(settings, key), "waiters"))));
+
+        // ---- kill the master ------------------------------------------------------------------------------
+        long killedAt = System.nanoTime();
+        master.kill();
+
+        AtomicReference<Lease> firstAfter = new AtomicReference<>();
+        await("a lock after the failover, with the same adapters").atMost(Duration.ofSeconds(45))
+                .pollInterval(Duration.ofMillis(50)).until(() -> {
+                    try {
+                        firstAfter.set(appA.tryLock("after-failover", Duration.ZERO).orElse(null));
+                    } catch (RuntimeException e) {
+                        return false; // LockUnavailableException while no master is known
+                    }
+                    return firstAfter.get() != null;
+                });
+        long recoveryMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+        figure("sentinel failover, SIGKILL of master to first successful lock", recoveryMillis + " ms");
+
+        // the sentinels agree on a promoted replica
+        String newMasterPort = await("sentinels report the new master").atMost(SETTLE)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> masterAddress(sentinels.get(0)).get(1),
+                        port -> !port.equals(Integer.toString(master.port())));
+        assertThat(newMasterPort).isIn(Integer.toString(replica1.port()), Integer.toString(replica2.port()));
+        String newMaster = "redis://127.0.0.1:" + newMasterPort;
+
+        // ---- fencing tokens across the failover -----------------------------------------------------------
+        assertThat(firstAfter.get().fencingToken()).as("first token after the failover vs every token before")
+                .isGreaterThan(maxTokenBefore);
+        figure("sentinel failover, first token after minus greatest token before",
+                (firstAfter.get().fencingToken() - maxTokenBefore) / 1000 + " ms");
+        firstAfter.get().close();
+        try (Lease byB = appB.tryLock("after-failover-b", Duration.ofSeconds(5)).orElseThrow()) {
+            assertThat(byB.fencingToken()).isGreaterThan(maxTokenBefore);
+        }
+
+        // ---- waiters ---------------------------------------------------------------------------------------
+        Map<String, String> waiterOutcomes = new LinkedHashMap<>();
+        for (Map.Entry<String, Future<String>> waiter : waiters.entrySet()) {
+            waiterOutcomes.put(waiter.getKey(), waiter.getValue().get(60, TimeUnit.SECONDS));
+        }
+        figure("sentinel failover, waiter outcomes", waiterOutcomes.toString());
+
+        // ---- lost locks --------------------------------------------------------------------------------------
+        int lostSynced = countLost(synced, settings, newMaster, appB, waiterLeases);
+        int lostUnsynced = countLost(unsynced, settings, newMaster, appB, waiterLeases);
+        figure("sentinel failover, held locks lost with WAIT 1 1000 barrier (replies " + waitReplies + ")",
+                lostSynced + " of " + HELD_PER_GROUP);
+        figure("sentinel failover, held locks lost without WAIT", lostUnsynced + " of " + HELD_PER_GROUP);
+        for (Map.Entry<String, String> outcome : waiterOutcomes.entrySet()) {
+            if (outcome.getValue().equals("acquired")) {
+                assertThat(lost.getOrDefault(outcome.getKey(), false))
+                        .as("waiter got %s, so the holder must have lost it", outcome.getKey()).isTrue();
+                assertThat(waiterLeases.get(outcome.getKey()).fencingToken()).isGreaterThan(maxTokenBefore);
+            }
+        }
+
+        // ---- surviving locks are released normally by their holder --------------------------------------
+        for (Lease lease : synced.values()) {
+            lease.close();
+        }
+        for (Lease lease : unsynced.values()) {
+            lease.close();
+        }
+        for (Lease lease : waiterLeases.values()) {
+            lease.close();
+        }
+        try (Lease again = appB.tryLock("synced-0", Duration.ofSeconds(5)).orElseThrow()) {
+            assertThat(again.fencingToken()).isGreaterThan(maxTokenBefore);
+        }
+    }
+
+    /**
+     * A held lock counts as lost when, on the new master, its key is missing or no longer belongs to its holder
+     * (the holder's {@link Lease#isHeld()} says false), or another instance can take it right away.
+     */
+    private int countLost(Map<String, Lease> held, Settings settings, String newMaster, RedisAdapter other,
+                          Map<String, Lease> waiterLeases) {
+        int count = 0;
+        for (Map.Entry<String, Lease> entry : held.entrySet()) {
+            String key = entry.getKey();
+            boolean missing = RedisCommands.call(newMaster, "EXISTS", redisKey(settings, key)).equals("0");
+            boolean stillHeld = entry.getValue().isHeld();
+            boolean takenByOther = waiterLeases.containsKey(key);
+            if (!takenByOther) {
+                Optional<Lease> grab = other.tryLock(key, Duration.ZERO);
+                takenByOther = grab.isPresent();
+                grab.ifPresent(Lease::close);
+            }
+            if (takenByOther) {
+                assertThat(stillHeld).as("%s taken by another instance while its holder still has it", key)
+                        .isFalse();
+            }
+            boolean isLost = missing || !stillHeld || takenByOther;
+            lost.put(key, isLost);
+            if (isLost) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * On one fresh connection to the master: {@code SET} a barrier key, then {@code WAIT 1 1000}; returns the
+     * number of replicas that acknowledged. Pipelined on a raw socket because {@code WAIT} only waits for the
+     * writes of its own connection.
+     */
+    private static long writeBarrierAndWait(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(resp("SET", "sentinel-test:barrier", UUID.randomUUID().toString()));
+            out.write(resp("WAIT", "1", "1000"));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String set = in.readLine();
+            String wait = in.readLine();
+            if (!"+OK".equals(set) || wait == null || !wait.startsWith(":")) {
+                throw new IllegalStateException("Unexpected replies to SET/WAIT: " + set + " / " + wait);
+            }
+            return Long.parseLong(wait.substring(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] resp(String... args) {
+        StringBuilder command = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String arg : args) {
+            command.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg)
+                    .append("\r\n");
+        }
+        return command.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String redisKey(Settings settings, String key) {
+        return settings.keyPrefix() + "{" + key + "}";
+    }
+
+    private static String infoField(String address, String section, String field) {
+        String info = RedisCommands.call(address, Duration.ofSeconds(2), "INFO", section);
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith(field + ":")) {
+                return line.substring(field.length() + 1).trim();
+            }
+        }
+        return "";
+    }
+
+    /** {@code SENTINEL MASTER <name>} as a field map. */
+    private static Map<String, String> sentinelMaster(SentinelProcess sentinel) {
+        List<String> flat = flatList(RedisCommands.call(sentinel.address(), Duration.ofSeconds(2), "SENTINEL",
+                "MASTER", MASTER_NAME));
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            fields.put(flat.get(i), flat.get(i + 1));
+        }
+        return fields;
+    }
+
+    /** {@code SENTINEL GET-MASTER-ADDR-BY-NAME <name>}: host and port. */
+    private static List<String> masterAddress(SentinelProcess sentinel) {
+        return flatList(RedisCommands.call(sentinel.address(), Duration.ofSeconds(2), "SENTINEL",
+                "GET-MASTER-ADDR-BY-NAME", MASTER_NAME));
+    }
+
+    /** Parses the {@code [a, b, c]} form {@link RedisCommands} gives a flat array reply. */
+    private static List<String> flatList(String reply) {
+        String body = reply.substring(1, reply.length() - 1);
+        return body.isEmpty() ? List.of() : Arrays.asList(body.split(", "));
+    }
+
+    private <T extends AutoCloseable> T keep(T resource) {
+        started.add(resource);
+        return resource;
+    }
+
+    private static void figure(String what, String value) {
+        System.out.println(String.format(Locale.ROOT, "FAULT FIGURE %s: %s", what, value));
+    }
+}
