@@ -1,5 +1,6 @@
 package io.github.distributedmutex.internal.redis;
 
+import java.time.Duration;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -40,7 +41,7 @@ final class LeaseRenewals implements AutoCloseable {
      * Runs a one-off task later on the same thread, for retrying the give-back of an abandoned
      * acquisition attempt.
      */
-    void later(Runnable task, java.time.Duration delay) {
+    void later(Runnable task, Duration delay) {
         if (!scheduler.isShutdown()) {
             scheduler.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
         }

@@ -3,6 +3,7 @@ package io.github.distributedmutex.internal.redis;
 import io.github.distributedmutex.internal.config.CredentialMasking;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -120,8 +121,8 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     /** @return why the last attempt to create the client failed, empty when none failed yet or it exists */
-    java.util.Optional<String> lastFailure() {
-        return ready.isDone() ? java.util.Optional.empty() : java.util.Optional.ofNullable(lastFailure);
+    Optional<String> lastFailure() {
+        return ready.isDone() ? Optional.empty() : Optional.ofNullable(lastFailure);
     }
 
     /** @return completes with the client once it exists; never fails, but may never complete while Redis is down */
