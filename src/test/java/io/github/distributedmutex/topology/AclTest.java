@@ -1,25 +1,17 @@
 package io.github.distributedmutex.topology;
 
-import java.util.Locale;
-
-import java.util.concurrent.atomic.AtomicReference;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockOptions;
-import io.github.distributedmutex.LockUnavailableException;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -161,26 +154,9 @@ class AclTest {
                 .withKeyPrefix(PREFIX);
         try (LogCapture logs = LogCapture.start()) {
             RedisAdapter adapter = instance(settings);
-            long start = System.nanoTime();
-            LockUnavailableException failure = catchThrowableOfType(
-                    () -> adapter.lock("job", LockOptions.defaults().withMaxWait(Duration.ofSeconds(1))),
-                    LockUnavailableException.class);
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-
-            assertThat(failure).as("lock call with a wrong password").isNotNull();
-            assertThat(took).as("time to fail").isLessThan(Duration.ofSeconds(20));
-            assertThat(failure).hasMessageContaining("not connected");
-            // once the background connection attempt has failed, calls name the cause
-            AtomicReference<LockUnavailableException> named = new AtomicReference<>();
-            await("a lock call naming the authentication failure").atMost(Duration.ofSeconds(60)).until(() -> {
-                LockUnavailableException next = catchThrowableOfType(
-                        () -> adapter.lock("job", LockOptions.defaults().withMaxWait(Duration.ZERO)),
-                        LockUnavailableException.class);
-                named.set(next);
-                return next != null && next.getMessage().toUpperCase(Locale.ROOT).matches("(?s).*(WRONGPASS|AUTH).*");
-            });
-            String everything = String.join("\n", logs.lines()) + "\n" + stackTrace(failure) + "\n"
-                    + stackTrace(named.get());
+            String thrown = ConnectionFailureCheck.failsBoundedThenNamesTheCause(adapter,
+                    Pattern.compile("WRONGPASS|auth", Pattern.CASE_INSENSITIVE));
+            String everything = String.join("\n", logs.lines()) + "\n" + thrown;
             assertThat(everything).doesNotContain(wrong).doesNotContain(PASSWORD);
         }
     }
@@ -207,11 +183,5 @@ class AclTest {
         RedisAdapter adapter = new RedisAdapter(RedissonClientFactory.connect(settings), settings);
         resources.add(adapter);
         return adapter;
-    }
-
-    private static String stackTrace(Throwable failure) {
-        StringWriter text = new StringWriter();
-        failure.printStackTrace(new PrintWriter(text));
-        return text.toString();
     }
 }
