@@ -1,5 +1,7 @@
 package io.github.distributedmutex.checker;
 
+import static io.github.distributedmutex.testing.HarnessProperties.intValue;
+
 import io.github.distributedmutex.testing.JvmProcess;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
@@ -91,17 +93,17 @@ public final class CorrectnessRun {
          * @throws IllegalArgumentException when a property is not a whole number or out of range
          */
         public static Options fromSystemProperties(Options defaults) {
-            int operations = intProperty("checker.operations", defaults.operations);
-            Duration duration = Duration.ofSeconds(intProperty("checker.seconds", (int) defaults.duration.toSeconds()));
+            int operations = intValue("checker.operations", defaults.operations);
+            Duration duration = Duration.ofSeconds(intValue("checker.seconds", (int) defaults.duration.toSeconds()));
             if (System.getProperty("checker.seconds") != null && System.getProperty("checker.operations") == null) {
                 operations = 0; // an explicit duration beats a default operation count
             }
-            return new Options(intProperty("checker.processes", defaults.processes),
-                    intProperty("checker.threads", defaults.threads), intProperty("checker.keys", defaults.keys),
+            return new Options(intValue("checker.processes", defaults.processes),
+                    intValue("checker.threads", defaults.threads), intValue("checker.keys", defaults.keys),
                     duration, operations,
-                    Duration.ofSeconds(intProperty("checker.lease", (int) defaults.lease.toSeconds())),
-                    Duration.ofSeconds(intProperty("checker.wait", (int) defaults.maxWait.toSeconds())),
-                    intProperty("checker.pause-micros", defaults.pauseMicros), defaults.brokenLocking);
+                    Duration.ofSeconds(intValue("checker.lease", (int) defaults.lease.toSeconds())),
+                    Duration.ofSeconds(intValue("checker.wait", (int) defaults.maxWait.toSeconds())),
+                    intValue("checker.pause-micros", defaults.pauseMicros), defaults.brokenLocking);
         }
 
         /** @return how long every worker may take to start and print {@code READY}: 180 s */
@@ -116,7 +118,7 @@ public final class CorrectnessRun {
         public Duration finishTimeout() {
             Duration computed = operations > 0 ? Duration.ofMinutes(30)
                     : duration.plus(maxWait).plusSeconds(120);
-            return Duration.ofSeconds(intProperty("checker.timeout", (int) computed.toSeconds()));
+            return Duration.ofSeconds(intValue("checker.timeout", (int) computed.toSeconds()));
         }
 
         /** @return a copy that runs the given number of operations instead of for a duration */
@@ -147,18 +149,6 @@ public final class CorrectnessRun {
             Objects.requireNonNull(value, name);
             if (value.toSeconds() < 1) {
                 throw new IllegalArgumentException(name + " must be at least 1 s, was " + value);
-            }
-        }
-
-        private static int intProperty(String name, int defaultValue) {
-            String value = System.getProperty(name);
-            if (value == null || value.isBlank()) {
-                return defaultValue;
-            }
-            try {
-                return Integer.parseInt(value.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " must be a whole number, was '" + value + "'", e);
             }
         }
     }

@@ -1,5 +1,7 @@
 package io.github.distributedmutex.demo;
 
+import static io.github.distributedmutex.testing.HarnessProperties.intValue;
+
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
 import java.io.BufferedReader;
@@ -67,20 +69,8 @@ public final class Demo {
 
         /** @return the options given as {@code -Ddemo.instances}, {@code -Ddemo.jobs}, {@code -Ddemo.timeout} */
         public static Options fromSystemProperties() {
-            return new Options(intProperty("demo.instances", 3), intProperty("demo.jobs", 30),
-                    Duration.ofSeconds(intProperty("demo.timeout", 90)));
-        }
-
-        private static int intProperty(String name, int defaultValue) {
-            String value = System.getProperty(name);
-            if (value == null || value.isBlank()) {
-                return defaultValue;
-            }
-            try {
-                return Integer.parseInt(value.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " must be a whole number, was '" + value + "'", e);
-            }
+            return new Options(intValue("demo.instances", 3), intValue("demo.jobs", 30),
+                    Duration.ofSeconds(intValue("demo.timeout", 90)));
         }
     }
 
