@@ -405,6 +405,37 @@ class BadInputTest {
                 .hasMessageContaining("distributedmutex.lease=106751991000d");
     }
 
+    /**
+     * A lease or extension under 1 ms is bad input wherever it comes from: Redis counts expiry in
+     * milliseconds, and {@code PEXPIRE key 0} deletes the lock, so such a lease would "succeed"
+     * with no lock in Redis and every caller would hold it at once.
+     * {@link #redisWasNotTouchedByAnyBadCall()} then also proves nothing reached Redis, and that
+     * the held lease survived the rejected extensions.
+     */
+    @Order(7)
+    @Test
+    void aLeaseUnderOneMillisecondIsRejectedBeforeAnyRedisCall() {
+        for (Duration lease : List.of(Duration.ofNanos(1), Duration.ofNanos(500_000), Duration.ofNanos(999_999))) {
+            assertThatThrownBy(() -> connected.tryLock("sub-millisecond-lease", Duration.ZERO, lease))
+                    .isExactlyInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContainingAll("lease", "at least 1 ms", lease.toString());
+            assertThatThrownBy(() -> LockOptions.defaults().withLease(lease))
+                    .isExactlyInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContainingAll("lease", "at least 1 ms", lease.toString());
+            assertThatThrownBy(() -> held.extend(lease))
+                    .isExactlyInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContainingAll("extend duration", "at least 1 ms", lease.toString());
+        }
+        for (String value : List.of("PT0.0005S", "PT0.000999S")) {
+            assertThatThrownBy(() -> SettingsReader.read(k -> Optional.ofNullable(
+                    k.equals(SettingsReader.LEASE) ? value : null)))
+                    .isExactlyInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContainingAll("distributedmutex.lease=" + value, "at least 1 ms");
+            assertThatThrownBy(() -> Settings.defaults().withLease(Duration.parse(value)))
+                    .isExactlyInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1 ms");
+        }
+    }
+
     @Order(8)
     @Test
     void redisWasNotTouchedByAnyBadCall() {

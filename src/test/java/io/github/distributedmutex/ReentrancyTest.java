@@ -1,6 +1,7 @@
 package io.github.distributedmutex;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
@@ -8,6 +9,8 @@ import io.github.distributedmutex.testing.TestAdapters;
 import io.github.distributedmutex.testing.TestRedis;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -18,9 +21,13 @@ class ReentrancyTest {
     private static final LockOptions NO_WAIT = LockOptions.defaults().withMaxWait(Duration.ZERO);
 
     private final TestAdapters adapters = TestAdapters.onSharedRedis();
+    /** A pool thread: it outlives the work it runs, as in an application server. */
+    private final ExecutorService poolThread = Executors.newSingleThreadExecutor(
+            runnable -> new Thread(runnable, "pool-thread-" + System.nanoTime()));
 
     @AfterEach
     void tearDown() throws Exception {
+        poolThread.shutdownNow();
         adapters.close();
     }
 
@@ -95,6 +102,63 @@ class ReentrancyTest {
             adapter.release("never-held");
             assertThat(logs.lines("WARN")).anyMatch(line -> line.contains("'never-held'"));
         }
+    }
+
+    /**
+     * A pool thread's hold leaked (its release was skipped); Redis expired it and another instance
+     * took the key. The thread's next acquire must ask Redis instead of re-entering the dead hold:
+     * it waits like anyone else, and the dead hold is dropped with an ERROR naming key and thread.
+     */
+    @Test
+    void aLeakedHoldWhoseLeaseRanOutIsNotReentered() throws Exception {
+        Adapter adapter = adapters.newInstance();
+        Adapter other = adapters.newInstance();
+        String thread = poolThread.submit(() -> {
+            adapter.acquire("leaked", LockOptions.defaults().withLease(Duration.ofMillis(300)));
+            return Thread.currentThread().getName();
+        }).get(30, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !exists("leaked"));
+        assertThatTheDeadHoldIsNotReentered(adapter, other, "leaked", thread);
+    }
+
+    /**
+     * The same for a hold whose loss the library found itself (the watchdog saw the lock gone):
+     * however long its lease nominally still runs, it is never re-entered.
+     */
+    @Test
+    void aHoldFoundLostIsNotReentered() throws Exception {
+        Adapter adapter = adapters.newInstance();
+        Adapter other = adapters.newInstance();
+        try (LogCapture logs = LogCapture.start()) {
+            String thread = poolThread.submit(() -> {
+                adapter.acquire("lost-hold", LockOptions.defaults().withLease(Duration.ofSeconds(3)).withWatchdog(true));
+                return Thread.currentThread().getName();
+            }).get(30, TimeUnit.SECONDS);
+            RedisCommands.call(TestRedis.address(), "DEL", adapters.redisKey("lost-hold"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> logs.lines("ERROR").stream()
+                    .anyMatch(line -> line.contains("'lost-hold'") && line.contains("lost while held")));
+            assertThatTheDeadHoldIsNotReentered(adapter, other, "lost-hold", thread);
+        }
+    }
+
+    private void assertThatTheDeadHoldIsNotReentered(Adapter adapter, Adapter other, String key, String thread)
+            throws Exception {
+        try (Lease taken = other.lock(key)) {
+            try (LogCapture logs = LogCapture.start()) {
+                boolean reentered = poolThread.submit(() -> adapter.tryAcquire(key, NO_WAIT)).get(30, TimeUnit.SECONDS);
+                assertThat(reentered).as("a hold whose lease is gone must not be re-entered while %s holds the key",
+                        "another instance").isFalse();
+                assertThat(logs.lines("ERROR")).anySatisfy(line -> assertThat(line)
+                        .contains("'" + key + "'").contains(thread));
+            }
+            assertThat(taken.isHeld()).isTrue();
+        }
+        // once the key is free, the thread acquires afresh, in Redis, and its release frees it
+        assertThat(poolThread.submit(() -> adapter.tryAcquire(key,
+                LockOptions.defaults().withMaxWait(Duration.ofSeconds(10)))).get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(exists(key)).isTrue();
+        poolThread.submit(() -> adapter.release(key)).get(30, TimeUnit.SECONDS);
+        assertThat(exists(key)).isFalse();
     }
 
     private boolean exists(String key) {

@@ -8,6 +8,8 @@ import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.testing.CdiContainers;
+import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.TcpProxy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Optional;
@@ -78,6 +80,34 @@ class LockedAsyncTest {
         assertThat(cdi.redisKeyExists(key)).isFalse();
         try (Lease again = tryOnce(key).orElseThrow()) {
             assertThat(again.isHeld()).isTrue();
+        }
+    }
+
+    /**
+     * The caller's dependent actions must not run on Redisson's I/O threads (the release's reply
+     * arrives there): a blocking callback would stall every lock on that connection. The release's
+     * reply is held back by a frozen proxy until the dependent is attached, so the dependent runs on
+     * whichever thread completes the caller's stage once the reply arrives.
+     */
+    @Test
+    void theCallersDependentActionsDoNotRunOnRedissonThreads() throws Exception {
+        try (RedisServerProcess redis = RedisServerProcess.start();
+             TcpProxy proxy = TcpProxy.start(redis.port());
+             CdiContainers proxied = CdiContainers.builder().beans(AsyncJobs.class).redisAddress(proxy.address())
+                     .start()) {
+            AsyncJobs proxiedJobs = proxied.select(AsyncJobs.class);
+            CompletableFuture<String> work = new CompletableFuture<>();
+            CompletableFuture<String> dependentThread = proxiedJobs.future(unique(), work)
+                    .thenApply(value -> Thread.currentThread().getName());
+
+            proxy.freeze();
+            onAnotherThread(() -> work.complete("done"));
+            assertThat(dependentThread).as("the release has no answer yet").isNotDone();
+            proxy.thaw();
+
+            assertThat(dependentThread.get(TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                    .as("thread of the caller's dependent action").doesNotContain("redisson");
+            assertThat(proxied.redisKeys()).isEmpty();
         }
     }
 

@@ -54,6 +54,13 @@ public final class TestAdapters implements AutoCloseable {
         return copy;
     }
 
+    /** @return a copy of this fixture's settings with another shutdown grace */
+    public TestAdapters withShutdownGrace(Duration grace) {
+        TestAdapters copy = new TestAdapters(address, settings.withShutdownGrace(grace));
+        resources.add(copy);
+        return copy;
+    }
+
     /** @return the settings adapters are built with */
     public Settings settings() {
         return settings;

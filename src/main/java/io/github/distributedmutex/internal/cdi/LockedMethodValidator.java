@@ -8,7 +8,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -78,11 +77,11 @@ public final class LockedMethodValidator {
                 options = options.withMaxWait(DurationParser.parse(locked.maxWait()));
             }
             if (!locked.lease().isBlank()) {
-                Duration lease = DurationParser.parse(locked.lease());
-                if (lease.isZero()) {
-                    throw new IllegalArgumentException("lease '" + locked.lease() + "' must be longer than zero");
+                try {
+                    options = options.withLease(DurationParser.parse(locked.lease()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("lease '" + locked.lease() + "': " + e.getMessage(), e);
                 }
-                options = options.withLease(lease);
             }
             LockedMethod.Returns returns = returns(method);
             if (locked.onContention() == Locked.OnContention.SKIP && returns == LockedMethod.Returns.PRIMITIVE) {

@@ -13,9 +13,11 @@ import java.util.Optional;
  * @param maxWait         the default maximum wait ({@code distributedmutex.wait}), not negative
  * @param lease           the default lease ({@code distributedmutex.lease}), positive
  * @param keyPrefix       the prefix of every Redis key and channel ({@code distributedmutex.key-prefix})
+ * @param shutdownGrace   how long closing the adapter waits for holders still running to release
+ *                        ({@code distributedmutex.shutdown-grace}), not negative
  */
 public record Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
-                       String keyPrefix) {
+                       String keyPrefix, Duration shutdownGrace) {
 
     /** Default of {@code distributedmutex.redis.address}. */
     public static final String DEFAULT_ADDRESS = "redis://127.0.0.1:6379";
@@ -25,6 +27,8 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
     /** Default of {@code distributedmutex.key-prefix}. */
     public static final String DEFAULT_KEY_PREFIX = "distributedmutex:";
+    /** Default of {@code distributedmutex.shutdown-grace}. */
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
     /** Checks the invariants every component relies on. */
     public Settings {
@@ -33,43 +37,57 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
         Objects.requireNonNull(maxWait, "maxWait");
         Objects.requireNonNull(lease, "lease");
         Objects.requireNonNull(keyPrefix, "keyPrefix");
+        Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         if (maxWait.isNegative()) {
             throw new IllegalArgumentException("maxWait must not be negative: " + maxWait);
         }
-        if (lease.isNegative() || lease.isZero()) {
-            throw new IllegalArgumentException("lease must be positive: " + lease);
+        LeaseDuration.check("lease", lease);
+        if (shutdownGrace.isNegative()) {
+            throw new IllegalArgumentException("shutdownGrace must not be negative: " + shutdownGrace);
         }
+    }
+
+    /** Settings with the default shutdown grace. */
+    public Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
+                    String keyPrefix) {
+        this(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, DEFAULT_SHUTDOWN_GRACE);
     }
 
     /** @return the settings used when nothing is configured */
     public static Settings defaults() {
-        return new Settings(DEFAULT_ADDRESS, Optional.empty(), DEFAULT_WAIT, DEFAULT_LEASE, DEFAULT_KEY_PREFIX);
+        return new Settings(DEFAULT_ADDRESS, Optional.empty(), DEFAULT_WAIT, DEFAULT_LEASE, DEFAULT_KEY_PREFIX,
+                DEFAULT_SHUTDOWN_GRACE);
     }
 
     /** @return a copy with another key prefix */
     public Settings withKeyPrefix(String prefix) {
-        return new Settings(redisAddress, redisConfigFile, maxWait, lease, prefix);
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, prefix, shutdownGrace);
     }
 
     /** @return a copy with another default wait */
     public Settings withMaxWait(Duration wait) {
-        return new Settings(redisAddress, redisConfigFile, wait, lease, keyPrefix);
+        return new Settings(redisAddress, redisConfigFile, wait, lease, keyPrefix, shutdownGrace);
     }
 
     /** @return a copy with another default lease */
     public Settings withLease(Duration newLease) {
-        return new Settings(redisAddress, redisConfigFile, maxWait, newLease, keyPrefix);
+        return new Settings(redisAddress, redisConfigFile, maxWait, newLease, keyPrefix, shutdownGrace);
     }
 
     /** @return a copy with another Redis address */
     public Settings withRedisAddress(String address) {
-        return new Settings(address, redisConfigFile, maxWait, lease, keyPrefix);
+        return new Settings(address, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace);
+    }
+
+    /** @return a copy with another shutdown grace */
+    public Settings withShutdownGrace(Duration grace) {
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, grace);
     }
 
     @Override
     public String toString() {
         return "Settings[redisAddress=" + CredentialMasking.maskUri(redisAddress) + ", redisConfigFile="
                 + redisConfigFile.map(Path::toString).orElse("none") + ", maxWait=" + maxWait + ", lease=" + lease
-                + ", keyPrefix='" + keyPrefix + "']";
+                + ", keyPrefix='" + keyPrefix + "', shutdownGrace=" + shutdownGrace + "]";
     }
 }

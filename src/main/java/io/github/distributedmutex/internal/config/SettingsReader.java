@@ -25,6 +25,8 @@ public final class SettingsReader {
     public static final String LEASE = PREFIX + "lease";
     /** Prefix of every Redis key the library writes. */
     public static final String KEY_PREFIX = PREFIX + "key-prefix";
+    /** How long closing the adapter waits for holders that still run. */
+    public static final String SHUTDOWN_GRACE = PREFIX + "shutdown-grace";
 
     private static final int MAX_PREFIX_LENGTH = 128;
 
@@ -40,10 +42,12 @@ public final class SettingsReader {
         Settings defaults = Settings.defaults();
         String address = value(lookup, REDIS_ADDRESS).map(v -> checkAddress(v)).orElse(defaults.redisAddress());
         Optional<Path> configFile = value(lookup, REDIS_CONFIG_FILE).map(SettingsReader::checkConfigFile);
-        Duration wait = value(lookup, WAIT).map(v -> duration(WAIT, v, true)).orElse(defaults.maxWait());
-        Duration lease = value(lookup, LEASE).map(v -> duration(LEASE, v, false)).orElse(defaults.lease());
+        Duration wait = value(lookup, WAIT).map(v -> duration(WAIT, v)).orElse(defaults.maxWait());
+        Duration lease = value(lookup, LEASE).map(SettingsReader::lease).orElse(defaults.lease());
         String prefix = lookup.get(KEY_PREFIX).map(SettingsReader::checkPrefix).orElse(defaults.keyPrefix());
-        return new Settings(address, configFile, wait, lease, prefix);
+        Duration grace = value(lookup, SHUTDOWN_GRACE).map(v -> duration(SHUTDOWN_GRACE, v))
+                .orElse(defaults.shutdownGrace());
+        return new Settings(address, configFile, wait, lease, prefix, grace);
     }
 
     private static Optional<String> value(ConfigLookup lookup, String key) {
@@ -72,20 +76,21 @@ public final class SettingsReader {
         return path;
     }
 
-    private static Duration duration(String key, String value, boolean zeroAllowed) {
-        Duration parsed;
+    private static Duration duration(String key, String value) {
         try {
-            parsed = DurationParser.parse(value);
+            return DurationParser.parse(value);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Invalid configuration " + key + "=" + value + ": " + e.getMessage(), e);
         }
-        if (!zeroAllowed && parsed.isZero()) {
-            throw bad(key, value, "it must be longer than zero");
+    }
+
+    private static Duration lease(String value) {
+        Duration parsed = duration(LEASE, value);
+        try {
+            return LeaseDuration.check("lease", parsed);
+        } catch (IllegalArgumentException e) {
+            throw bad(LEASE, value, e.getMessage());
         }
-        if (!zeroAllowed && parsed.compareTo(LeaseDuration.MAX) > 0) {
-            throw bad(key, value, "it must not be longer than " + LeaseDuration.MAX.toDays() + " days");
-        }
-        return parsed;
     }
 
     private static String checkPrefix(String value) {

@@ -1,17 +1,17 @@
 package io.github.distributedmutex.internal.redis;
 
-import java.time.Duration;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The watchdog: renews watchdog leases every third of their lease while they are held (and
- * retries the give-back of abandoned acquisition attempts). One
- * daemon thread per adapter schedules the renewals; the renewals themselves are asynchronous
- * Redis calls, so a slow Redis never blocks the schedule. A cancelled renewal is removed from
- * the queue at once, so nothing stays behind after release.
+ * The watchdog's clock: one daemon thread per adapter that runs each watchdog lease's next
+ * renewal when it is due. A lease schedules its renewals itself, one at a time, on the schedule
+ * of its current lease (see {@link RedisLease}); the renewals are asynchronous Redis calls, so a
+ * slow Redis never blocks this thread. A cancelled renewal leaves the queue at once, so nothing
+ * stays behind after release.
  */
 final class LeaseRenewals implements AutoCloseable {
 
@@ -29,29 +29,24 @@ final class LeaseRenewals implements AutoCloseable {
     }
 
     /**
-     * @param lease the lease to renew
-     * @return a handle to cancel the renewals
+     * @param renewal     what to run
+     * @param delayMillis when, from now
+     * @return a handle to cancel it, or null when the watchdog was stopped
      */
-    Future<?> start(RedisLease lease) {
-        long period = Math.max(1, lease.leaseDuration().toMillis() / 3);
-        return scheduler.scheduleWithFixedDelay(lease::renew, period, period, TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * Runs a one-off task later on the same thread, for retrying the give-back of an abandoned
-     * acquisition attempt.
-     */
-    void later(Runnable task, Duration delay) {
-        if (!scheduler.isShutdown()) {
-            scheduler.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+    Future<?> schedule(Runnable renewal, long delayMillis) {
+        try {
+            return scheduler.schedule(renewal, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopped) {
+            return null;
         }
     }
 
-    /** @return the number of watchdog leases being renewed (for tests of memory behaviour) */
+    /** @return the number of renewals waiting to run (for tests of memory behaviour) */
     int active() {
         return scheduler.getQueue().size();
     }
 
+    /** Stops every renewal; later {@link #schedule} calls do nothing. */
     @Override
     public void close() {
         scheduler.shutdownNow();

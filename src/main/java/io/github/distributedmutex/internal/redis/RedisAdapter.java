@@ -5,24 +5,21 @@ import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.LockUnavailableException;
+import io.github.distributedmutex.internal.config.LeaseDuration;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.key.KeyFormat;
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.RedisTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,14 +39,11 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     /** The longest a waiter sleeps without re-checking, in case a release notification was lost. */
     static final Duration BACKSTOP = Duration.ofSeconds(1);
 
-    /** The least time an abandoned attempt stays refused, in case it is delivered even later. */
-    static final Duration ABANDONED_MARKER_MIN = Duration.ofMinutes(10);
-
     /** How long a call made right after startup waits for the first connection attempt to end. */
     static final Duration FIRST_CONNECTION_TIME = Duration.ofSeconds(5);
 
-    /** At most this many abandoned attempts are given back at a time (a long outage must not pile them up). */
-    static final int MAX_PENDING_ABANDONS = 10_000;
+    /** The message of calls made after {@link #close()}. */
+    static final String CLOSED_MESSAGE = "this distributed-mutex Adapter is closed (its container shut down)";
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisAdapter.class);
 
@@ -57,12 +51,11 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     private final Settings settings;
     private final String channel;
     private volatile Backend backend;
-    private final LeaseRenewals renewals = new LeaseRenewals();
     private final String instanceId;
     private final AtomicLong ownerSequence = new AtomicLong();
-    private final AtomicInteger pendingAbandons = new AtomicInteger();
-    private final ConcurrentHashMap<ThreadHoldKey, ThreadHold> threadHolds = new ConcurrentHashMap<>();
-    private final Set<RedisLease> activeLeases = ConcurrentHashMap.newKeySet();
+    private final ThreadHolds threadHolds = new ThreadHolds();
+    private final HeldLeases leases;
+    private final AbandonedAttempts abandoned = new AbandonedAttempts();
     private final long backstopNanos;
     private volatile boolean closed;
 
@@ -70,9 +63,11 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      * @param client     the Redisson client to use
      * @param settings   defaults and key prefix
      * @param ownsClient whether {@link #close()} shuts the client down
+     * @throws IllegalArgumentException when the client renames keys with a {@code NameMapper}
      */
     public RedisAdapter(RedissonClient client, Settings settings, boolean ownsClient) {
-        this(RedisConnection.of(client, ownsClient), settings, BACKSTOP);
+        this(RedisConnection.of(RedissonClientFactory.requireNoNameMapper(client), ownsClient), settings, null,
+                BACKSTOP);
     }
 
     /**
@@ -80,17 +75,29 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      * @param settings   defaults and key prefix
      */
     public RedisAdapter(RedisConnection connection, Settings settings) {
-        this(connection, settings, BACKSTOP);
+        this(connection, settings, null, BACKSTOP);
+    }
+
+    /**
+     * @param connection  the client, possibly still connecting; closed with this adapter
+     * @param settings    defaults and key prefix
+     * @param completions where stages handed to the application complete (for example the
+     *                    application server's default {@code ManagedExecutorService}); null for
+     *                    the library's own threads
+     */
+    public RedisAdapter(RedisConnection connection, Settings settings, Executor completions) {
+        this(connection, settings, completions, BACKSTOP);
     }
 
     /** As above, with another backstop (tests use a very long one to prove waiters are woken by notifications). */
-    RedisAdapter(RedisConnection connection, Settings settings, Duration backstop) {
+    RedisAdapter(RedisConnection connection, Settings settings, Executor completions, Duration backstop) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.backstopNanos = backstop.toNanos();
         this.channel = "distributedmutex:released:" + settings.keyPrefix();
         this.instanceId = ProcessHandle.current().pid() + "-"
                 + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        this.leases = new HeldLeases(completions, threadHolds::forget, this::releasedLocally);
         // start subscribing as soon as the client exists, so the first wait does not pay for it
         connection.ready().thenAccept(client -> backend(client));
     }
@@ -134,7 +141,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         }
         Backend created = backend(client);
         if (created == null) {
-            throw new IllegalStateException("this distributed-mutex Adapter is closed (its container shut down)");
+            throw new IllegalStateException(CLOSED_MESSAGE);
         }
         return created;
     }
@@ -167,37 +174,24 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     }
 
     private boolean acquireForThread(LockKey key, LockOptions options, boolean throwOnContention) {
-        ThreadHoldKey holdKey = ThreadHoldKey.of(key);
-        ThreadHold hold = threadHolds.get(holdKey);
-        if (hold != null) {
-            hold.count++;
-            LOG.debug("Re-entered lock '{}' (owner {}), hold count {}", key.name(), hold.lease.owner(), hold.count);
+        if (threadHolds.reenter(key)) {
             return true;
         }
-        RedisLease lease = acquireLease(key, options, throwOnContention);
+        RedisLease lease = acquireLease(key, options, throwOnContention, Thread.currentThread());
         if (lease == null) {
             return false;
         }
-        threadHolds.put(holdKey, new ThreadHold(lease));
+        threadHolds.add(key, lease);
         return true;
     }
 
     @Override
     public void release(String key) {
         LockKey lockKey = lockKey(key);
-        ThreadHoldKey holdKey = ThreadHoldKey.of(lockKey);
-        ThreadHold hold = threadHolds.get(holdKey);
-        if (hold == null) {
+        if (!threadHolds.release(lockKey)) {
             LOG.warn("Release of lock '{}' which the calling thread ({}) does not hold: nothing was released",
                     lockKey.name(), Thread.currentThread().getName());
-            return;
         }
-        if (--hold.count > 0) {
-            LOG.debug("Left lock '{}' (owner {}), hold count {}", lockKey.name(), hold.lease.owner(), hold.count);
-            return;
-        }
-        threadHolds.remove(holdKey);
-        hold.lease.close();
     }
 
     @Override
@@ -207,8 +201,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
 
     @Override
     public OptionalLong fencingToken(String key) {
-        ThreadHold hold = threadHolds.get(ThreadHoldKey.of(lockKey(key)));
-        return hold == null ? OptionalLong.empty() : OptionalLong.of(hold.lease.fencingToken());
+        return threadHolds.fencingToken(lockKey(key));
     }
 
     // ---- leases -----------------------------------------------------------------------------------
@@ -221,7 +214,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     @Override
     public Lease lock(String key, LockOptions options) {
         LockKey lockKey = lockKey(key);
-        return acquireLease(lockKey, Objects.requireNonNull(options, "options must not be null"), true);
+        return acquireLease(lockKey, Objects.requireNonNull(options, "options must not be null"), true, null);
     }
 
     @Override
@@ -238,18 +231,23 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     public Optional<Lease> tryLock(String key, LockOptions options) {
         LockKey lockKey = lockKey(key);
         return Optional.ofNullable(acquireLease(lockKey, Objects.requireNonNull(options, "options must not be null"),
-                false));
+                false, null));
     }
 
     // ---- the acquisition ---------------------------------------------------------------------------
 
-    private RedisLease acquireLease(LockKey key, LockOptions options, boolean throwOnContention) {
+    /**
+     * @param holderThread the thread that will own the lease through {@code acquire}, null for a {@link Lease}
+     * @return the lease, or null when somebody else held the lock for the whole wait and
+     *         {@code throwOnContention} is false
+     */
+    private RedisLease acquireLease(LockKey key, LockOptions options, boolean throwOnContention, Thread holderThread) {
         ensureOpen();
         Duration maxWait = options.maxWait().orElse(settings.maxWait());
-        long leaseMillis = options.lease().orElse(settings.lease()).toMillis();
+        long leaseMillis = LeaseDuration.toMillis(options.lease().orElse(settings.lease()));
         String owner = instanceId + ":" + ownerSequence.incrementAndGet();
         long start = System.nanoTime();
-        long deadline = start + saturatedNanos(maxWait);
+        long deadline = start + RedisCalls.saturatedNanos(maxWait);
         try {
             Backend redis = backend(key, deadline);
             long sent = System.nanoTime();
@@ -271,8 +269,11 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             }
             long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             if (attempt.acquired()) {
-                return newLease(redis.store(), key, owner, attempt.token(), leaseMillis, sent, options.watchdog(),
-                        waitedMillis);
+                RedisLease lease = leases.open(redis.store(), key, owner, attempt.token(), leaseMillis, sent,
+                        options.watchdog(), holderThread);
+                LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(), owner,
+                        attempt.token(), waitedMillis, leaseMillis, options.watchdog() ? " renewed by the watchdog" : "");
+                return lease;
             }
             if (throwOnContention) {
                 LOG.error("Lock '{}' not acquired: somebody else held it for the whole wait of {} ms", key.name(),
@@ -305,74 +306,9 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             return attempt;
         } finally {
             if (!answered) {
-                giveBackUnanswered(store, call, key, owner, leaseMillis);
+                abandoned.giveBack(store, call, key, owner, leaseMillis);
             }
         }
-    }
-
-    /**
-     * An attempt whose answer we did not get may still be granted in Redis, even long after the
-     * client gave up on it (a stalled network delivers it late): abandon it (see
-     * {@link RedisLockStore#abandon}), retried until Redis answers. Not needed when the command
-     * certainly never reached Redis (for example the connection was refused).
-     */
-    private void giveBackUnanswered(RedisLockStore store, CompletableFuture<RedisLockStore.Attempt> call,
-                                    LockKey key, String owner, long leaseMillis) {
-        boolean unknownOutcome = !call.isDone();
-        if (!unknownOutcome) {
-            try {
-                call.getNow(null);
-            } catch (RuntimeException failure) {
-                unknownOutcome = mayHaveReachedRedis(failure);
-            }
-        }
-        if (unknownOutcome) {
-            long markerMillis = Math.max(leaseMillis, ABANDONED_MARKER_MIN.toMillis());
-            abandon(store, key, owner, markerMillis, System.nanoTime() + markerMillis * 1_000_000L, 1);
-        }
-    }
-
-    /** A command that timed out may have been written to Redis and may still run there. */
-    private static boolean mayHaveReachedRedis(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof RedisTimeoutException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Retries with backoff until Redis answers or the marker would have expired anyway; bounded in number. */
-    private void abandon(RedisLockStore store, LockKey key, String owner, long markerMillis, long giveUpNanos,
-                         int attempt) {
-        if (closed || System.nanoTime() - giveUpNanos > 0) {
-            if (attempt > 1) {
-                pendingAbandons.decrementAndGet();
-            }
-            return;
-        }
-        if (attempt == 1 && pendingAbandons.incrementAndGet() > MAX_PENDING_ABANDONS) {
-            pendingAbandons.decrementAndGet();
-            LOG.warn("Too many unanswered acquisition attempts to give back; lock '{}' (owner {}) may stay held"
-                    + " until its lease ends if Redis still grants it", key.name(), owner);
-            return;
-        }
-        store.abandon(key.redisKey(), owner, markerMillis).whenComplete((deleted, failure) -> {
-            if (failure != null && !closed && System.nanoTime() - giveUpNanos < 0) {
-                long delay = Math.min(RedisCalls.CALL_TIMEOUT.toMillis(), 250L * attempt);
-                renewals.later(() -> abandon(store, key, owner, markerMillis, giveUpNanos, attempt + 1),
-                        Duration.ofMillis(delay));
-                return;
-            }
-            pendingAbandons.decrementAndGet();
-            if (failure == null && deleted) {
-                LOG.warn("Lock '{}' was granted to owner {} after the caller stopped waiting; released it", key.name(),
-                        owner);
-            } else if (failure != null) {
-                LOG.warn("Could not give back the unanswered acquisition of lock '{}' (owner {}); if Redis granted it,"
-                        + " it frees itself when its lease ends", key.name(), owner);
-            }
-        });
     }
 
     private static void awaitSubscription(ReleaseNotifications notifications, LockKey key, long deadline)
@@ -382,25 +318,22 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     }
 
     private long sleepNanos(long holderRemainingMillis, long remainingNanos) {
+        return sleepNanos(holderRemainingMillis, remainingNanos, backstopNanos);
+    }
+
+    /**
+     * How long a waiter sleeps before it tries again: until it is woken, at most until just after
+     * the holder's lease ends (in case it died without releasing: a lease with 0 ms left means
+     * "try again at once"), its own deadline, or the backstop.
+     *
+     * @param holderRemainingMillis the holder's remaining lease as the attempt saw it; negative when unknown
+     */
+    static long sleepNanos(long holderRemainingMillis, long remainingNanos, long backstopNanos) {
         long sleep = Math.min(remainingNanos, backstopNanos);
-        if (holderRemainingMillis > 0) {
-            // wake just after the holder's lease ends, in case it died without releasing
+        if (holderRemainingMillis >= 0) {
             sleep = Math.min(sleep, TimeUnit.MILLISECONDS.toNanos(holderRemainingMillis + 1));
         }
         return sleep;
-    }
-
-    private RedisLease newLease(RedisLockStore store, LockKey key, String owner, long token, long leaseMillis, long sentNanos,
-                                boolean watchdog, long waitedMillis) {
-        RedisLease lease = new RedisLease(store, key, owner, token, Duration.ofMillis(leaseMillis), sentNanos,
-                activeLeases::remove, this::releasedLocally);
-        activeLeases.add(lease);
-        if (watchdog) {
-            lease.startWatchdog(renewals);
-        }
-        LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(), owner,
-                token, waitedMillis, leaseMillis, watchdog ? " renewed by the watchdog" : "");
-        return lease;
     }
 
     private void releasedLocally(String redisKey) {
@@ -414,37 +347,37 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         return LockKey.of(key, settings.keyPrefix());
     }
 
-    private static long saturatedNanos(Duration duration) {
-        try {
-            return duration.toNanos();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE / 2;
-        }
-    }
-
     private void ensureOpen() {
         if (closed) {
-            throw new IllegalStateException("this distributed-mutex Adapter is closed (its container shut down)");
+            throw new IllegalStateException(CLOSED_MESSAGE);
         }
     }
 
     // ---- introspection for tests and lifecycle -----------------------------------------------------
 
-    /** @return how many leases this adapter holds now */
-    public int heldLocks() {
-        return activeLeases.size();
+    /** @return whether {@link #close()} was called */
+    public boolean isClosed() {
+        return closed;
     }
 
-    /** @return how many pieces of per-key state this adapter keeps now (holds, leases, waiters, renewals) */
+    /** @return how many leases this adapter holds now */
+    public int heldLocks() {
+        return leases.size();
+    }
+
+    /** @return how many pieces of per-key state this adapter keeps now (holds, leases, waiters, renewals, give-backs) */
     public int perKeyState() {
         Backend current = backend;
         int waiters = current == null ? 0 : current.notifications().keysWithWaiters();
-        return threadHolds.size() + activeLeases.size() + waiters + renewals.active();
+        return threadHolds.size() + leases.size() + waiters + leases.renewalsScheduled() + abandoned.pending();
     }
 
     /**
-     * Releases every lease still held, stops the watchdog and the subscription, and shuts the
-     * Redisson client down when the library created it. Idempotent.
+     * Shuts down without ever deleting a lock whose holder may still be running: refuses new
+     * acquisitions and wakes waiters (they fail), releases the holds of threads that ended, waits
+     * up to {@code distributedmutex.shutdown-grace} for the other holders to release, leaves what
+     * is still held to expire within its lease (WARN naming each lock), then stops the
+     * subscription and shuts the Redisson client down when the library created it. Idempotent.
      */
     @Override
     public void close() {
@@ -452,39 +385,13 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             return;
         }
         closed = true;
-        List<CompletableFuture<Void>> releases = activeLeases.stream()
-                .map(lease -> lease.closeAsync().toCompletableFuture()).toList();
-        try {
-            CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new))
-                    .get(RedisCalls.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            LOG.warn("Not every held lock could be released at shutdown; they free themselves when their leases end");
-        }
-        threadHolds.clear();
-        renewals.close();
         synchronized (connection) {
             if (backend != null) {
                 backend.notifications().close();
             }
         }
+        leases.close(settings.shutdownGrace(), RedisCalls.CALL_TIMEOUT);
+        abandoned.close();
         connection.close();
-    }
-
-    private record ThreadHoldKey(long threadId, String redisKey) {
-        static ThreadHoldKey of(LockKey key) {
-            return new ThreadHoldKey(Thread.currentThread().getId(), key.redisKey());
-        }
-    }
-
-    /** Mutated only by the thread it belongs to. */
-    private static final class ThreadHold {
-        private final RedisLease lease;
-        private int count = 1;
-
-        ThreadHold(RedisLease lease) {
-            this.lease = lease;
-        }
     }
 }

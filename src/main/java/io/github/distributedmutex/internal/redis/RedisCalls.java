@@ -49,6 +49,15 @@ final class RedisCalls {
         }
     }
 
+    /** @return {@code duration} in nanoseconds, saturated for durations too long to count that way */
+    static long saturatedNanos(Duration duration) {
+        try {
+            return duration.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 2;
+        }
+    }
+
     /**
      * @return a {@link LockUnavailableException} describing {@code failure} without credentials
      */

@@ -12,57 +12,74 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A held lock. Ownership is the random owner id stored in Redis, not a thread, so any thread may
  * extend or close it. See {@link Lease} for the contract.
+ *
+ * <p>It knows locally how long Redis keeps it at least ({@link #expiredLocally()}: measured from
+ * when the last successful acquisition or renewal was <em>sent</em>) and whether it was found lost
+ * ({@link #isLost()}), so a thread-owned hold is never re-entered after its lease is gone.
+ *
+ * <p><b>Watchdog.</b> A watchdog lease renews itself every third of its <em>current</em> lease:
+ * each renewal schedules the next one, and {@link #extend} reschedules from the new lease. A
+ * lease taken through {@code acquire} remembers its thread: when the watchdog finds that thread
+ * ended without releasing, it stops renewing and releases the lock.
  */
 final class RedisLease implements Lease {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisLease.class);
 
+    private final HeldLeases host;
     private final RedisLockStore store;
     private final LockKey key;
     private final String owner;
     private final long token;
-    private final Duration leaseDuration;
     private final long acquiredNanos;
-    private final Consumer<RedisLease> onClose;
-    private final Consumer<String> onReleased;
+    private final Thread holderThread;
+    private final boolean watchdog;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean lost = new AtomicBoolean();
     private final CompletableFuture<Void> released = new CompletableFuture<>();
-    private volatile long renewMillis;
-    private volatile Future<?> renewal;
-    private final AtomicBoolean lostFlag = new AtomicBoolean();
+    private volatile long leaseMillis;
+    private volatile long validUntilNanos;
+    /** Guarded by {@code this}. */
+    private Future<?> nextRenewal;
 
     /**
      * @param acquiredNanos {@link System#nanoTime()} when the successful attempt was sent
-     * @param onClose       called once when the lease is closed (the adapter forgets it)
-     * @param onReleased    called with the Redis key once Redis confirmed the release (wakes local waiters at once)
+     * @param holderThread  the thread that owns this lease through {@code acquire}, null for a {@link Lease}
      */
-    RedisLease(RedisLockStore store, LockKey key, String owner, long token, Duration leaseDuration, long acquiredNanos,
-               Consumer<RedisLease> onClose, Consumer<String> onReleased) {
+    RedisLease(HeldLeases host, RedisLockStore store, LockKey key, String owner, long token, long leaseMillis,
+               long acquiredNanos, boolean watchdog, Thread holderThread) {
+        this.host = host;
         this.store = store;
         this.key = key;
         this.owner = owner;
         this.token = token;
-        this.leaseDuration = leaseDuration;
+        this.leaseMillis = leaseMillis;
         this.acquiredNanos = acquiredNanos;
-        this.onClose = onClose;
-        this.onReleased = onReleased;
-        this.renewMillis = leaseDuration.toMillis();
+        this.validUntilNanos = acquiredNanos + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
+        this.watchdog = watchdog;
+        this.holderThread = holderThread;
     }
 
-    void startWatchdog(LeaseRenewals renewals) {
-        renewal = renewals.start(this);
+    /** Starts the watchdog of a watchdog lease; called once, after construction. */
+    void startWatchdog() {
+        if (watchdog) {
+            scheduleRenewal(leaseMillis / 3);
+        }
     }
 
     @Override
     public String key() {
         return key.name();
+    }
+
+    LockKey lockKey() {
+        return key;
     }
 
     @Override
@@ -74,55 +91,118 @@ final class RedisLease implements Lease {
         return owner;
     }
 
-    Duration leaseDuration() {
-        return leaseDuration;
+    /** @return the thread that owns this lease through {@code acquire}, null for a {@link Lease} */
+    Thread holderThread() {
+        return holderThread;
+    }
+
+    /** @return whether the library found this lease lost (watchdog, extend or isHeld) */
+    boolean isLost() {
+        return lost.get();
+    }
+
+    /** @return whether the lease has run out by the local clock (its last renewal was sent more than a lease ago) */
+    boolean expiredLocally() {
+        return System.nanoTime() - validUntilNanos >= 0;
+    }
+
+    /** @return the lease left by the local clock, zero when run out */
+    Duration remainingLocally() {
+        return Duration.ofNanos(Math.max(0, validUntilNanos - System.nanoTime()));
     }
 
     @Override
     public boolean isHeld() {
-        if (closed.get() || lostFlag.get()) {
+        if (closed.get() || lost.get()) {
             return false;
         }
-        return call(store.isHeld(key.redisKey(), owner), "check");
+        boolean held = call(store.isHeld(key.redisKey(), owner), "check");
+        if (!held) {
+            markLost();
+        }
+        return held;
     }
 
     @Override
     public boolean extend(Duration duration) {
         LeaseDuration.check("extend duration", duration);
-        if (closed.get() || lostFlag.get()) {
+        if (closed.get() || lost.get()) {
             return false;
         }
-        boolean extended = call(store.extend(key.redisKey(), owner, duration.toMillis()), "extend");
-        if (extended) {
-            renewMillis = duration.toMillis();
-        } else {
+        long millis = LeaseDuration.toMillis(duration);
+        long sent = System.nanoTime();
+        boolean extended = call(store.extend(key.redisKey(), owner, millis), "extend");
+        if (!extended) {
             markLost();
+            return false;
         }
-        return extended;
+        leaseMillis = millis;
+        validUntilNanos = sent + TimeUnit.MILLISECONDS.toNanos(millis);
+        if (watchdog) {
+            scheduleRenewal(millis / 3);
+        }
+        return true;
     }
 
-    /** One watchdog renewal; asynchronous, never blocks the watchdog thread. */
-    void renew() {
-        if (closed.get() || lostFlag.get()) {
+    /** One watchdog renewal: schedules the next one, then renews asynchronously; never blocks the watchdog thread. */
+    private void renew() {
+        if (closed.get() || lost.get()) {
             return;
         }
-        long millis = renewMillis;
+        if (holderThread != null && !holderThread.isAlive()) {
+            LOG.error("Lock '{}' (owner {}) was taken by thread '{}' through acquire(), and the thread ended without"
+                    + " releasing it: the watchdog stopped renewing it and released it", key.name(), owner,
+                    holderThread.getName());
+            closeAsync();
+            return;
+        }
+        long millis = leaseMillis;
+        long sent = System.nanoTime();
+        scheduleRenewal(millis / 3);
         store.extend(key.redisKey(), owner, millis).whenComplete((extended, failure) -> {
             if (failure != null) {
                 LOG.warn("Watchdog could not renew lock '{}' (owner {}), retrying in {} ms: {}", key.name(), owner,
                         Math.max(1, millis / 3), RedisCalls.unavailable(key.name(), "renew", failure).getMessage());
-            } else if (!extended && !closed.get() && markLost()) {
+            } else if (extended) {
+                validUntilNanos = sent + TimeUnit.MILLISECONDS.toNanos(millis);
+                if (leaseMillis != millis) {
+                    // an extend changed the lease while this renewal was under way: renew to the new lease now
+                    scheduleRenewal(0);
+                }
+            } else if (!closed.get() && markLost()) {
                 LOG.error("Lock '{}' (owner {}) was lost while held: the watchdog found it expired or taken after {} ms;"
                         + " mutual exclusion may have been broken", key.name(), owner, heldMillis());
             }
         });
     }
 
+    private synchronized void scheduleRenewal(long delayMillis) {
+        if (nextRenewal != null) {
+            nextRenewal.cancel(false);
+        }
+        nextRenewal = closed.get() || lost.get() ? null : host.renewals().schedule(this::renew, Math.max(1, delayMillis));
+    }
+
+    private synchronized void stopRenewing() {
+        if (nextRenewal != null) {
+            nextRenewal.cancel(false);
+            nextRenewal = null;
+        }
+    }
+
     /** @return true for the call that marked the lease lost, false when it already was */
     private boolean markLost() {
-        boolean first = lostFlag.compareAndSet(false, true);
-        cancelRenewal();
+        boolean first = lost.compareAndSet(false, true);
+        stopRenewing();
         return first;
+    }
+
+    /**
+     * At shutdown, for a holder that may still be running: stop renewing, delete nothing. The lock
+     * expires within its lease, exactly as after a crash; the holder may still close the lease.
+     */
+    void leaveToExpire() {
+        stopRenewing();
     }
 
     @Override
@@ -142,8 +222,8 @@ final class RedisLease implements Lease {
         if (!closed.compareAndSet(false, true)) {
             return released;
         }
-        cancelRenewal();
-        onClose.accept(this);
+        stopRenewing();
+        host.closed(this);
         long heldMillis = heldMillis();
         store.release(key.redisKey(), owner)
                 .orTimeout(RedisCalls.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
@@ -151,33 +231,31 @@ final class RedisLease implements Lease {
                     try {
                         report(result, failure, heldMillis);
                     } finally {
-                        released.complete(null);
+                        // the reply arrives on a Redisson I/O thread: never run the caller's continuations there
+                        host.completeOffIoThreads(released);
                     }
                 });
         return released;
     }
 
     private void report(RedisLockStore.Release result, Throwable failure, long heldMillis) {
-        if (failure != null) {
-            LOG.error("Could not release lock '{}' (owner {}) after {} ms; it frees itself when its lease of {} ms ends: {}",
-                    key.name(), owner, heldMillis, leaseDuration.toMillis(),
+        if (failure != null && host.isClosed()) {
+            LOG.warn("Lock '{}' (owner {}) was closed after its adapter shut down and could not be released: {}; it"
+                    + " frees itself when its lease ends", key.name(), owner,
                     RedisCalls.unavailable(key.name(), "release", failure).getMessage());
+        } else if (failure != null) {
+            LOG.error("Could not release lock '{}' (owner {}) after {} ms (the release may or may not have reached"
+                    + " Redis); if it did not, the lock frees itself when its lease of {} ms ends: {}", key.name(), owner,
+                    heldMillis, leaseMillis, RedisCalls.unavailable(key.name(), "release", failure).getMessage());
         } else if (result == RedisLockStore.Release.RELEASED) {
-            onReleased.accept(key.redisKey());
+            host.released(key.redisKey());
             LOG.debug("Released lock '{}' (owner {}, token {}) after holding it {} ms", key.name(), owner, token, heldMillis);
         } else {
             LOG.error("Lock '{}' (owner {}, token {}) expired before its release: held {} ms with a lease of {} ms; {}"
                     + " Mutual exclusion may have been broken: protect writes with the fencing token, extend the lease"
-                    + " or use the watchdog", key.name(), owner, token, heldMillis, renewMillis,
+                    + " or use the watchdog", key.name(), owner, token, heldMillis, leaseMillis,
                     result == RedisLockStore.Release.TAKEN_BY_OTHER
                             ? "another owner holds it now, its lock was left alone." : "nothing was deleted.");
-        }
-    }
-
-    private void cancelRenewal() {
-        Future<?> current = renewal;
-        if (current != null) {
-            current.cancel(false);
         }
     }
 

@@ -7,6 +7,7 @@ import org.redisson.api.RScript;
 import org.redisson.api.RScript.Mode;
 import org.redisson.api.RScript.ReturnType;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.options.OptionalOptions;
 import org.redisson.client.codec.StringCodec;
 
 /**
@@ -22,6 +23,14 @@ import org.redisson.client.codec.StringCodec;
  * not step backwards, and they keep increasing across a restart without persistence or a
  * failover to a replica whose clock is within the failover time of the old master's. No
  * counter key is kept, so no Redis memory remains per key after release.
+ *
+ * <p><b>No resends.</b> Redisson resends a command after its response timeout or a reconnect;
+ * a resent ACQUIRE that runs after the first would answer "held" for the caller's own lock, a
+ * resent RELEASE would report a false expiry. So the library's scripts run with Redisson's
+ * retries switched off (a failure is handled by the caller, see {@link AbandonedAttempts}), and
+ * every script but RELEASE is idempotent per owner anyway: ACQUIRE by the owner that already
+ * holds the lock answers with its grant and token, EXTEND sets an absolute lease, ABANDON deletes
+ * the owner's lock or leaves the same marker, IS_HELD only reads.
  */
 final class RedisLockStore {
 
@@ -30,7 +39,11 @@ final class RedisLockStore {
             if redis.call('exists', KEYS[2]) == 1 then
               return {0, -3}
             end
-            if redis.call('exists', KEYS[1]) == 0 then
+            local holder = redis.call('hget', KEYS[1], 'owner')
+            if holder == ARGV[1] then
+              return {1, redis.call('hget', KEYS[1], 'token')}
+            end
+            if holder == false then
               local now = redis.call('time')
               local token = now[1] .. string.format('%06d', tonumber(now[2]))
               redis.call('hset', KEYS[1], 'owner', ARGV[1], 'token', token)
@@ -113,7 +126,7 @@ final class RedisLockStore {
      * @param releaseChannel the pub/sub channel a contended release is announced on
      */
     RedisLockStore(RedissonClient client, String releaseChannel) {
-        this.script = client.getScript(StringCodec.INSTANCE);
+        this.script = client.getScript(OptionalOptions.defaults().codec(StringCodec.INSTANCE).retryAttempts(0));
         this.releaseChannel = releaseChannel;
     }
 

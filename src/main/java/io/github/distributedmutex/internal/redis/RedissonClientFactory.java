@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
+import org.redisson.config.DefaultNameMapper;
+import org.redisson.config.NameMapper;
 
 /**
  * Builds the library's private Redisson client when the application has none: from the Redisson
@@ -29,7 +32,11 @@ public final class RedissonClientFactory {
      *                                  names the key and the file, never credentials)
      */
     public static RedisConnection connect(Settings settings) {
-        Config config = settings.redisConfigFile().map(RedissonClientFactory::fromYaml).orElseGet(() -> {
+        Config config = settings.redisConfigFile().map(file -> {
+            Config fromFile = fromYaml(file);
+            requireNoNameMapper(fromFile, SettingsReader.REDIS_CONFIG_FILE + "=" + file);
+            return fromFile;
+        }).orElseGet(() -> {
             Config single = new Config();
             single.useSingleServer().setAddress(settings.redisAddress());
             return single;
@@ -39,6 +46,31 @@ public final class RedissonClientFactory {
         String description = settings.redisConfigFile().map(file -> "the servers of " + file)
                 .orElseGet(() -> CredentialMasking.maskUri(settings.redisAddress()));
         return RedisConnection.connecting(() -> Redisson.create(config), description);
+    }
+
+    /**
+     * The library's scripts name their keys and their release channel themselves, so a
+     * {@code NameMapper} that renames keys would map some names and not others (keys passed to a
+     * script, not the channel a script publishes on): refused.
+     *
+     * @param client an application's client
+     * @return the client
+     * @throws IllegalArgumentException when its configuration has a {@code NameMapper} other than the default
+     */
+    public static RedissonClient requireNoNameMapper(RedissonClient client) {
+        requireNoNameMapper(client.getConfig(), "the application's RedissonClient");
+        return client;
+    }
+
+    private static void requireNoNameMapper(Config config, String source) {
+        NameMapper mapper = config.getNameMapper();
+        if (mapper != null && !(mapper instanceof DefaultNameMapper)) {
+            throw new IllegalArgumentException("distributed-mutex cannot use " + source + ": its configuration sets a"
+                    + " NameMapper (" + mapper.getClass().getName() + "), which would rename some of the lock's Redis"
+                    + " names and not others (the release channel a script publishes on), so waiters would never be"
+                    + " woken. Remove the NameMapper from that configuration, or give the library a client of its own"
+                    + "; use " + SettingsReader.KEY_PREFIX + " to keep lock keys apart");
+        }
     }
 
     private static Config fromYaml(Path file) {

@@ -1,0 +1,107 @@
+package io.github.distributedmutex.internal.redis;
+
+import io.github.distributedmutex.internal.key.LockKey;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.redisson.client.RedisConnectionException;
+import org.redisson.client.WriteRedisConnectionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives back acquisition attempts whose answer never arrived. Such an attempt may still be granted
+ * in Redis, even long after the client gave up on it (a stalled network delivers it late), so it
+ * is abandoned with {@link RedisLockStore#abandon}, retried with backoff until Redis answers or
+ * the refusal marker would have expired anyway. Bounded in number, so a long outage cannot pile
+ * them up.
+ *
+ * <p>Every failure after which the command may have been written counts as "may have reached
+ * Redis" (a timeout, a connection closed or reset after the write, anything unknown); only a
+ * failure to connect proves it was not.
+ */
+final class AbandonedAttempts {
+
+    /** The least time an abandoned attempt stays refused, in case it is delivered even later. */
+    static final Duration MARKER_MIN = Duration.ofMinutes(10);
+
+    /** At most this many abandoned attempts are given back at a time. */
+    static final int MAX_PENDING = 10_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(AbandonedAttempts.class);
+
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile boolean closed;
+
+    /**
+     * Gives back {@code call}'s attempt unless it certainly never reached Redis.
+     *
+     * @param call the attempt whose answer the caller did not take (not done, or failed)
+     */
+    void giveBack(RedisLockStore store, CompletableFuture<?> call, LockKey key, String owner, long leaseMillis) {
+        boolean unknownOutcome = !call.isDone();
+        if (!unknownOutcome) {
+            try {
+                call.getNow(null);
+            } catch (RuntimeException failure) {
+                unknownOutcome = mayHaveReachedRedis(failure);
+            }
+        }
+        if (!unknownOutcome) {
+            return;
+        }
+        if (pending.incrementAndGet() > MAX_PENDING) {
+            pending.decrementAndGet();
+            LOG.warn("Too many unanswered acquisition attempts to give back; lock '{}' (owner {}) may stay held"
+                    + " until its lease ends if Redis still grants it", key.name(), owner);
+            return;
+        }
+        long markerMillis = Math.max(leaseMillis, MARKER_MIN.toMillis());
+        abandon(store, key, owner, markerMillis, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(markerMillis), 1);
+    }
+
+    /** Whether a failed command may have been written to Redis and may run (or have run) there. */
+    static boolean mayHaveReachedRedis(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof RedisConnectionException && !(t instanceof WriteRedisConnectionException)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void abandon(RedisLockStore store, LockKey key, String owner, long markerMillis, long giveUpNanos,
+                         int attempt) {
+        if (closed || System.nanoTime() - giveUpNanos > 0) {
+            pending.decrementAndGet();
+            return;
+        }
+        store.abandon(key.redisKey(), owner, markerMillis).whenComplete((deleted, failure) -> {
+            if (failure != null && !closed && System.nanoTime() - giveUpNanos < 0) {
+                long delay = Math.min(RedisCalls.CALL_TIMEOUT.toMillis(), 250L * attempt);
+                CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)
+                        .execute(() -> abandon(store, key, owner, markerMillis, giveUpNanos, attempt + 1));
+                return;
+            }
+            pending.decrementAndGet();
+            if (failure == null && deleted) {
+                LOG.warn("Lock '{}' was granted to owner {} after the caller stopped waiting; released it", key.name(),
+                        owner);
+            } else if (failure != null) {
+                LOG.warn("Could not give back the unanswered acquisition of lock '{}' (owner {}); if Redis granted it,"
+                        + " it frees itself when its lease ends", key.name(), owner);
+            }
+        });
+    }
+
+    /** @return how many give-backs are under way */
+    int pending() {
+        return pending.get();
+    }
+
+    /** Stops retrying; attempts not given back yet free themselves when their leases end. */
+    void close() {
+        closed = true;
+    }
+}

@@ -1,0 +1,183 @@
+package io.github.distributedmutex.internal.redis;
+
+import io.github.distributedmutex.internal.key.LockKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leases one adapter holds now: it creates them, gives them the watchdog's clock and a thread
+ * to complete callers' stages on, forgets them when they close, and decides what happens to them
+ * at shutdown.
+ *
+ * <p><b>Completions.</b> Replies from Redis arrive on Redisson's I/O threads; a stage the
+ * application sees (for example {@link RedisLease#closeAsync()}) is completed on the completion
+ * executor instead (the application's default {@code ManagedExecutorService} on EE servers, so
+ * contexts propagate; else a small pool of the library's own daemon threads that exist only while
+ * there is something to complete), so a blocking continuation cannot stall the connection every
+ * lock shares.
+ *
+ * <p><b>Shutdown.</b> {@link #close(Duration)} never deletes a lock whose holder may still be
+ * running: it releases the thread-owned holds of threads that have ended, waits up to the grace
+ * for the other holders to release, then stops renewing what is left, which expires within its
+ * lease exactly as after a crash, and names each such lock in a WARN.
+ */
+final class HeldLeases {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HeldLeases.class);
+    private static final AtomicInteger COMPLETION_THREADS = new AtomicInteger();
+
+    private final Set<RedisLease> active = ConcurrentHashMap.newKeySet();
+    private final LeaseRenewals renewals = new LeaseRenewals();
+    private final Executor completions;
+    private final Executor ownCompletions;
+    private final Consumer<RedisLease> onClosed;
+    private final Consumer<String> onReleased;
+    private volatile boolean closed;
+
+    /**
+     * @param completions where callers' stages complete, null for the library's own threads
+     * @param onClosed    called when a lease closes (the adapter forgets a thread-owned hold)
+     * @param onReleased  called with the Redis key once Redis confirmed a release (wakes local waiters at once)
+     */
+    HeldLeases(Executor completions, Consumer<RedisLease> onClosed, Consumer<String> onReleased) {
+        this.ownCompletions = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "distributed-mutex-completion-"
+                            + COMPLETION_THREADS.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        this.completions = completions == null ? ownCompletions : completions;
+        this.onClosed = Objects.requireNonNull(onClosed, "onClosed");
+        this.onReleased = Objects.requireNonNull(onReleased, "onReleased");
+    }
+
+    /**
+     * @param sentNanos    when the successful attempt was sent
+     * @param holderThread the thread that owns the lease through {@code acquire}, null for a {@code Lease}
+     * @return the new lease, its watchdog started when asked for
+     * @throws IllegalStateException when the adapter closed meanwhile; the lock is then given back
+     */
+    RedisLease open(RedisLockStore store, LockKey key, String owner, long token, long leaseMillis, long sentNanos,
+                    boolean watchdog, Thread holderThread) {
+        RedisLease lease = new RedisLease(this, store, key, owner, token, leaseMillis, sentNanos, watchdog, holderThread);
+        active.add(lease);
+        if (closed) {
+            lease.closeAsync();
+            throw new IllegalStateException(RedisAdapter.CLOSED_MESSAGE);
+        }
+        lease.startWatchdog();
+        return lease;
+    }
+
+    LeaseRenewals renewals() {
+        return renewals;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Called by a lease when it closes. */
+    void closed(RedisLease lease) {
+        synchronized (this) {
+            active.remove(lease);
+            notifyAll();
+        }
+        onClosed.accept(lease);
+    }
+
+    /** Called once Redis confirmed a release. */
+    void released(String redisKey) {
+        onReleased.accept(redisKey);
+    }
+
+    /** Completes {@code stage} on the completion executor, never on the calling (I/O) thread's stack. */
+    void completeOffIoThreads(CompletableFuture<Void> stage) {
+        try {
+            completions.execute(() -> stage.complete(null));
+        } catch (RejectedExecutionException e) {
+            // the application's executor is shutting down: the library's own threads still run
+            ownCompletions.execute(() -> stage.complete(null));
+        }
+    }
+
+    /** @return how many leases are held now */
+    int size() {
+        return active.size();
+    }
+
+    /** @return how many watchdog renewals are scheduled now */
+    int renewalsScheduled() {
+        return renewals.active();
+    }
+
+    /**
+     * Shuts down as described in the class comment; new leases are refused from now on.
+     *
+     * @param grace how long to wait for holders that still run
+     * @param releaseTimeout how long to wait for the releases of holds whose thread ended
+     */
+    void close(Duration grace, Duration releaseTimeout) {
+        closed = true;
+        List<CompletableFuture<Void>> releases = new ArrayList<>();
+        for (RedisLease lease : List.copyOf(active)) {
+            if (holderEnded(lease)) {
+                LOG.error("Lock '{}' (owner {}) is still held by thread '{}', which ended without releasing it;"
+                        + " released it at shutdown", lease.key(), lease.owner(), lease.holderThread().getName());
+                releases.add(lease.closeAsync().toCompletableFuture());
+            }
+        }
+        awaitNoneActive(grace);
+        for (RedisLease lease : List.copyOf(active)) {
+            lease.leaveToExpire();
+            LOG.warn("Shutdown left lock '{}' (owner {}, {}) to expire within its lease ({} ms left at most): its holder"
+                    + " was still running after the shutdown grace of {} ms, so the lock was not deleted, and no other"
+                    + " instance gets it while that holder may still work", lease.key(), lease.owner(),
+                    lease.holderThread() == null ? "held through a Lease"
+                            : "held by thread '" + lease.holderThread().getName() + "'",
+                    lease.remainingLocally().toMillis(), grace.toMillis());
+        }
+        renewals.close();
+        try {
+            CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new))
+                    .get(releaseTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("Not every release at shutdown finished in time; those locks free themselves when their leases end");
+        }
+    }
+
+    private static boolean holderEnded(RedisLease lease) {
+        return lease.holderThread() != null && !lease.holderThread().isAlive();
+    }
+
+    private void awaitNoneActive(Duration grace) {
+        long graceNanos = RedisCalls.saturatedNanos(grace);
+        long deadline = System.nanoTime() + graceNanos;
+        synchronized (this) {
+            try {
+                for (long left = graceNanos; !active.isEmpty() && left > 0; left = deadline - System.nanoTime()) {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.github.distributedmutex.internal.redis;
+
+import io.github.distributedmutex.internal.key.LockKey;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Thread ownership for {@code acquire}/{@code release}: a hold count per (thread, key) on top of
+ * one {@link RedisLease}. A nested acquire of a live hold costs no Redis call; a hold whose lease
+ * has run out by the local clock or was found lost is never re-entered (its thread probably
+ * skipped a release, and another instance may hold the key by now): it is dropped with an ERROR
+ * and the caller acquires afresh. Entries exist only while held.
+ */
+final class ThreadHolds {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ThreadHolds.class);
+
+    private final ConcurrentHashMap<HoldKey, Hold> holds = new ConcurrentHashMap<>();
+
+    /**
+     * Re-enters the calling thread's hold of {@code key} when it has a live one.
+     *
+     * @return true when re-entered; false when the thread holds nothing live (a dead hold was dropped)
+     */
+    boolean reenter(LockKey key) {
+        HoldKey holdKey = HoldKey.current(key);
+        Hold hold = holds.get(holdKey);
+        if (hold == null) {
+            return false;
+        }
+        RedisLease lease = hold.lease;
+        if (lease.isLost() || lease.expiredLocally()) {
+            holds.remove(holdKey, hold);
+            LOG.error("Thread '{}' still held lock '{}' (owner {}, hold count {}) but its lease {}: not re-entered, the"
+                    + " lock is acquired afresh. A release was probably skipped on this thread earlier",
+                    Thread.currentThread().getName(), key.name(), lease.owner(), hold.count,
+                    lease.isLost() ? "was found lost" : "has run out");
+            lease.close(); // owner-checked: deletes nothing that belongs to another holder
+            return false;
+        }
+        hold.count++;
+        LOG.debug("Re-entered lock '{}' (owner {}), hold count {}", key.name(), lease.owner(), hold.count);
+        return true;
+    }
+
+    /** Records a new hold of {@code key} by the calling thread. */
+    void add(LockKey key, RedisLease lease) {
+        holds.put(HoldKey.current(key), new Hold(lease));
+    }
+
+    /**
+     * Leaves one hold of {@code key} by the calling thread and closes the lease after the last.
+     *
+     * @return false when the calling thread holds nothing of {@code key}
+     */
+    boolean release(LockKey key) {
+        HoldKey holdKey = HoldKey.current(key);
+        Hold hold = holds.get(holdKey);
+        if (hold == null) {
+            return false;
+        }
+        if (--hold.count > 0) {
+            LOG.debug("Left lock '{}' (owner {}), hold count {}", key.name(), hold.lease.owner(), hold.count);
+            return true;
+        }
+        holds.remove(holdKey, hold);
+        hold.lease.close();
+        return true;
+    }
+
+    /** @return the fencing token of the calling thread's hold of {@code key} */
+    OptionalLong fencingToken(LockKey key) {
+        Hold hold = holds.get(HoldKey.current(key));
+        return hold == null ? OptionalLong.empty() : OptionalLong.of(hold.lease.fencingToken());
+    }
+
+    /** Drops the hold a closed lease belonged to (for example the watchdog released it after its thread ended). */
+    void forget(RedisLease lease) {
+        Thread thread = lease.holderThread();
+        if (thread != null) {
+            holds.computeIfPresent(new HoldKey(thread.getId(), lease.lockKey().redisKey()),
+                    (key, hold) -> hold.lease == lease ? null : hold);
+        }
+    }
+
+    int size() {
+        return holds.size();
+    }
+
+    private record HoldKey(long threadId, String redisKey) {
+        static HoldKey current(LockKey key) {
+            return new HoldKey(Thread.currentThread().getId(), key.redisKey());
+        }
+    }
+
+    /** Mutated only by the thread it belongs to. */
+    private static final class Hold {
+        private final RedisLease lease;
+        private int count = 1;
+
+        Hold(RedisLease lease) {
+            this.lease = lease;
+        }
+    }
+}
