@@ -8,11 +8,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A TCP proxy on {@code 127.0.0.1} in front of one upstream server (a Redis), for tests that stall the
@@ -29,6 +31,10 @@ import java.util.concurrent.TimeUnit;
  *     are held (not lost) and delivered, in order, after {@link #thaw()}, as TCP would after a stall.</li>
  *     <li>{@link #delay(Duration)} holds every chunk back for that long before relaying it (simulated
  *     latency); {@link Duration#ZERO} turns it off.</li>
+ *     <li>{@link #resetAfterRequestContaining(String)} arms a one-shot fault: the next client chunk that
+ *     contains the marker is relayed to the server, and then that connection is reset (the client gets a
+ *     TCP RST) before any reply is relayed back: a command that reached the server while its client saw
+ *     the connection drop.</li>
  *     <li>{@link #close()} closes the listening socket and every connection and waits for the relay threads
  *     to end; it is idempotent. Nothing outlives it.</li>
  * </ul>
@@ -57,6 +63,8 @@ public final class TcpProxy implements AutoCloseable {
     private final Object gate = new Object();
     private boolean frozen;
     private long delayNanos;
+    private byte[] resetMarker;
+    private int resets;
     private volatile boolean closed;
 
     private TcpProxy(int upstreamPort, ServerSocket listener) {
@@ -130,6 +138,23 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Arms a one-shot reset: the next chunk a client sends that contains {@code marker} (ASCII) reaches the
+     * server, then that client's connection is reset and the server's reply is dropped.
+     */
+    public void resetAfterRequestContaining(String marker) {
+        synchronized (gate) {
+            resetMarker = marker.getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
+    /** @return how many connections {@link #resetAfterRequestContaining(String)} has reset so far */
+    public int resets() {
+        synchronized (gate) {
+            return resets;
+        }
+    }
+
     /** @return how many client connections the proxy accepted so far */
     public int acceptedConnections() {
         synchronized (sockets) {
@@ -156,8 +181,9 @@ public final class TcpProxy implements AutoCloseable {
                 continue;
             }
             String name = "tcp-proxy-" + port() + "-" + client.getPort();
-            Thread up = new Thread(() -> relay(client, upstream), name + "-up");
-            Thread down = new Thread(() -> relay(upstream, client), name + "-down");
+            Connection connection = new Connection(client, upstream);
+            Thread up = new Thread(() -> relay(client, upstream, connection), name + "-up");
+            Thread down = new Thread(() -> relay(upstream, client, connection), name + "-down");
             synchronized (sockets) {
                 if (closed) {
                     closeQuietly(client);
@@ -176,8 +202,16 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
-    private void relay(Socket from, Socket to) {
+    /** One client connection and its upstream connection; once severed, nothing is relayed to the client. */
+    private record Connection(Socket client, Socket upstream, AtomicBoolean severed) {
+        Connection(Socket client, Socket upstream) {
+            this(client, upstream, new AtomicBoolean());
+        }
+    }
+
+    private void relay(Socket from, Socket to, Connection connection) {
         byte[] buffer = new byte[CHUNK];
+        boolean request = from == connection.client();
         try {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();
@@ -187,6 +221,19 @@ public final class TcpProxy implements AutoCloseable {
                     break;
                 }
                 if (!awaitPassage()) {
+                    break;
+                }
+                boolean reset = request && takeReset(buffer, read);
+                if (reset) {
+                    // no reply may reach the client from now on: sever before the request goes out
+                    connection.severed().set(true);
+                    connection.client().setSoLinger(true, 0);
+                    out.write(buffer, 0, read);
+                    out.flush();
+                    closeQuietly(connection.client());
+                    break;
+                }
+                if (!request && connection.severed().get()) {
                     break;
                 }
                 out.write(buffer, 0, read);
@@ -228,6 +275,31 @@ public final class TcpProxy implements AutoCloseable {
             }
             return !closed;
         }
+    }
+
+    /** @return whether this request chunk fires the armed reset (and disarms it) */
+    private boolean takeReset(byte[] buffer, int length) {
+        synchronized (gate) {
+            if (resetMarker == null || !contains(buffer, length, resetMarker)) {
+                return false;
+            }
+            resetMarker = null;
+            resets++;
+            return true;
+        }
+    }
+
+    private static boolean contains(byte[] buffer, int length, byte[] marker) {
+        outer:
+        for (int i = 0; i + marker.length <= length; i++) {
+            for (int j = 0; j < marker.length; j++) {
+                if (buffer[i + j] != marker[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     /** Closes the listener and every connection, and waits for the relay threads to end. Idempotent. */

@@ -89,8 +89,12 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         this(connection, settings, completions, BACKSTOP);
     }
 
-    /** As above, with another backstop (tests use a very long one to prove waiters are woken by notifications). */
-    RedisAdapter(RedisConnection connection, Settings settings, Executor completions, Duration backstop) {
+    /** With another backstop (tests use a very long one to prove waiters are woken by notifications). */
+    RedisAdapter(RedisConnection connection, Settings settings, Duration backstop) {
+        this(connection, settings, null, backstop);
+    }
+
+    private RedisAdapter(RedisConnection connection, Settings settings, Executor completions, Duration backstop) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.backstopNanos = backstop.toNanos();
