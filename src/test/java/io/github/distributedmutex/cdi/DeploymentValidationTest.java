@@ -48,6 +48,13 @@ class DeploymentValidationTest {
                 Arguments.of(StageSubtype.class, "StageSubtype#start(long)", MyFuture.class.getName()),
                 Arguments.of(TypeLevelTemplateNotResolvable.class, "TypeLevelTemplateNotResolvable#noArguments()",
                         "{0}"),
+                Arguments.of(ArrayInKey.class, "ArrayInKey#process(long[])",
+                        "{ids} is a long[], whose toString() is Object's"),
+                Arguments.of(FinalClassWithoutToStringInKey.class,
+                        "FinalClassWithoutToStringInKey#update(SealedTenant)",
+                        "{tenant} is a " + SealedTenant.class.getName() + ", whose toString() is Object's"),
+                Arguments.of(ArrayAtTheEndOfAPath.class, "ArrayAtTheEndOfAPath#ship(Shipment)",
+                        "{shipment.parcels} is a java.lang.String[], whose toString() is Object's"),
                 Arguments.of(ReturnsFuture.class, "ReturnsFuture#start(long)",
                         "returns java.util.concurrent.Future, which is not supported yet"),
                 Arguments.of(ReturnsFutureTask.class, "ReturnsFutureTask#start(long)",
@@ -204,6 +211,37 @@ class DeploymentValidationTest {
     @Locked("tenant:{0}")
     public static class TypeLevelTemplateNotResolvable {
         public void noArguments() {
+        }
+    }
+
+    @Dependent
+    public static class ArrayInKey {
+        @Locked("batch:{ids}")
+        public void process(long[] ids) {
+        }
+    }
+
+    /** Final, and without toString(): every instance renders as {@code SealedTenant@1b6d3586}. */
+    public static final class SealedTenant {
+        public String getId() {
+            return "t-1";
+        }
+    }
+
+    @Dependent
+    public static class FinalClassWithoutToStringInKey {
+        @Locked("tenant:{tenant}")
+        public void update(SealedTenant tenant) {
+        }
+    }
+
+    public record Shipment(String id, String[] parcels) {
+    }
+
+    @Dependent
+    public static class ArrayAtTheEndOfAPath {
+        @Locked("shipment:{shipment.parcels}")
+        public void ship(Shipment shipment) {
         }
     }
 
