@@ -6,26 +6,26 @@ import java.util.Objects;
 /**
  * A validated lock key and the name of the Redis key that holds it.
  *
- * <p><b>Redis key.</b> The Redis key is {@code <prefix>{<encoded name>}}, where the encoded name
- * is the name with every {@code '}'} replaced by {@link #CLOSE_BRACE_SUBSTITUTE} (U+001A, ASCII
- * "substitute"); a name without {@code '}'} is used as it is ({@code job:42} gives
- * {@code <prefix>{job:42}}). The braces make the encoded name a Redis Cluster hash tag, and it is
+ * <p><b>Redis key.</b> The Redis key is <code>&lt;prefix&gt;{&lt;encoded name&gt;&#125;</code>, where the encoded name
+ * is the name with every <code>'&#125;'</code> replaced by {@link #CLOSE_BRACE_SUBSTITUTE} (U+001A, ASCII
+ * "substitute"); a name without <code>'&#125;'</code> is used as it is ({@code job:42} gives
+ * <code>&lt;prefix&gt;{job:42&#125;</code>). The braces make the encoded name a Redis Cluster hash tag, and it is
  * always exactly the whole encoded name:
  * <ul>
  *     <li>the prefix contains no brace ({@link #checkPrefix(String)}, enforced at startup), so the
- *     first {@code '{'} of the Redis key is the one after the prefix;</li>
- *     <li>the encoded name contains no {@code '}'}, so the first {@code '}'} after it is the last
+ *     first <code>'{'</code> of the Redis key is the one after the prefix;</li>
+ *     <li>the encoded name contains no <code>'&#125;'</code>, so the first <code>'&#125;'</code> after it is the last
  *     character of the Redis key;</li>
  *     <li>the name is not blank, so the tag is never empty (Redis hashes the whole key for an
- *     empty tag {@code {}}).</li>
+ *     empty tag <code>{&#125;</code>).</li>
  * </ul>
  * So every companion key that starts with the Redis key (such as {@code <redis key>:abandoned:<owner>})
- * lands in the lock's slot, whatever braces the name contains: {@code }x}, {@code a}b{c} and
- * {@code {x}} are ordinary keys. Escaping was chosen over rejecting braces, which would break
+ * lands in the lock's slot, whatever braces the name contains: <code>&#125;x</code>, <code>a&#125;b{c</code> and
+ * <code>{x&#125;</code> are ordinary keys. Escaping was chosen over rejecting braces, which would break
  * keys such as {@code job:{42}} that applications already use.
  *
  * <p>The mapping is injective: a valid name contains no control character, so no name contains
- * the substitute, and replacing it back by {@code '}'} gives the name again. Two distinct names
+ * the substitute, and replacing it back by <code>'&#125;'</code> gives the name again. Two distinct names
  * never share a Redis key.
  *
  * @param name     the key as the application gave it
@@ -33,7 +33,7 @@ import java.util.Objects;
  */
 public record LockKey(String name, String redisKey) {
 
-    /** Stands for {@code '}'} in the Redis key; a control character, so no valid name contains it. */
+    /** Stands for <code>'&#125;'</code> in the Redis key; a control character, so no valid name contains it. */
     public static final char CLOSE_BRACE_SUBSTITUTE = '\u001A';
 
     private static final int SHOWN_CHARACTERS = 64;
