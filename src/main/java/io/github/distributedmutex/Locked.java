@@ -26,18 +26,50 @@ import java.lang.annotation.Target;
  * {@code name} (compile with {@code -parameters}), {@code {name.prop}} reads {@code getProp()},
  * {@code isProp()} or the record component {@code prop()}, and can be chained. An empty template
  * means {@code <bean class name>.<method name>}. A null value in the path fails the call with
- * an {@link IllegalArgumentException} before any lock is taken. Templates, durations and return
- * types are checked when the application deploys: a mistake fails the deployment and names the
- * method.
+ * an {@link IllegalArgumentException} before any lock is taken. The rendered key may contain
+ * braces ({@code "job:{42}"} is fine, also on Redis Cluster).
+ *
+ * <p><b>Key values must identify themselves.</b> Each placeholder's value enters the key through
+ * its {@code toString()}: strings, numbers, {@code UUID}s, enums, records, temporals and classes
+ * that override {@code toString()} are fine. A value whose {@code toString()} is
+ * {@link Object#toString()}'s (an array, or an object of a class that does not override it)
+ * renders as class name and identity hash code, a different key on every call, so nothing would
+ * ever be excluded. Such a placeholder is a deployment error when its declared type (the type at
+ * the end of its path) settles it: an array type, or a final class that does not override
+ * {@code toString()}. Where the declared type does not settle it ({@code Object}, an interface, a
+ * non-final class that does not override it), a value whose class uses {@code Object.toString()},
+ * an array included, fails the call with an {@link IllegalArgumentException} naming the template,
+ * the placeholder and the class, before any lock is taken. Use a property instead
+ * ({@code {tenant.id}}).
+ *
+ * <p><b>Deployment errors.</b> Templates, durations and return types are checked when the
+ * application deploys (at build time on Quarkus); each of these fails the deployment with a
+ * message that names the method: a placeholder that does not resolve (unknown name or position,
+ * missing property, names not compiled with {@code -parameters}, unbalanced braces), a key value
+ * type that cannot identify itself (above), an invalid {@link #maxWait()} or {@link #lease()}, a
+ * static or private method, {@link OnContention#SKIP} on a method returning a primitive, and an
+ * unsupported return type (below).
  *
  * <p><b>Order.</b> The interceptor runs at priority {@code Interceptor.Priority.PLATFORM_BEFORE + 100},
  * so the lock is taken before a {@code @Transactional} transaction begins and released after it
  * ends. No {@code beans.xml} entry is needed.
  *
- * <p><b>Asynchronous methods.</b> A method returning {@code CompletionStage} or
- * {@code CompletableFuture} holds the lock until the returned stage completes; the lock is
- * released from whichever thread completes it, and the stage the caller receives completes after
- * the release. Synchronous methods hold the lock for the calling thread and are re-entrant.
+ * <p><b>Return types.</b> A method returning anything else than the types below holds the lock
+ * while it runs: the lock is for the calling thread and re-entrant, and released when the method
+ * returns or throws. A method returning {@code CompletionStage} or {@code CompletableFuture}
+ * (declared exactly so; a subtype is a deployment error) holds the lock until the returned stage
+ * completes; the lock is released from whichever thread completes it, and the stage the caller
+ * receives completes after the release. Other asynchronous or lazy types are not supported yet
+ * and are a deployment error, because the lock would be released when the method returns, before
+ * the work they stand for runs: {@code java.util.concurrent.Future} (other than
+ * {@code CompletableFuture}), {@code java.util.concurrent.Flow.Publisher}, Reactive Streams'
+ * {@code Publisher}, Mutiny's {@code Uni}/{@code Multi}, Reactor's {@code Mono}/{@code Flux},
+ * RxJava's {@code Single}, {@code Maybe}, {@code Completable}, {@code Observable} and
+ * {@code Flowable}, Kotlin coroutines' {@code Job}/{@code Deferred}/{@code Flow} and Vert.x's
+ * {@code Future}, and their subtypes. Return a {@code CompletionStage} instead (Mutiny:
+ * {@code uni.subscribeAsCompletionStage()}, Reactor: {@code mono.toFuture()}), or do the work
+ * before returning. A method declared to return {@code Object} or a type variable is treated as
+ * synchronous, whatever it returns.
  */
 @InterceptorBinding
 @Inherited

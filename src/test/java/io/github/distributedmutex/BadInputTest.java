@@ -52,7 +52,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * zero durations and null options; {@link Lease#extend(Duration)}; {@link LockOptions#withMaxWait}
  * and {@link LockOptions#withLease}; and bad configuration values through
  * {@link SettingsReader#read} (bad durations, zero lease, a non-Redis address, a missing or
- * unreadable configuration file, bad key prefixes).
+ * unreadable configuration file, bad key prefixes, braces in the key prefix).
  *
  * <p><b>Redis is untouched.</b> The adapter calls run against two adapters:
  * <ul>
@@ -341,7 +341,9 @@ class BadInputTest {
                 config("blank prefix", SettingsReader.KEY_PREFIX, " ", "distributedmutex.key-prefix=",
                         "whitespace or control characters"),
                 config("overlong prefix", SettingsReader.KEY_PREFIX, "p".repeat(129), "distributedmutex.key-prefix=",
-                        "longer than 128 characters"));
+                        "longer than 128 characters"),
+                config("prefix with a brace", SettingsReader.KEY_PREFIX, "app{1}:",
+                        "distributedmutex.key-prefix=app{1}:", "must not contain braces"));
     }
 
     private static Arguments config(String name, String key, String value, String... message) {

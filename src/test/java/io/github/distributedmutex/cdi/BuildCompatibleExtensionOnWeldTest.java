@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.weld.lite.extension.translator.LiteExtensionTranslator;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
 
 /**
  * The build compatible extension's validation, run on Weld through
@@ -73,6 +74,25 @@ class BuildCompatibleExtensionOnWeldTest {
     }
 
     @Test
+    void theBceValidationFailsTheDeploymentOfALazyAsynchronousReturnType() {
+        UnskippedLockedBce.CALLS.set(0);
+        Throwable failure = catchThrowable(() -> {
+            try (CdiContainers ignored = CdiContainers.builder().beans(LazyResult.class)
+                    .withoutPortableExtension()
+                    .extensions(translator(List.of(UnskippedLockedBce.class)))
+                    .start()) {
+                // must not get here
+            }
+        });
+
+        assertThat(failure).as("the container must not start").isNotNull();
+        assertThat(Failures.messages(failure))
+                .contains(LazyResult.class.getName() + "#stream(long)")
+                .contains("returns org.reactivestreams.Publisher, which is not supported yet");
+        assertThat(UnskippedLockedBce.CALLS).as("the BCE was called").hasPositiveValue();
+    }
+
+    @Test
     void theBceValidationLetsAValidBeanDeploy() {
         UnskippedLockedBce.CALLS.set(0);
         try (CdiContainers cdi = CdiContainers.builder().beans(GoodTemplate.class)
@@ -111,6 +131,14 @@ class BuildCompatibleExtensionOnWeldTest {
     public static class BadTemplate {
         @Locked("job:{job}")
         public void process(long jobId) {
+        }
+    }
+
+    @Dependent
+    public static class LazyResult {
+        @Locked("job:{0}")
+        public Publisher<String> stream(long jobId) {
+            return subscriber -> subscriber.onComplete();
         }
     }
 

@@ -13,12 +13,18 @@ import jakarta.enterprise.inject.spi.DeploymentException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.SubmissionPublisher;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscriber;
 
 /**
  * A {@code @Locked} method that cannot be honoured fails the deployment (through the portable
@@ -41,7 +47,24 @@ class DeploymentValidationTest {
                 Arguments.of(SkipOnInt.class, "SkipOnInt#count(long)", "returns int"),
                 Arguments.of(StageSubtype.class, "StageSubtype#start(long)", MyFuture.class.getName()),
                 Arguments.of(TypeLevelTemplateNotResolvable.class, "TypeLevelTemplateNotResolvable#noArguments()",
-                        "{0}"));
+                        "{0}"),
+                Arguments.of(ArrayInKey.class, "ArrayInKey#process(long[])",
+                        "{ids} is a long[], whose toString() is Object's"),
+                Arguments.of(FinalClassWithoutToStringInKey.class,
+                        "FinalClassWithoutToStringInKey#update(SealedTenant)",
+                        "{tenant} is a " + SealedTenant.class.getName() + ", whose toString() is Object's"),
+                Arguments.of(ArrayAtTheEndOfAPath.class, "ArrayAtTheEndOfAPath#ship(Shipment)",
+                        "{shipment.parcels} is a java.lang.String[], whose toString() is Object's"),
+                Arguments.of(ReturnsFuture.class, "ReturnsFuture#start(long)",
+                        "returns java.util.concurrent.Future, which is not supported yet"),
+                Arguments.of(ReturnsFutureTask.class, "ReturnsFutureTask#start(long)",
+                        "returns java.util.concurrent.FutureTask (a subtype of java.util.concurrent.Future), which is not supported yet"),
+                Arguments.of(ReturnsFlowPublisher.class, "ReturnsFlowPublisher#stream(long)",
+                        "returns java.util.concurrent.Flow$Publisher, which is not supported yet"),
+                Arguments.of(ReturnsReactiveStreamsPublisher.class, "ReturnsReactiveStreamsPublisher#stream(long)",
+                        "returns org.reactivestreams.Publisher, which is not supported yet"),
+                Arguments.of(ReturnsPublisherImplementation.class, "ReturnsPublisherImplementation#stream(long)",
+                        "LazyPipeline (a subtype of org.reactivestreams.Publisher), which is not supported yet"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -188,6 +211,85 @@ class DeploymentValidationTest {
     @Locked("tenant:{0}")
     public static class TypeLevelTemplateNotResolvable {
         public void noArguments() {
+        }
+    }
+
+    @Dependent
+    public static class ArrayInKey {
+        @Locked("batch:{ids}")
+        public void process(long[] ids) {
+        }
+    }
+
+    /** Final, and without toString(): every instance renders as {@code SealedTenant@1b6d3586}. */
+    public static final class SealedTenant {
+        public String getId() {
+            return "t-1";
+        }
+    }
+
+    @Dependent
+    public static class FinalClassWithoutToStringInKey {
+        @Locked("tenant:{tenant}")
+        public void update(SealedTenant tenant) {
+        }
+    }
+
+    public record Shipment(String id, String[] parcels) {
+    }
+
+    @Dependent
+    public static class ArrayAtTheEndOfAPath {
+        @Locked("shipment:{shipment.parcels}")
+        public void ship(Shipment shipment) {
+        }
+    }
+
+    @Dependent
+    public static class ReturnsFuture {
+        @Locked("job:{0}")
+        public Future<String> start(long id) {
+            return CompletableFuture.completedFuture("ran");
+        }
+    }
+
+    @Dependent
+    public static class ReturnsFutureTask {
+        @Locked("job:{0}")
+        public FutureTask<String> start(long id) {
+            return new FutureTask<>(() -> "ran");
+        }
+    }
+
+    @Dependent
+    public static class ReturnsFlowPublisher {
+        @Locked("job:{0}")
+        public Flow.Publisher<String> stream(long id) {
+            return new SubmissionPublisher<>();
+        }
+    }
+
+    @Dependent
+    public static class ReturnsReactiveStreamsPublisher {
+        @Locked("job:{0}")
+        public Publisher<String> stream(long id) {
+            return subscriber -> subscriber.onComplete();
+        }
+    }
+
+    /** A lazy pipeline like Reactor's {@code Mono}: runs only when subscribed, after the method returned. */
+    public static class LazyPipeline implements Publisher<String> {
+        @Override
+        public void subscribe(Subscriber<? super String> subscriber) {
+            subscriber.onComplete();
+        }
+    }
+
+    @Dependent
+    public static class ReturnsPublisherImplementation {
+        @Locked("job:{0}")
+        public LazyPipeline stream(long id) {
+            return new LazyPipeline();
         }
     }
 

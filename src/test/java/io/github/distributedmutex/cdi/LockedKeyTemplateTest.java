@@ -147,6 +147,49 @@ class LockedKeyTemplateTest {
         assertThat(cdi.redisKeys()).isEmpty();
     }
 
+    @Test
+    void valuesWithAToStringOfTheirOwnMakeKeysThroughAnObjectParameter() {
+        String id = unique();
+        UUID uuid = UUID.randomUUID();
+        assertThat(keysWhileRunning("object:Address[city=" + id + "]", inside -> jobs.byObject(new Address(id), inside)))
+                .containsExactly(cdi.redisKey("object:Address[city=" + id + "]"));
+        assertThat(keysWhileRunning("object:" + uuid, inside -> jobs.byObject(uuid, inside)))
+                .containsExactly(cdi.redisKey("object:" + uuid));
+        assertThat(keysWhileRunning("object:EXPRESS", inside -> jobs.byObject(Priority.EXPRESS, inside)))
+                .containsExactly(cdi.redisKey("object:EXPRESS"));
+        assertThat(keysWhileRunning("object:42", inside -> jobs.byObject(42L, inside)))
+                .containsExactly(cdi.redisKey("object:42"));
+        assertThat(keysWhileRunning("open:tenant-" + id,
+                inside -> jobs.byOpenClass(new NamedTenant("tenant-" + id), inside)))
+                .containsExactly(cdi.redisKey("open:tenant-" + id));
+    }
+
+    @Test
+    void anObjectWithoutToStringFailsTheCallBeforeAnyLockIsTaken() {
+        AtomicBoolean ran = new AtomicBoolean();
+        assertThatThrownBy(() -> jobs.byObject(new OpenTenant(), () -> ran.set(true)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'object:{value}'")
+                .hasMessageContaining("{value} is a " + OpenTenant.class.getName() + ", whose toString() is Object's");
+        assertThatThrownBy(() -> jobs.byOpenClass(new OpenTenant(), () -> ran.set(true)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'open:{tenant}'")
+                .hasMessageContaining("{tenant} is a " + OpenTenant.class.getName());
+        assertThat(ran).as("the method ran").isFalse();
+        assertThat(cdi.redisKeys()).as("Redis keys under the prefix").isEmpty();
+    }
+
+    @Test
+    void anArrayThroughAnObjectParameterFailsTheCallBeforeAnyLockIsTaken() {
+        AtomicBoolean ran = new AtomicBoolean();
+        assertThatThrownBy(() -> jobs.byObject(new long[] {1, 2}, () -> ran.set(true)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'object:{value}'")
+                .hasMessageContaining("{value} is a long[], whose toString() is Object's");
+        assertThat(ran).as("the method ran").isFalse();
+        assertThat(cdi.redisKeys()).as("Redis keys under the prefix").isEmpty();
+    }
+
     private static String unique() {
         return UUID.randomUUID().toString().substring(0, 8);
     }
@@ -182,6 +225,26 @@ class LockedKeyTemplateTest {
     public record Order(String id, Customer customer) {
     }
 
+    public enum Priority { EXPRESS }
+
+    /** Not final and without toString(): each instance renders as {@code OpenTenant@5e2de80c}. */
+    public static class OpenTenant {
+    }
+
+    /** A subclass that does identify its value. */
+    public static class NamedTenant extends OpenTenant {
+        private final String name;
+
+        public NamedTenant(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
     @ApplicationScoped
     public static class Jobs {
 
@@ -212,6 +275,16 @@ class LockedKeyTemplateTest {
 
         @Locked("city:{order.customer.address.city}")
         public void chained(Order order, Runnable inside) {
+            inside.run();
+        }
+
+        @Locked("object:{value}")
+        public void byObject(Object value, Runnable inside) {
+            inside.run();
+        }
+
+        @Locked("open:{tenant}")
+        public void byOpenClass(OpenTenant tenant, Runnable inside) {
             inside.run();
         }
 

@@ -4,6 +4,7 @@ import io.github.distributedmutex.internal.cdi.AdapterProducer;
 import io.github.distributedmutex.internal.cdi.LockedInterceptor;
 import io.github.distributedmutex.internal.cdi.LockedMethodRegistry;
 import io.github.distributedmutex.internal.cdi.LockedPortableExtension;
+import io.github.distributedmutex.internal.key.LockKey;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.se.SeContainer;
 import jakarta.enterprise.inject.se.SeContainerInitializer;
@@ -59,7 +60,8 @@ import org.eclipse.microprofile.config.spi.ConfigProviderResolver;
  *     <li>{@link #close()} shuts the container down and removes the system properties it set
  *     (those still holding the value this container set; a property another open container set
  *     to a different value in the meantime is left alone). A failed start removes them too.</li>
- *     <li>The Redis key of lock key {@code K} is {@code <keyPrefix>{K}}: see {@link #redisKey(String)}.</li>
+ *     <li>The Redis key of lock key {@code K} is {@code <keyPrefix>{K}} ({@code '}'} in {@code K} encoded as
+ *     {@link LockKey} says): see {@link #redisKey(String)}.</li>
  * </ul>
  *
  * <pre>{@code
@@ -143,10 +145,10 @@ public final class CdiContainers implements AutoCloseable {
 
     /**
      * @param key a lock key as the application gives it
-     * @return its Redis key, {@code <prefix>{key}}
+     * @return its Redis key, {@code <prefix>{key}} (see {@link LockKey} for keys containing {@code '}'})
      */
     public String redisKey(String key) {
-        return keyPrefix + "{" + key + "}";
+        return LockKey.of(key, keyPrefix).redisKey();
     }
 
     /**

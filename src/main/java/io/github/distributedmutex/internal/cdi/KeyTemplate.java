@@ -18,8 +18,25 @@ import java.util.Locale;
  * {@code {name.prop.sub}} follows getters ({@code getProp()}, {@code isProp()}) or record
  * components ({@code prop()}). Every placeholder is resolved against the declared parameter
  * types when the template is compiled, so a mistake is found at deployment.
+ *
+ * <p><b>Values must identify themselves.</b> A placeholder's value becomes part of the key through
+ * {@code toString()}. A value whose {@code toString()} is {@link Object#toString()}'s (an array,
+ * or an object of a class that does not override it) renders as a class name and identity hash
+ * code, different on every call, so the lock would never exclude anything. When the placeholder's
+ * declared type (the type at the end of its path) settles it, that is a compile error: an array
+ * type, or a final class that does not override {@code toString()}. Otherwise (interfaces,
+ * {@code Object}, non-final classes that do not override it) the value's class is checked when
+ * the key is rendered, and such a value fails the call before any lock is taken.
  */
 final class KeyTemplate {
+
+    /** Whether instances of a class render with {@link Object#toString()}: arrays, and classes not overriding it. */
+    private static final ClassValue<Boolean> IDENTITY_TO_STRING = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            return type.isArray() || toStringDeclarer(type) == Object.class;
+        }
+    };
 
     private final String source;
     private final List<Part> parts;
@@ -101,7 +118,43 @@ final class KeyTemplate {
             accessors.add(accessor);
             type = accessor.getReturnType();
         }
-        return new Placeholder(expression, index, List.copyOf(accessors));
+        return new Placeholder(expression, index, List.copyOf(accessors), checkPerValue(template, expression, type));
+    }
+
+    /**
+     * @return whether each value of the declared type must be checked for {@link Object#toString()} when rendered
+     * @throws IllegalArgumentException when every value of the type would render with it
+     */
+    private static boolean checkPerValue(String template, String expression, Class<?> type) {
+        if (type.isPrimitive()) {
+            return false;
+        }
+        if (type.isInterface()) {
+            return true;
+        }
+        if (!IDENTITY_TO_STRING.get(type)) {
+            return false; // overridden, so overridden in every subclass too
+        }
+        if (type.isArray() || Modifier.isFinal(type.getModifiers())) {
+            throw identityToString(template, expression, type);
+        }
+        return true;
+    }
+
+    private static Class<?> toStringDeclarer(Class<?> type) {
+        try {
+            return type.getMethod("toString").getDeclaringClass();
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(type.getName() + " has no public toString()", e);
+        }
+    }
+
+    private static IllegalArgumentException identityToString(String template, String expression, Class<?> type) {
+        return new IllegalArgumentException("key template '" + template + "': {" + expression + "} is a "
+                + type.getTypeName() + ", whose toString() is Object's (class name and identity hash code): the key"
+                + " would differ on every call, so the lock would never exclude anything; use a property of the value"
+                + " ({" + expression + ".id}), or a type whose toString() identifies the value (a String, a number,"
+                + " a UUID, an enum, a record)");
     }
 
     private static int parameterIndex(String template, String name, Parameter[] parameters) {
@@ -187,7 +240,12 @@ final class KeyTemplate {
         }
     }
 
-    private record Placeholder(String expression, int index, List<Method> accessors) implements Part {
+    /**
+     * @param checkValue whether the rendered value's class must be checked for {@link Object#toString()}, because
+     *                   the declared type does not rule it out
+     */
+    private record Placeholder(String expression, int index, List<Method> accessors, boolean checkValue)
+            implements Part {
         @Override
         public void appendTo(StringBuilder key, Object[] arguments, String template) {
             Object value = arguments[index];
@@ -206,6 +264,9 @@ final class KeyTemplate {
             if (value == null) {
                 throw new IllegalArgumentException("key template '" + template + "': {" + expression
                         + "} is null, so no lock key can be built");
+            }
+            if (checkValue && IDENTITY_TO_STRING.get(value.getClass())) {
+                throw identityToString(template, expression, value.getClass());
             }
             key.append(value);
         }

@@ -104,6 +104,15 @@ public final class LockedMethodValidator {
             throw new IllegalArgumentException("it returns " + type.getName() + "; asynchronous @Locked methods must"
                     + " declare CompletionStage or CompletableFuture as their return type");
         }
+        Optional<String> unsupported = UnsupportedAsyncTypes.find(type);
+        if (unsupported.isPresent()) {
+            String what = unsupported.get().equals(type.getName()) ? type.getName()
+                    : type.getName() + " (a subtype of " + unsupported.get() + ")";
+            throw new IllegalArgumentException("it returns " + what + ", which is not supported yet: the lock would be"
+                    + " released when the method returns, before the asynchronous or lazy work it returns runs."
+                    + " Return a CompletionStage or CompletableFuture (the lock is then held until it completes), or"
+                    + " do the work before returning");
+        }
         if (type == Optional.class) {
             return LockedMethod.Returns.OPTIONAL;
         }

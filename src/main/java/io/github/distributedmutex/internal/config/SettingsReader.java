@@ -1,5 +1,6 @@
 package io.github.distributedmutex.internal.config;
 
+import io.github.distributedmutex.internal.key.LockKey;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -100,10 +101,19 @@ public final class SettingsReader {
         if (value.chars().anyMatch(c -> Character.isISOControl(c) || Character.isWhitespace(c))) {
             throw bad(KEY_PREFIX, value, "it contains whitespace or control characters");
         }
+        try {
+            LockKey.checkPrefix(value);
+        } catch (IllegalArgumentException e) {
+            throw bad(KEY_PREFIX, value, e.getMessage(), e);
+        }
         return value;
     }
 
     private static IllegalArgumentException bad(String key, String shownValue, String why) {
-        return new IllegalArgumentException("Invalid configuration " + key + "=" + shownValue + ": " + why);
+        return bad(key, shownValue, why, null);
+    }
+
+    private static IllegalArgumentException bad(String key, String shownValue, String why, Throwable cause) {
+        return new IllegalArgumentException("Invalid configuration " + key + "=" + shownValue + ": " + why, cause);
     }
 }

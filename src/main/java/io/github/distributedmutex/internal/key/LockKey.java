@@ -6,13 +6,35 @@ import java.util.Objects;
 /**
  * A validated lock key and the name of the Redis key that holds it.
  *
- * <p>The Redis key is {@code <prefix>{<name>}}: the braces make the name a Redis Cluster hash
- * tag, so every companion key or channel derived from it lands in the same slot.
+ * <p><b>Redis key.</b> The Redis key is <code>&lt;prefix&gt;{&lt;encoded name&gt;&#125;</code>, where the encoded name
+ * is the name with every <code>'&#125;'</code> replaced by {@link #CLOSE_BRACE_SUBSTITUTE} (U+001A, ASCII
+ * "substitute"); a name without <code>'&#125;'</code> is used as it is ({@code job:42} gives
+ * <code>&lt;prefix&gt;{job:42&#125;</code>). The braces make the encoded name a Redis Cluster hash tag, and it is
+ * always exactly the whole encoded name:
+ * <ul>
+ *     <li>the prefix contains no brace ({@link #checkPrefix(String)}, enforced at startup), so the
+ *     first <code>'{'</code> of the Redis key is the one after the prefix;</li>
+ *     <li>the encoded name contains no <code>'&#125;'</code>, so the first <code>'&#125;'</code> after it is the last
+ *     character of the Redis key;</li>
+ *     <li>the name is not blank, so the tag is never empty (Redis hashes the whole key for an
+ *     empty tag <code>{&#125;</code>).</li>
+ * </ul>
+ * So every companion key that starts with the Redis key (such as {@code <redis key>:abandoned:<owner>})
+ * lands in the lock's slot, whatever braces the name contains: <code>&#125;x</code>, <code>a&#125;b{c</code> and
+ * <code>{x&#125;</code> are ordinary keys. Escaping was chosen over rejecting braces, which would break
+ * keys such as {@code job:{42}} that applications already use.
+ *
+ * <p>The mapping is injective: a valid name contains no control character, so no name contains
+ * the substitute, and replacing it back by <code>'&#125;'</code> gives the name again. Two distinct names
+ * never share a Redis key.
  *
  * @param name     the key as the application gave it
  * @param redisKey the Redis key name
  */
 public record LockKey(String name, String redisKey) {
+
+    /** Stands for <code>'&#125;'</code> in the Redis key; a control character, so no valid name contains it. */
+    public static final char CLOSE_BRACE_SUBSTITUTE = '\u001A';
 
     private static final int SHOWN_CHARACTERS = 64;
 
@@ -26,7 +48,27 @@ public record LockKey(String name, String redisKey) {
      */
     public static LockKey of(String name, String prefix) {
         validate(name);
-        return new LockKey(name, prefix + "{" + name + "}");
+        return new LockKey(name, prefix + "{" + name.replace('}', CLOSE_BRACE_SUBSTITUTE) + "}");
+    }
+
+    /**
+     * The rule for the key prefix that every {@link #redisKey()} starts with: it must not contain a
+     * brace, or Redis Cluster would take a hash tag out of the prefix instead of the name (see the
+     * class documentation).
+     *
+     * @param prefix a key prefix
+     * @throws NullPointerException     when {@code prefix} is null
+     * @throws IllegalArgumentException when it contains '{' or '}', with a message saying why
+     */
+    public static void checkPrefix(String prefix) {
+        Objects.requireNonNull(prefix, "key prefix must not be null");
+        for (int i = 0; i < prefix.length(); i++) {
+            if (prefix.charAt(i) == '{' || prefix.charAt(i) == '}') {
+                throw new IllegalArgumentException("it contains '" + prefix.charAt(i) + "' at index " + i
+                        + "; the key prefix must not contain braces, because the library puts the lock key in"
+                        + " braces to make it the Redis Cluster hash tag");
+            }
+        }
     }
 
     /**

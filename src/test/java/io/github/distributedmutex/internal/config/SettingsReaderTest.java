@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SettingsReaderTest {
 
@@ -61,6 +63,15 @@ class SettingsReaderTest {
                 .hasMessageContaining("distributedmutex.redis.config-file=/does/not/exist.yaml");
         assertThatThrownBy(() -> read(Map.of("distributedmutex.key-prefix", "a b")))
                 .hasMessageContaining("distributedmutex.key-prefix");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"app{1}:", "app{", "}app:"})
+    void aKeyPrefixWithABraceFailsNamingTheKeyAndTheValue(String prefix) {
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.key-prefix", prefix)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("distributedmutex.key-prefix=" + prefix)
+                .hasMessageContaining("must not contain braces");
     }
 
     @Test
