@@ -27,6 +27,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
+import org.redisson.config.NameMapper;
 import org.redisson.config.Config;
 
 /**
@@ -64,6 +65,28 @@ class AdapterProducerTest {
             assertThat(client.getBucket("app-client-still-works:" + unique()).isExists()).isFalse();
         } finally {
             client.shutdown();
+        }
+    }
+
+    /**
+     * A client whose {@code NameMapper} renames keys would rename the lock keys but not the release
+     * channel the scripts publish on (waiters would never be woken): the startup fails, naming it.
+     */
+    @Test
+    void anApplicationClientWithANameMapperFailsTheStartup() {
+        MappedApplicationClient.reset();
+        Throwable failure = catchThrowable(() -> {
+            try (CdiContainers ignored = CdiContainers.builder().beans(MappedApplicationClient.class, Jobs.class)
+                    .start()) {
+                // must not get here
+            }
+        });
+        try {
+            assertThat(failure).as("the container must not start with a key-renaming client").isNotNull();
+            assertThat(Failures.messages(failure)).contains("NameMapper").contains(PrefixingMapper.class.getName())
+                    .contains("distributedmutex.key-prefix");
+        } finally {
+            MappedApplicationClient.created.forEach(RedissonClient::shutdown);
         }
     }
 
@@ -211,6 +234,42 @@ class AdapterProducerTest {
                 created.add(client);
             }
             return client;
+        }
+    }
+
+    /** An application client that renames every key. */
+    @ApplicationScoped
+    public static class MappedApplicationClient {
+        static final List<RedissonClient> created = new ArrayList<>();
+
+        static synchronized void reset() {
+            created.clear();
+        }
+
+        @Produces
+        @ApplicationScoped
+        public RedissonClient client() {
+            Config config = new Config();
+            config.useSingleServer().setAddress(TestRedis.address());
+            config.setNameMapper(new PrefixingMapper());
+            RedissonClient client = Redisson.create(config);
+            synchronized (MappedApplicationClient.class) {
+                created.add(client);
+            }
+            return client;
+        }
+    }
+
+    /** Prefixes every Redis name with {@code tenant-a:}. */
+    public static class PrefixingMapper implements NameMapper {
+        @Override
+        public String map(String name) {
+            return "tenant-a:" + name;
+        }
+
+        @Override
+        public String unmap(String name) {
+            return name.substring("tenant-a:".length());
         }
     }
 

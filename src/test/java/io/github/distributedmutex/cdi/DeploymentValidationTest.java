@@ -44,6 +44,8 @@ class DeploymentValidationTest {
                 Arguments.of(CloseBrace.class, "CloseBrace#process(long)", "'}' without '{'"),
                 Arguments.of(InvalidMaxWait.class, "InvalidMaxWait#process(long)", "'5 seconds' is not a valid duration"),
                 Arguments.of(ZeroLease.class, "ZeroLease#process(long)", "lease '0s'"),
+                Arguments.of(SubMillisecondLease.class, "SubMillisecondLease#process(long)",
+                        "lease 'PT0.0005S': lease must be at least 1 ms"),
                 Arguments.of(SkipOnInt.class, "SkipOnInt#count(long)", "returns int"),
                 Arguments.of(StageSubtype.class, "StageSubtype#start(long)", MyFuture.class.getName()),
                 Arguments.of(TypeLevelTemplateNotResolvable.class, "TypeLevelTemplateNotResolvable#noArguments()",
@@ -187,6 +189,13 @@ class DeploymentValidationTest {
     @Dependent
     public static class ZeroLease {
         @Locked(value = "job:{jobId}", lease = "0s")
+        public void process(long jobId) {
+        }
+    }
+
+    @Dependent
+    public static class SubMillisecondLease {
+        @Locked(value = "job:{jobId}", lease = "PT0.0005S")
         public void process(long jobId) {
         }
     }

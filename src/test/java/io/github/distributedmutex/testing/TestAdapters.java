@@ -1,6 +1,7 @@
 package io.github.distributedmutex.testing;
 
 import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import java.time.Duration;
@@ -68,7 +69,7 @@ public final class TestAdapters implements AutoCloseable {
 
     /** @return the Redis key of a lock key under this fixture's prefix */
     public String redisKey(String key) {
-        return settings.keyPrefix() + "{" + key + "}";
+        return LockKey.of(key, settings.keyPrefix()).redisKey();
     }
 
     /** @return a new client (Redis must be up), closed with the fixture */
