@@ -15,7 +15,11 @@ import java.util.OptionalLong;
  *       thread and is re-entrant (a nested {@code acquire} of the same key on the same thread
  *       increments a hold count; the lock is released when every {@code acquire} was matched by a
  *       {@code release}), like {@link java.util.concurrent.locks.ReentrantLock}. Release it on
- *       the thread that acquired it, in a {@code finally} block.</li>
+ *       the thread that acquired it, in a {@code finally} block. A hold whose lease has run out
+ *       (by the local clock) or was found lost is never re-entered: a thread that skipped a
+ *       release gets an ERROR naming the key and the thread, and its next {@code acquire} asks
+ *       Redis again. A watchdog hold whose thread ended without releasing is released by the
+ *       watchdog, with an ERROR.</li>
  *   <li>{@link #lock(String)} / {@link #tryLock(String, Duration)}: return a {@link Lease}, owned
  *       by the lease itself, that any thread may extend or close; it carries a fencing token.
  *       Use it with try-with-resources or in asynchronous code.</li>
@@ -27,6 +31,21 @@ import java.util.OptionalLong;
  * {@link LockUnavailableException} within the same bound. A lock is kept in Redis for its lease
  * (default 60 s, {@code distributedmutex.lease}), so a holder that dies frees it after at most
  * that.
+ *
+ * <p><b>Interrupts.</b> Interrupting a thread that waits for a lock ends the wait with
+ * {@link LockNotAcquiredException}, for the {@code try…} methods too (an interrupt is never
+ * reported as plain contention), and keeps the thread's interrupt status; an attempt that may have
+ * reached Redis meanwhile is given back.
+ *
+ * <p><b>Shutdown.</b> When the container stops, the adapter refuses new acquisitions, waits up to
+ * {@code distributedmutex.shutdown-grace} (default 5 s) for holders still running to release, and
+ * then leaves their locks to expire within their leases (a WARN names each): it never deletes a
+ * lock whose holder may still be working, so no other instance starts the same work meanwhile.
+ *
+ * <p><b>Threads.</b> Stages the library hands to the application (from {@link Lease#closeAsync()}
+ * and asynchronous {@link Locked @Locked} methods) never complete on Redisson's I/O threads: on an
+ * EE server they complete on its default {@code ManagedExecutorService}, elsewhere on the
+ * library's own daemon threads.
  *
  * <p><b>Keys.</b> Non-null, not blank, at most {@value #MAX_KEY_LENGTH} characters, no control
  * characters; checked before any Redis call ({@link NullPointerException} /
@@ -75,6 +94,7 @@ public interface Adapter {
      * @return {@code true} when the lock is now held by this thread, {@code false} when somebody
      *         else held it for the whole wait
      * @throws LockUnavailableException when Redis could not answer
+     * @throws LockNotAcquiredException when the waiting thread was interrupted (its interrupt status stays set)
      */
     boolean tryAcquire(String key, LockOptions options);
 
@@ -133,6 +153,7 @@ public interface Adapter {
      * @param maxWait how long to wait; zero makes exactly one attempt
      * @return the held lease, or empty when somebody else held the lock for the whole wait
      * @throws LockUnavailableException when Redis could not answer
+     * @throws LockNotAcquiredException when the waiting thread was interrupted (its interrupt status stays set)
      */
     Optional<Lease> tryLock(String key, Duration maxWait);
 
@@ -144,6 +165,7 @@ public interface Adapter {
      * @param lease   how long Redis keeps the lock unless released or extended
      * @return the held lease, or empty when somebody else held the lock for the whole wait
      * @throws LockUnavailableException when Redis could not answer
+     * @throws LockNotAcquiredException when the waiting thread was interrupted (its interrupt status stays set)
      */
     Optional<Lease> tryLock(String key, Duration maxWait, Duration lease);
 
@@ -154,6 +176,7 @@ public interface Adapter {
      * @param options wait, lease and watchdog for this call
      * @return the held lease, or empty when somebody else held the lock for the whole wait
      * @throws LockUnavailableException when Redis could not answer
+     * @throws LockNotAcquiredException when the waiting thread was interrupted (its interrupt status stays set)
      */
     Optional<Lease> tryLock(String key, LockOptions options);
 }

@@ -55,9 +55,13 @@ public interface Lease extends AutoCloseable {
      * Sets the remaining time of this lease to {@code duration} from now, if this lease still
      * owns the lock.
      *
-     * @param duration the new remaining lease time, positive
+     * @param duration the new remaining lease time, at least 1 ms and at most
+     *                 {@link LockOptions#MAX_LEASE}; a watchdog lease is renewed to this duration,
+     *                 every third of it, from now on
      * @return {@code true} when extended; {@code false} when the lease was already closed or lost
-     * @throws IllegalArgumentException when {@code duration} is zero or negative
+     * @throws IllegalArgumentException when {@code duration} is shorter than 1 ms or longer than
+     *                                  {@link LockOptions#MAX_LEASE}, before any Redis call (the
+     *                                  lease stays as it was)
      * @throws LockUnavailableException when Redis cannot answer
      */
     boolean extend(Duration duration);
@@ -75,8 +79,8 @@ public interface Lease extends AutoCloseable {
      * Non-blocking form of {@link #close()}, for asynchronous code (for example to release from
      * a thread that must not block, such as an I/O event loop).
      *
-     * @return a stage completed once the release finished (successfully or not); it never
-     *         completes exceptionally
+     * @return a stage completed once the release finished (successfully or not), never on a
+     *         Redisson I/O thread (see {@link Adapter}, "Threads"); it never completes exceptionally
      */
     CompletionStage<Void> closeAsync();
 }

@@ -23,6 +23,14 @@ public final class LockOptions {
      */
     public static final Duration MAX_LEASE = LeaseDuration.MAX;
 
+    /**
+     * The shortest lease (and {@link Lease#extend(Duration) extension}) accepted: 1 ms. Redis
+     * counts expiry in whole milliseconds and {@code PEXPIRE key 0} deletes the key, so a shorter
+     * lease would hold no lock at all; it is rejected before any Redis call. Leases are rounded up
+     * to whole milliseconds.
+     */
+    public static final Duration MIN_LEASE = LeaseDuration.MIN;
+
     private static final LockOptions DEFAULTS = new LockOptions(null, null, false);
 
     private final Duration maxWait;
@@ -59,7 +67,8 @@ public final class LockOptions {
      *              with a watchdog, the time after which a dead holder's lock frees itself
      * @return a copy with this lease
      * @throws NullPointerException     when {@code lease} is null
-     * @throws IllegalArgumentException when {@code lease} is zero, negative or longer than {@link #MAX_LEASE}
+     * @throws IllegalArgumentException when {@code lease} is shorter than {@link #MIN_LEASE} or
+     *                                  longer than {@link #MAX_LEASE}
      */
     public LockOptions withLease(Duration lease) {
         return new LockOptions(maxWait, LeaseDuration.check("lease", lease), watchdog);

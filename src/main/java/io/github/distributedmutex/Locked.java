@@ -89,7 +89,10 @@ public @interface Locked {
     @Nonbinding
     String maxWait() default "";
 
-    /** @return the lease, in the same syntax as {@link #maxWait()}; empty for {@code distributedmutex.lease} */
+    /**
+     * @return the lease, in the same syntax as {@link #maxWait()}, at least 1 ms (shorter is a
+     *         deployment error); empty for {@code distributedmutex.lease}
+     */
     @Nonbinding
     String lease() default "";
 
@@ -110,6 +113,10 @@ public @interface Locked {
          * {@code Optional.empty()} (for {@code Optional}) or an already completed stage holding
          * {@code null} (for {@code CompletionStage} / {@code CompletableFuture}). Methods that
          * return a primitive cannot be skipped: that is a deployment error.
+         *
+         * <p>An interrupt of the waiting thread is not contention: the method does not run and the
+         * caller gets {@link LockNotAcquiredException} (as with {@code THROW}), with the thread's
+         * interrupt status kept.
          */
         SKIP
     }

@@ -5,6 +5,7 @@ import io.github.distributedmutex.internal.config.ConfigLookup;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.config.SettingsReader;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
+import io.github.distributedmutex.internal.redis.RedisConnection;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,6 +14,9 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
+import java.util.concurrent.Executor;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +34,7 @@ import org.slf4j.LoggerFactory;
 public class AdapterProducer {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdapterProducer.class);
+    private static final String DEFAULT_MANAGED_EXECUTOR = "java:comp/DefaultManagedExecutorService";
 
     private final Instance<RedissonClient> applicationClients;
     private final Object guard = new Object();
@@ -67,14 +72,35 @@ public class AdapterProducer {
         Settings settings = SettingsReader.read(ConfigLookup.detect());
         if (applicationClients.isResolvable()) {
             LOG.info("distributed-mutex uses the application's RedissonClient bean; {}", settings);
-            return new RedisAdapter(applicationClients.get(), settings, false);
+            return new RedisAdapter(RedisConnection.of(RedissonClientFactory.requireNoNameMapper(applicationClients.get()),
+                    false), settings, managedExecutor());
         }
         if (applicationClients.isAmbiguous()) {
             throw new IllegalStateException("distributed-mutex found several RedissonClient beans and cannot choose;"
                     + " keep one @Default RedissonClient bean, or none to let the library build its own");
         }
         LOG.info("distributed-mutex builds its own Redisson client; {}", settings);
-        return new RedisAdapter(RedissonClientFactory.connect(settings), settings);
+        return new RedisAdapter(RedissonClientFactory.connect(settings), settings, managedExecutor());
+    }
+
+    /**
+     * The application server's default {@code ManagedExecutorService} (Jakarta Concurrency), on which
+     * stages handed to the application complete so that its contexts propagate; null where there is
+     * none (Weld SE, Quarkus), and the library then uses its own threads. Looked up by its standard
+     * JNDI name, so the library needs no compile-time dependency on Jakarta Concurrency.
+     */
+    private static Executor managedExecutor() {
+        try {
+            Object found = new InitialContext().lookup(DEFAULT_MANAGED_EXECUTOR);
+            if (found instanceof Executor executor) {
+                LOG.debug("distributed-mutex completes asynchronous stages on {}", DEFAULT_MANAGED_EXECUTOR);
+                return executor;
+            }
+        } catch (NamingException | RuntimeException | LinkageError none) {
+            LOG.debug("No {} ({}): distributed-mutex completes asynchronous stages on its own threads",
+                    DEFAULT_MANAGED_EXECUTOR, none.toString());
+        }
+        return null;
     }
 
     /** Releases held locks and shuts the private client down. */
