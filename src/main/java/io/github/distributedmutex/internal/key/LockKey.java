@@ -4,7 +4,16 @@ import io.github.distributedmutex.Adapter;
 import java.util.Objects;
 
 /**
- * A validated lock key and the name of the Redis key that holds it.
+ * A validated lock key and every Redis name derived from it: the one owner of the library's Redis
+ * layout, used by the store, the adapter and the tests.
+ * <ul>
+ *     <li>{@link #redisKey()}: the hash that holds the lock (fields {@code owner}, {@code token},
+ *     {@code waiters}; its TTL is the lease);</li>
+ *     <li>{@link #abandonedMarker(String)}: the short-lived marker that refuses an abandoned
+ *     acquisition attempt of one owner if it is delivered late;</li>
+ *     <li>{@link #releaseChannel(String)}: the pub/sub channel, one per key prefix, on which a
+ *     contended release is announced.</li>
+ * </ul>
  *
  * <p><b>Redis key.</b> The Redis key is <code>&lt;prefix&gt;{&lt;encoded name&gt;&#125;</code>, where the encoded name
  * is the name with every <code>'&#125;'</code> replaced by {@link #CLOSE_BRACE_SUBSTITUTE} (U+001A, ASCII
@@ -49,6 +58,23 @@ public record LockKey(String name, String redisKey) {
     public static LockKey of(String name, String prefix) {
         validate(name);
         return new LockKey(name, prefix + "{" + name.replace('}', CLOSE_BRACE_SUBSTITUTE) + "}");
+    }
+
+    /**
+     * @param owner an owner id
+     * @return the marker key of {@code owner}'s abandoned attempt on this lock; it starts with the
+     *         lock's Redis key, so it shares its hash tag (slot)
+     */
+    public String abandonedMarker(String owner) {
+        return redisKey + ":abandoned:" + owner;
+    }
+
+    /**
+     * @param prefix the configured key prefix
+     * @return the channel on which releases of locks under {@code prefix} are announced
+     */
+    public static String releaseChannel(String prefix) {
+        return "distributedmutex:released:" + prefix;
     }
 
     /**

@@ -4,7 +4,6 @@ import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.WriteRedisConnectionException;
 import org.slf4j.Logger;
@@ -23,36 +22,39 @@ import org.slf4j.LoggerFactory;
  */
 final class AbandonedAttempts {
 
-    /** The least time an abandoned attempt stays refused, in case it is delivered even later. */
-    static final Duration MARKER_MIN = Duration.ofMinutes(10);
+    /**
+     * The least time an abandoned attempt stays refused, in case it is delivered even later: longer
+     * than TCP keeps retransmitting a write on a stalled connection (about 15 minutes with Linux's
+     * default {@code tcp_retries2}).
+     */
+    static final Duration MARKER_MIN = Duration.ofMinutes(20);
 
     /** At most this many abandoned attempts are given back at a time. */
     static final int MAX_PENDING = 10_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(AbandonedAttempts.class);
 
-    private final AtomicInteger pending = new AtomicInteger();
+    private final InFlight pending = new InFlight();
     private volatile boolean closed;
 
     /**
-     * Gives back {@code call}'s attempt unless it certainly never reached Redis.
+     * Gives back {@code call}'s attempt unless it certainly never reached Redis. An answer that
+     * arrived after the caller stopped waiting (a timeout or an interrupt) was not taken either:
+     * if it was a grant, nobody holds it, so it is given back too.
      *
-     * @param call the attempt whose answer the caller did not take (not done, or failed)
+     * @param call the attempt whose answer the caller did not take
      */
     void giveBack(RedisLockStore store, CompletableFuture<?> call, LockKey key, String owner, long leaseMillis) {
-        boolean unknownOutcome = !call.isDone();
-        if (!unknownOutcome) {
+        if (call.isCompletedExceptionally()) {
             try {
                 call.getNow(null);
             } catch (RuntimeException failure) {
-                unknownOutcome = mayHaveReachedRedis(failure);
+                if (!mayHaveReachedRedis(failure)) {
+                    return;
+                }
             }
         }
-        if (!unknownOutcome) {
-            return;
-        }
-        if (pending.incrementAndGet() > MAX_PENDING) {
-            pending.decrementAndGet();
+        if (!pending.tryEnter(MAX_PENDING)) {
             LOG.warn("Too many unanswered acquisition attempts to give back; lock '{}' (owner {}) may stay held"
                     + " until its lease ends if Redis still grants it", key.name(), owner);
             return;
@@ -74,17 +76,17 @@ final class AbandonedAttempts {
     private void abandon(RedisLockStore store, LockKey key, String owner, long markerMillis, long giveUpNanos,
                          int attempt) {
         if (closed || System.nanoTime() - giveUpNanos > 0) {
-            pending.decrementAndGet();
+            pending.exit();
             return;
         }
-        store.abandon(key.redisKey(), owner, markerMillis).whenComplete((deleted, failure) -> {
+        store.abandon(key, owner, markerMillis).whenComplete((deleted, failure) -> {
             if (failure != null && !closed && System.nanoTime() - giveUpNanos < 0) {
                 long delay = Math.min(RedisCalls.CALL_TIMEOUT.toMillis(), 250L * attempt);
                 CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)
                         .execute(() -> abandon(store, key, owner, markerMillis, giveUpNanos, attempt + 1));
                 return;
             }
-            pending.decrementAndGet();
+            pending.exit();
             if (failure == null && deleted) {
                 LOG.warn("Lock '{}' was granted to owner {} after the caller stopped waiting; released it", key.name(),
                         owner);
@@ -97,11 +99,24 @@ final class AbandonedAttempts {
 
     /** @return how many give-backs are under way */
     int pending() {
-        return pending.get();
+        return pending.count();
     }
 
-    /** Stops retrying; attempts not given back yet free themselves when their leases end. */
+    /** Waits, at most {@code timeoutNanos}, until no give-back is under way. */
+    void awaitNone(long timeoutNanos) {
+        pending.awaitNone(timeoutNanos);
+    }
+
+    /**
+     * Stops retrying; attempts not given back yet free themselves when their leases end (a WARN
+     * says how many).
+     */
     void close() {
         closed = true;
+        int left = pending.count();
+        if (left > 0) {
+            LOG.warn("{} unanswered acquisition attempt(s) were not given back before shutdown; if Redis granted them,"
+                    + " they free themselves when their leases end", left);
+        }
     }
 }

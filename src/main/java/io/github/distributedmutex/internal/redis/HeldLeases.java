@@ -2,7 +2,6 @@ package io.github.distributedmutex.internal.redis;
 
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -10,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,8 +38,11 @@ final class HeldLeases {
 
     private static final Logger LOG = LoggerFactory.getLogger(HeldLeases.class);
     private static final AtomicInteger COMPLETION_THREADS = new AtomicInteger();
+    /** The most threads the library's own completion pool runs at once; more completions queue. */
+    private static final int COMPLETION_THREADS_MAX = 16;
 
     private final Set<RedisLease> active = ConcurrentHashMap.newKeySet();
+    private final InFlight releases = new InFlight();
     private final LeaseRenewals renewals = new LeaseRenewals();
     private final Executor completions;
     private final Executor ownCompletions;
@@ -54,13 +56,15 @@ final class HeldLeases {
      * @param onReleased  called with the Redis key once Redis confirmed a release (wakes local waiters at once)
      */
     HeldLeases(Executor completions, Consumer<RedisLease> onClosed, Consumer<String> onReleased) {
-        this.ownCompletions = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), runnable -> {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(COMPLETION_THREADS_MAX, COMPLETION_THREADS_MAX, 30,
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
                     Thread thread = new Thread(runnable, "distributed-mutex-completion-"
                             + COMPLETION_THREADS.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
                 });
+        pool.allowCoreThreadTimeOut(true);
+        this.ownCompletions = pool;
         this.completions = completions == null ? ownCompletions : completions;
         this.onClosed = Objects.requireNonNull(onClosed, "onClosed");
         this.onReleased = Objects.requireNonNull(onReleased, "onReleased");
@@ -92,8 +96,14 @@ final class HeldLeases {
         return closed;
     }
 
-    /** Called by a lease when it closes. */
-    void closed(RedisLease lease) {
+    /**
+     * Called by a lease when it closes.
+     *
+     * @param releaseDone completes when its release has ended in Redis (shutdown waits for it)
+     */
+    void closed(RedisLease lease, CompletableFuture<Void> releaseDone) {
+        releases.enter();
+        releaseDone.whenComplete((ignored, failure) -> releases.exit());
         synchronized (this) {
             active.remove(lease);
             notifyAll();
@@ -127,24 +137,30 @@ final class HeldLeases {
     }
 
     /**
-     * Shuts down as described in the class comment; new leases are refused from now on.
+     * Shuts down as described in the class comment; new leases are refused from now on. Leases
+     * whose lease has run out by the local clock are not waited for (their lock is gone from
+     * Redis, or somebody else's).
      *
-     * @param grace how long to wait for holders that still run
-     * @param releaseTimeout how long to wait for the releases of holds whose thread ended
+     * @param grace          how long to wait for holders that still run
+     * @param releaseTimeout how long to wait for releases still under way in Redis
      */
     void close(Duration grace, Duration releaseTimeout) {
         closed = true;
-        List<CompletableFuture<Void>> releases = new ArrayList<>();
         for (RedisLease lease : List.copyOf(active)) {
             if (holderEnded(lease)) {
                 LOG.error("Lock '{}' (owner {}) is still held by thread '{}', which ended without releasing it;"
                         + " released it at shutdown", lease.key(), lease.owner(), lease.holderThread().getName());
-                releases.add(lease.closeAsync().toCompletableFuture());
+                lease.closeAsync();
             }
         }
-        awaitNoneActive(grace);
+        awaitHoldersOrExpiry(grace);
         for (RedisLease lease : List.copyOf(active)) {
             lease.leaveToExpire();
+            if (lease.expiredLocally()) {
+                LOG.warn("Lock '{}' (owner {}) was never released and its lease has run out: nothing left to release"
+                        + " at shutdown", lease.key(), lease.owner());
+                continue;
+            }
             LOG.warn("Shutdown left lock '{}' (owner {}, {}) to expire within its lease ({} ms left at most): its holder"
                     + " was still running after the shutdown grace of {} ms, so the lock was not deleted, and no other"
                     + " instance gets it while that holder may still work", lease.key(), lease.owner(),
@@ -153,13 +169,10 @@ final class HeldLeases {
                     lease.remainingLocally().toMillis(), grace.toMillis());
         }
         renewals.close();
-        try {
-            CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new))
-                    .get(releaseTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            LOG.warn("Not every release at shutdown finished in time; those locks free themselves when their leases end");
+        int unfinished = releases.awaitNone(RedisCalls.saturatedNanos(releaseTimeout));
+        if (unfinished > 0) {
+            LOG.warn("{} release(s) did not finish before shutdown; those locks free themselves when their leases end",
+                    unfinished);
         }
     }
 
@@ -167,13 +180,19 @@ final class HeldLeases {
         return lease.holderThread() != null && !lease.holderThread().isAlive();
     }
 
-    private void awaitNoneActive(Duration grace) {
+    /** Waits until every lease closed or ran out by the local clock, at most {@code grace}. */
+    private void awaitHoldersOrExpiry(Duration grace) {
         long graceNanos = RedisCalls.saturatedNanos(grace);
         long deadline = System.nanoTime() + graceNanos;
         synchronized (this) {
             try {
-                for (long left = graceNanos; !active.isEmpty() && left > 0; left = deadline - System.nanoTime()) {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                for (long left = graceNanos; left > 0; left = deadline - System.nanoTime()) {
+                    long running = active.stream().filter(lease -> !lease.expiredLocally()).count();
+                    if (running == 0) {
+                        return;
+                    }
+                    // a lease that runs out meanwhile does not notify: look again at least every 100 ms
+                    TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -14,7 +14,6 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -27,20 +26,14 @@ import org.slf4j.LoggerFactory;
  * The {@link Adapter} on Redis. Each acquisition gets a unique owner id
  * ({@code <pid>-<random>:<sequence>}) stored in the lock; thread ownership for
  * {@code acquire}/{@code release} is a local hold count per (thread, key) on top of a
- * {@link RedisLease}.
- *
- * <p>Waiting: one attempt; on contention the caller registers for release notifications, tries
- * again (marking the lock as waited for, so its release is published) and then sleeps until it
- * is woken by a release, the holder's lease runs out, or {@link #BACKSTOP} passes (a safety net
- * against a lost notification), whichever is first, never beyond its deadline.
+ * {@link RedisLease} ({@link ThreadHolds}). Waiting is {@link AcquisitionLoop}'s, the leases held
+ * and their shutdown {@link HeldLeases}'; this class wires them to the Redis connection and owns
+ * the lifecycle.
  */
 public final class RedisAdapter implements Adapter, AutoCloseable {
 
     /** The longest a waiter sleeps without re-checking, in case a release notification was lost. */
     static final Duration BACKSTOP = Duration.ofSeconds(1);
-
-    /** How long a call made right after startup waits for the first connection attempt to end. */
-    static final Duration FIRST_CONNECTION_TIME = Duration.ofSeconds(5);
 
     /** The message of calls made after {@link #close()}. */
     static final String CLOSED_MESSAGE = "this distributed-mutex Adapter is closed (its container shut down)";
@@ -49,14 +42,14 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
 
     private final RedisConnection connection;
     private final Settings settings;
-    private final String channel;
-    private volatile Backend backend;
+    private final LockBackend backend;
     private final String instanceId;
     private final AtomicLong ownerSequence = new AtomicLong();
     private final ThreadHolds threadHolds = new ThreadHolds();
     private final HeldLeases leases;
     private final AbandonedAttempts abandoned = new AbandonedAttempts();
-    private final long backstopNanos;
+    private final AcquisitionLoop acquisitions;
+    private final InFlight acquisitionsInFlight = new InFlight();
     private volatile boolean closed;
 
     /**
@@ -97,57 +90,11 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     private RedisAdapter(RedisConnection connection, Settings settings, Executor completions, Duration backstop) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.backstopNanos = backstop.toNanos();
-        this.channel = "distributedmutex:released:" + settings.keyPrefix();
+        this.acquisitions = new AcquisitionLoop(abandoned, backstop.toNanos());
         this.instanceId = ProcessHandle.current().pid() + "-"
                 + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-        this.leases = new HeldLeases(completions, threadHolds::forget, this::releasedLocally);
-        // start subscribing as soon as the client exists, so the first wait does not pay for it
-        connection.ready().thenAccept(client -> backend(client));
-    }
-
-    /** The Redis-side machinery, built once the client exists. */
-    private record Backend(RedisLockStore store, ReleaseNotifications notifications) {
-    }
-
-    private Backend backend(RedissonClient client) {
-        synchronized (connection) {
-            if (backend == null && !closed) {
-                Backend created = new Backend(new RedisLockStore(client, channel),
-                        new ReleaseNotifications(client, channel));
-                created.notifications().subscription();
-                backend = created;
-            }
-            return backend;
-        }
-    }
-
-    private Backend backend(LockKey key, long deadline) throws InterruptedException {
-        Backend current = backend;
-        if (current != null) {
-            return current;
-        }
-        RedissonClient client;
-        try {
-            if (!connection.firstAttempt().isDone()) {
-                // the application just started: wait for the first connection attempt rather than fail a caller
-                // while Redis is fine (Redisson's own connect timeout bounds this)
-                long startup = Math.max(deadline - System.nanoTime(), FIRST_CONNECTION_TIME.toNanos());
-                RedisCalls.await(connection.firstAttempt(), startup, key.name(), "connect to Redis to acquire");
-            }
-            long budget = Math.max(deadline - System.nanoTime(), RedisCalls.MIN_ATTEMPT_TIME.toNanos());
-            client = RedisCalls.await(connection.ready(), budget, key.name(), "connect to Redis to acquire");
-        } catch (LockUnavailableException e) {
-            throw new LockUnavailableException(key.name(), "Redis cannot lock '" + key.name() + "': the library's Redis"
-                    + " client is not connected " + connection.lastFailure().map(reason -> "(last attempt: " + reason
-                    + ")").orElse("yet (its first connection attempt is still running: check the address, credentials"
-                    + " and TLS trust if this persists)") + "; it keeps retrying in the background", null);
-        }
-        Backend created = backend(client);
-        if (created == null) {
-            throw new IllegalStateException(CLOSED_MESSAGE);
-        }
-        return created;
+        this.backend = new LockBackend(connection, LockKey.releaseChannel(settings.keyPrefix()));
+        this.leases = new HeldLeases(completions, threadHolds::forget, backend::releasedLocally);
     }
 
     /** @return the settings this adapter uses */
@@ -178,14 +125,15 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     }
 
     private boolean acquireForThread(LockKey key, LockOptions options, boolean throwOnContention) {
-        if (threadHolds.reenter(key)) {
+        int carried = threadHolds.reenter(key);
+        if (carried == ThreadHolds.REENTERED) {
             return true;
         }
         RedisLease lease = acquireLease(key, options, throwOnContention, Thread.currentThread());
         if (lease == null) {
             return false;
         }
-        threadHolds.add(key, lease);
+        threadHolds.add(key, lease, 1 + carried);
         return true;
     }
 
@@ -252,28 +200,15 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         String owner = instanceId + ":" + ownerSequence.incrementAndGet();
         long start = System.nanoTime();
         long deadline = start + RedisCalls.saturatedNanos(maxWait);
+        acquisitionsInFlight.enter();
         try {
-            Backend redis = backend(key, deadline);
-            long sent = System.nanoTime();
-            RedisLockStore.Attempt attempt = attempt(redis.store(), key, owner, leaseMillis, false, deadline);
-            if (!attempt.acquired() && deadline - System.nanoTime() > 0) {
-                awaitSubscription(redis.notifications(), key, deadline);
-                try (ReleaseNotifications.Waiter waiter = redis.notifications().register(key.redisKey())) {
-                    while (true) {
-                        sent = System.nanoTime();
-                        attempt = attempt(redis.store(), key, owner, leaseMillis, true, deadline);
-                        long remaining = deadline - System.nanoTime();
-                        if (attempt.acquired() || remaining <= 0) {
-                            break;
-                        }
-                        waiter.await(sleepNanos(attempt.holderRemainingMillis(), remaining));
-                        ensureOpen();
-                    }
-                }
-            }
+            LockBackend.Parts redis = backend.await(key, deadline);
+            AcquisitionLoop.Outcome outcome = acquisitions.run(redis.store(), redis.notifications(), key, owner,
+                    leaseMillis, deadline, this::ensureOpen);
+            RedisLockStore.Attempt attempt = outcome.attempt();
             long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             if (attempt.acquired()) {
-                RedisLease lease = leases.open(redis.store(), key, owner, attempt.token(), leaseMillis, sent,
+                RedisLease lease = leases.open(redis.store(), key, owner, attempt.token(), leaseMillis, outcome.sentNanos(),
                         options.watchdog(), holderThread);
                 LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(), owner,
                         attempt.token(), waitedMillis, leaseMillis, options.watchdog() ? " renewed by the watchdog" : "");
@@ -295,57 +230,11 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             throw new LockNotAcquiredException(key.name(), Duration.ofMillis(waitedMillis), "Interrupted after "
                     + waitedMillis + " ms while waiting for lock '" + key.name() + "'");
-        }
-    }
-
-    private RedisLockStore.Attempt attempt(RedisLockStore store, LockKey key, String owner, long leaseMillis,
-                                           boolean markWaiting, long deadline) throws InterruptedException {
-        CompletableFuture<RedisLockStore.Attempt> call = store.tryAcquire(key.redisKey(), owner, leaseMillis,
-                markWaiting);
-        boolean answered = false;
-        try {
-            long budget = Math.max(deadline - System.nanoTime(), RedisCalls.MIN_ATTEMPT_TIME.toNanos());
-            RedisLockStore.Attempt attempt = RedisCalls.await(call, budget, key.name(), "acquire");
-            answered = true;
-            return attempt;
         } finally {
-            if (!answered) {
-                abandoned.giveBack(store, call, key, owner, leaseMillis);
-            }
+            acquisitionsInFlight.exit();
         }
     }
 
-    private static void awaitSubscription(ReleaseNotifications notifications, LockKey key, long deadline)
-            throws InterruptedException {
-        long budget = Math.max(deadline - System.nanoTime(), RedisCalls.MIN_ATTEMPT_TIME.toNanos());
-        RedisCalls.await(notifications.subscription(), budget, key.name(), "wait for");
-    }
-
-    private long sleepNanos(long holderRemainingMillis, long remainingNanos) {
-        return sleepNanos(holderRemainingMillis, remainingNanos, backstopNanos);
-    }
-
-    /**
-     * How long a waiter sleeps before it tries again: until it is woken, at most until just after
-     * the holder's lease ends (in case it died without releasing: a lease with 0 ms left means
-     * "try again at once"), its own deadline, or the backstop.
-     *
-     * @param holderRemainingMillis the holder's remaining lease as the attempt saw it; negative when unknown
-     */
-    static long sleepNanos(long holderRemainingMillis, long remainingNanos, long backstopNanos) {
-        long sleep = Math.min(remainingNanos, backstopNanos);
-        if (holderRemainingMillis >= 0) {
-            sleep = Math.min(sleep, TimeUnit.MILLISECONDS.toNanos(holderRemainingMillis + 1));
-        }
-        return sleep;
-    }
-
-    private void releasedLocally(String redisKey) {
-        Backend current = backend;
-        if (current != null) {
-            current.notifications().releasedLocally(redisKey);
-        }
-    }
 
     private LockKey lockKey(String key) {
         return LockKey.of(key, settings.keyPrefix());
@@ -371,8 +260,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
 
     /** @return how many pieces of per-key state this adapter keeps now (holds, leases, waiters, renewals, give-backs) */
     public int perKeyState() {
-        Backend current = backend;
-        int waiters = current == null ? 0 : current.notifications().keysWithWaiters();
+        int waiters = backend.keysWithWaiters();
         return threadHolds.size() + leases.size() + waiters + leases.renewalsScheduled() + abandoned.pending();
     }
 
@@ -389,12 +277,11 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             return;
         }
         closed = true;
-        synchronized (connection) {
-            if (backend != null) {
-                backend.notifications().close();
-            }
-        }
+        backend.close();
+        // an attempt under way may still be granted: let it become a lease (given back at once) or be abandoned
+        acquisitionsInFlight.awaitNone(RedisCalls.CALL_TIMEOUT.toNanos());
         leases.close(settings.shutdownGrace(), RedisCalls.CALL_TIMEOUT);
+        abandoned.awaitNone(RedisCalls.CALL_TIMEOUT.toNanos());
         abandoned.close();
         connection.close();
     }

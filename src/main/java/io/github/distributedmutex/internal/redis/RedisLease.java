@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * ({@link #isLost()}), so a thread-owned hold is never re-entered after its lease is gone.
  *
  * <p><b>Watchdog.</b> A watchdog lease renews itself every third of its <em>current</em> lease:
- * each renewal schedules the next one, and {@link #extend} reschedules from the new lease. A
- * lease taken through {@code acquire} remembers its thread: when the watchdog finds that thread
- * ended without releasing, it stops renewing and releases the lock.
+ * each renewal schedules the next one, and {@link #extend} reschedules from the new lease. At most
+ * one lease-setting call (renewal or extend) is under way at a time, so Redis never applies an
+ * older lease after a newer one. A lease taken through {@code acquire} remembers its thread: when
+ * the watchdog finds that thread ended without releasing, it stops renewing and releases the lock.
  */
 final class RedisLease implements Lease {
 
@@ -42,11 +43,20 @@ final class RedisLease implements Lease {
     private final boolean watchdog;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean lost = new AtomicBoolean();
+    /** Completed on the I/O thread when the release ended; {@link #close()} waits for it. */
+    private final CompletableFuture<Void> releaseDone = new CompletableFuture<>();
+    /** The stage {@link #closeAsync()} hands out, completed off the I/O threads. */
     private final CompletableFuture<Void> released = new CompletableFuture<>();
+    /** Serialises {@link #extend} calls. */
+    private final Object extendLock = new Object();
     private volatile long leaseMillis;
     private volatile long validUntilNanos;
     /** Guarded by {@code this}. */
     private Future<?> nextRenewal;
+    /** The watchdog's renewal under way, if any; guarded by {@code this}. */
+    private CompletableFuture<Boolean> renewalInFlight;
+    /** Whether an {@link #extend} is under way (the watchdog then skips); guarded by {@code this}. */
+    private boolean extending;
 
     /**
      * @param acquiredNanos {@link System#nanoTime()} when the successful attempt was sent
@@ -116,7 +126,7 @@ final class RedisLease implements Lease {
         if (closed.get() || lost.get()) {
             return false;
         }
-        boolean held = call(store.isHeld(key.redisKey(), owner), "check");
+        boolean held = call(store.isHeld(key, owner), "check");
         if (!held) {
             markLost();
         }
@@ -126,18 +136,46 @@ final class RedisLease implements Lease {
     @Override
     public boolean extend(Duration duration) {
         LeaseDuration.check("extend duration", duration);
-        if (closed.get() || lost.get()) {
-            return false;
+        synchronized (extendLock) {
+            if (closed.get() || lost.get()) {
+                return false;
+            }
+            CompletableFuture<Boolean> renewal;
+            synchronized (this) {
+                extending = true;
+                renewal = renewalInFlight;
+            }
+            try {
+                if (renewal != null) {
+                    // let the watchdog's renewal land first, so it cannot overwrite this extension in Redis
+                    call(renewal.handle((ignored, failure) -> null), "extend");
+                }
+                return extendNow(LeaseDuration.toMillis(duration));
+            } finally {
+                synchronized (this) {
+                    extending = false;
+                }
+            }
         }
-        long millis = LeaseDuration.toMillis(duration);
+    }
+
+    private boolean extendNow(long millis) {
         long sent = System.nanoTime();
-        boolean extended = call(store.extend(key.redisKey(), owner, millis), "extend");
+        long until = sent + TimeUnit.MILLISECONDS.toNanos(millis);
+        boolean extended;
+        try {
+            extended = call(store.extend(key, owner, millis), "extend");
+        } catch (LockUnavailableException e) {
+            // it may have reached Redis: never believe the lease lasts longer than this extension would
+            validUntilNanos = Math.min(validUntilNanos, until);
+            throw e;
+        }
         if (!extended) {
             markLost();
             return false;
         }
         leaseMillis = millis;
-        validUntilNanos = sent + TimeUnit.MILLISECONDS.toNanos(millis);
+        validUntilNanos = until;
         if (watchdog) {
             scheduleRenewal(millis / 3);
         }
@@ -158,17 +196,26 @@ final class RedisLease implements Lease {
         }
         long millis = leaseMillis;
         long sent = System.nanoTime();
-        scheduleRenewal(millis / 3);
-        store.extend(key.redisKey(), owner, millis).whenComplete((extended, failure) -> {
+        CompletableFuture<Boolean> renewal;
+        synchronized (this) {
+            scheduleRenewal(millis / 3);
+            if (extending) {
+                return; // the extend under way sets the lease and reschedules
+            }
+            renewal = store.extend(key, owner, millis);
+            renewalInFlight = renewal;
+        }
+        renewal.whenComplete((extended, failure) -> {
+            synchronized (this) {
+                if (renewalInFlight == renewal) {
+                    renewalInFlight = null;
+                }
+            }
             if (failure != null) {
                 LOG.warn("Watchdog could not renew lock '{}' (owner {}), retrying in {} ms: {}", key.name(), owner,
                         Math.max(1, millis / 3), RedisCalls.unavailable(key.name(), "renew", failure).getMessage());
             } else if (extended) {
                 validUntilNanos = sent + TimeUnit.MILLISECONDS.toNanos(millis);
-                if (leaseMillis != millis) {
-                    // an extend changed the lease while this renewal was under way: renew to the new lease now
-                    scheduleRenewal(0);
-                }
             } else if (!closed.get() && markLost()) {
                 LOG.error("Lock '{}' (owner {}) was lost while held: the watchdog found it expired or taken after {} ms;"
                         + " mutual exclusion may have been broken", key.name(), owner, heldMillis());
@@ -207,8 +254,10 @@ final class RedisLease implements Lease {
 
     @Override
     public void close() {
+        closeAsync();
         try {
-            closeAsync().toCompletableFuture().get(RedisCalls.CALL_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
+            // the Redis reply, not the stage handed to the application: that one waits for an executor thread
+            releaseDone.get(RedisCalls.CALL_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
@@ -223,14 +272,15 @@ final class RedisLease implements Lease {
             return released;
         }
         stopRenewing();
-        host.closed(this);
+        host.closed(this, releaseDone);
         long heldMillis = heldMillis();
-        store.release(key.redisKey(), owner)
+        store.release(key, owner)
                 .orTimeout(RedisCalls.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((result, failure) -> {
                     try {
                         report(result, failure, heldMillis);
                     } finally {
+                        releaseDone.complete(null);
                         // the reply arrives on a Redisson I/O thread: never run the caller's continuations there
                         host.completeOffIoThreads(released);
                     }

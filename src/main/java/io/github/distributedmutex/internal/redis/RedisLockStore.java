@@ -3,6 +3,7 @@ package io.github.distributedmutex.internal.redis;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import io.github.distributedmutex.internal.key.LockKey;
 import org.redisson.api.RScript;
 import org.redisson.api.RScript.Mode;
 import org.redisson.api.RScript.ReturnType;
@@ -14,8 +15,8 @@ import org.redisson.client.codec.StringCodec;
  * The Redis side of a lock, as Lua scripts. A held lock is a hash at the lock's Redis key with
  * the fields {@code owner} (the holder's unique owner id), {@code token} (its fencing token) and,
  * once somebody waited for it, {@code waiters}; its TTL is the lease. The only other key is the
- * short-lived marker of an abandoned attempt ({@code <lock key>:abandoned:<owner>}), which
- * contains the lock key and so shares its hash tag: every script stays in one Redis Cluster slot.
+ * short-lived marker of an abandoned attempt, which shares the lock's hash tag: every script
+ * stays in one Redis Cluster slot. The names are {@link LockKey}'s.
  *
  * <p><b>Fencing tokens</b> are the Redis server time in microseconds at acquisition
  * ({@code TIME}). Two acquisitions of one key are separated by at least a release or an expiry
@@ -133,15 +134,15 @@ final class RedisLockStore {
     /**
      * One attempt to take the lock.
      *
-     * @param redisKey     the lock's Redis key
+     * @param key          the lock
      * @param owner        the owner id of the would-be holder
      * @param leaseMillis  the lease
      * @param markWaiting  whether the caller is a waiter: flags the lock (the current holder's, or the
      *                     caller's own when it gets it) so its release is announced; other waiters
      *                     in the caller's process may still be queued behind it
      */
-    CompletableFuture<Attempt> tryAcquire(String redisKey, String owner, long leaseMillis, boolean markWaiting) {
-        CompletableFuture<List<Object>> reply = eval(List.of(redisKey, abandonedMarker(redisKey, owner)), ACQUIRE,
+    CompletableFuture<Attempt> tryAcquire(LockKey key, String owner, long leaseMillis, boolean markWaiting) {
+        CompletableFuture<List<Object>> reply = eval(List.of(key.redisKey(), key.abandonedMarker(owner)), ACQUIRE,
                 ReturnType.LIST, owner, Long.toString(leaseMillis), markWaiting ? "1" : "0");
         return reply.thenApply(values -> {
             boolean acquired = asLong(values.get(0)) == 1;
@@ -151,14 +152,14 @@ final class RedisLockStore {
     }
 
     /** Sets the remaining lease of {@code owner}'s lock; true when it was still {@code owner}'s. */
-    CompletableFuture<Boolean> extend(String redisKey, String owner, long leaseMillis) {
-        return this.<Long>eval(redisKey, EXTEND, ReturnType.LONG, owner, Long.toString(leaseMillis))
+    CompletableFuture<Boolean> extend(LockKey key, String owner, long leaseMillis) {
+        return this.<Long>eval(key.redisKey(), EXTEND, ReturnType.LONG, owner, Long.toString(leaseMillis))
                 .thenApply(result -> result == 1L);
     }
 
     /** Deletes the lock if {@code owner} holds it, and announces the release when somebody waits. */
-    CompletableFuture<Release> release(String redisKey, String owner) {
-        return this.<Long>eval(redisKey, RELEASE, ReturnType.LONG, owner, releaseChannel).thenApply(result -> {
+    CompletableFuture<Release> release(LockKey key, String owner) {
+        return this.<Long>eval(key.redisKey(), RELEASE, ReturnType.LONG, owner, releaseChannel).thenApply(result -> {
             if (result == 1L) {
                 return Release.RELEASED;
             }
@@ -175,19 +176,15 @@ final class RedisLockStore {
      * @param markerMillis how long the marker refuses the delayed attempt
      * @return true when a granted lock was deleted
      */
-    CompletableFuture<Boolean> abandon(String redisKey, String owner, long markerMillis) {
-        return this.<Long>eval(List.of(redisKey, abandonedMarker(redisKey, owner)), ABANDON, ReturnType.LONG, owner,
+    CompletableFuture<Boolean> abandon(LockKey key, String owner, long markerMillis) {
+        return this.<Long>eval(List.of(key.redisKey(), key.abandonedMarker(owner)), ABANDON, ReturnType.LONG, owner,
                 Long.toString(markerMillis), releaseChannel).thenApply(result -> result == 1L);
     }
 
-    /** The marker key of an abandoned attempt; it contains the lock key, so it shares its hash tag (slot). */
-    private static String abandonedMarker(String redisKey, String owner) {
-        return redisKey + ":abandoned:" + owner;
-    }
 
     /** Whether {@code owner} holds the lock right now. */
-    CompletableFuture<Boolean> isHeld(String redisKey, String owner) {
-        return this.<Long>eval(redisKey, IS_HELD, ReturnType.LONG, owner).thenApply(result -> result == 1L);
+    CompletableFuture<Boolean> isHeld(LockKey key, String owner) {
+        return this.<Long>eval(key.redisKey(), IS_HELD, ReturnType.LONG, owner).thenApply(result -> result == 1L);
     }
 
     /** Runs a script on the node that owns the key; a synchronous failure becomes a failed future. */

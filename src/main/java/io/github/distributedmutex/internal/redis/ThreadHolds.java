@@ -19,16 +19,22 @@ final class ThreadHolds {
 
     private final ConcurrentHashMap<HoldKey, Hold> holds = new ConcurrentHashMap<>();
 
+    /** Returned by {@link #reenter} when the calling thread re-entered a live hold. */
+    static final int REENTERED = -1;
+
     /**
      * Re-enters the calling thread's hold of {@code key} when it has a live one.
      *
-     * @return true when re-entered; false when the thread holds nothing live (a dead hold was dropped)
+     * @return {@link #REENTERED}; or, when the thread holds nothing live, how many holds a dropped
+     *         dead hold had (0 when there was none): the fresh hold carries them, so every frame
+     *         that still believes it holds the key is protected by the new lock, and the releases
+     *         stay balanced
      */
-    boolean reenter(LockKey key) {
+    int reenter(LockKey key) {
         HoldKey holdKey = HoldKey.current(key);
         Hold hold = holds.get(holdKey);
         if (hold == null) {
-            return false;
+            return 0;
         }
         RedisLease lease = hold.lease;
         if (lease.isLost() || lease.expiredLocally()) {
@@ -38,16 +44,20 @@ final class ThreadHolds {
                     Thread.currentThread().getName(), key.name(), lease.owner(), hold.count,
                     lease.isLost() ? "was found lost" : "has run out");
             lease.close(); // owner-checked: deletes nothing that belongs to another holder
-            return false;
+            return hold.count;
         }
         hold.count++;
         LOG.debug("Re-entered lock '{}' (owner {}), hold count {}", key.name(), lease.owner(), hold.count);
-        return true;
+        return REENTERED;
     }
 
-    /** Records a new hold of {@code key} by the calling thread. */
-    void add(LockKey key, RedisLease lease) {
-        holds.put(HoldKey.current(key), new Hold(lease));
+    /**
+     * Records a new hold of {@code key} by the calling thread.
+     *
+     * @param count the hold count (1, plus the holds carried over from a dropped dead hold)
+     */
+    void add(LockKey key, RedisLease lease, int count) {
+        holds.put(HoldKey.current(key), new Hold(lease, count));
     }
 
     /**
@@ -98,10 +108,11 @@ final class ThreadHolds {
     /** Mutated only by the thread it belongs to. */
     private static final class Hold {
         private final RedisLease lease;
-        private int count = 1;
+        private int count;
 
-        Hold(RedisLease lease) {
+        Hold(RedisLease lease, int count) {
             this.lease = lease;
+            this.count = count;
         }
     }
 }

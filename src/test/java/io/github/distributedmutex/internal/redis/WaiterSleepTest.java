@@ -13,19 +13,19 @@ class WaiterSleepTest {
 
     @Test
     void aHolderWithNoLeaseLeftMeansTryAgainAtOnceNotAfterTheBackstop() {
-        assertThat(RedisAdapter.sleepNanos(0, 10 * SECOND, BACKSTOP)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(1));
+        assertThat(AcquisitionLoop.sleepNanos(0, 10 * SECOND, BACKSTOP)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(1));
     }
 
     @Test
     void aWaiterWakesJustAfterTheHoldersLeaseEnds() {
-        assertThat(RedisAdapter.sleepNanos(250, 10 * SECOND, BACKSTOP)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(251));
+        assertThat(AcquisitionLoop.sleepNanos(250, 10 * SECOND, BACKSTOP)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(251));
     }
 
     @Test
     void theBackstopAndTheDeadlineBoundEverySleep() {
-        assertThat(RedisAdapter.sleepNanos(60_000, 10 * SECOND, BACKSTOP)).isEqualTo(BACKSTOP);
-        assertThat(RedisAdapter.sleepNanos(60_000, SECOND / 2, BACKSTOP)).isEqualTo(SECOND / 2);
-        assertThat(RedisAdapter.sleepNanos(-3, 10 * SECOND, BACKSTOP)).as("refused: no lease to wait for")
+        assertThat(AcquisitionLoop.sleepNanos(60_000, 10 * SECOND, BACKSTOP)).isEqualTo(BACKSTOP);
+        assertThat(AcquisitionLoop.sleepNanos(60_000, SECOND / 2, BACKSTOP)).isEqualTo(SECOND / 2);
+        assertThat(AcquisitionLoop.sleepNanos(-3, 10 * SECOND, BACKSTOP)).as("refused: no lease to wait for")
                 .isEqualTo(BACKSTOP);
     }
 }

@@ -1,0 +1,109 @@
+package io.github.distributedmutex.internal.redis;
+
+import io.github.distributedmutex.LockUnavailableException;
+import io.github.distributedmutex.internal.key.LockKey;
+import java.time.Duration;
+import org.redisson.api.RedissonClient;
+
+/**
+ * The Redis side of one adapter, the lock store and the release notifications, built once its
+ * Redisson client exists (the library's private client may still be connecting when the
+ * application starts). The subscription starts as soon as the client exists, so the first wait
+ * does not pay for it.
+ */
+final class LockBackend {
+
+    /** How long a call made right after startup waits for the first connection attempt to end. */
+    static final Duration FIRST_CONNECTION_TIME = Duration.ofSeconds(5);
+
+    /** The store and the notifications on one client. */
+    record Parts(RedisLockStore store, ReleaseNotifications notifications) {
+    }
+
+    private final RedisConnection connection;
+    private final String channel;
+    private final Object guard = new Object();
+    private volatile Parts parts;
+    private boolean closed;
+
+    /**
+     * @param connection the client, possibly still connecting
+     * @param channel    the release channel of the adapter's key prefix
+     */
+    LockBackend(RedisConnection connection, String channel) {
+        this.connection = connection;
+        this.channel = channel;
+        connection.ready().thenAccept(this::build);
+    }
+
+    private Parts build(RedissonClient client) {
+        synchronized (guard) {
+            if (parts == null && !closed) {
+                Parts created = new Parts(new RedisLockStore(client, channel), new ReleaseNotifications(client, channel));
+                created.notifications().subscription();
+                parts = created;
+            }
+            return parts;
+        }
+    }
+
+    /**
+     * @param key      the lock a caller wants (for messages)
+     * @param deadline the caller's deadline ({@link System#nanoTime()})
+     * @return the store and notifications, waiting for the client up to the deadline (at least the
+     *         minimum attempt time; right after startup at least {@link #FIRST_CONNECTION_TIME})
+     * @throws LockUnavailableException when the client is not connected in time, saying why
+     * @throws IllegalStateException    when the adapter closed
+     */
+    Parts await(LockKey key, long deadline) throws InterruptedException {
+        Parts current = parts;
+        if (current != null) {
+            return current;
+        }
+        RedissonClient client;
+        try {
+            if (!connection.firstAttempt().isDone()) {
+                // the application just started: wait for the first connection attempt rather than fail a caller
+                // while Redis is fine (Redisson's own connect timeout bounds this)
+                long startup = Math.max(deadline - System.nanoTime(), FIRST_CONNECTION_TIME.toNanos());
+                RedisCalls.await(connection.firstAttempt(), startup, key.name(), "connect to Redis to acquire");
+            }
+            long budget = Math.max(deadline - System.nanoTime(), RedisCalls.MIN_ATTEMPT_TIME.toNanos());
+            client = RedisCalls.await(connection.ready(), budget, key.name(), "connect to Redis to acquire");
+        } catch (LockUnavailableException e) {
+            throw new LockUnavailableException(key.name(), "Redis cannot lock '" + key.name() + "': the library's Redis"
+                    + " client is not connected " + connection.lastFailure().map(reason -> "(last attempt: " + reason
+                    + ")").orElse("yet (its first connection attempt is still running: check the address, credentials"
+                    + " and TLS trust if this persists)") + "; it keeps retrying in the background", null);
+        }
+        Parts created = build(client);
+        if (created == null) {
+            throw new IllegalStateException(RedisAdapter.CLOSED_MESSAGE);
+        }
+        return created;
+    }
+
+    /** A lock was released by this process: wakes a local waiter at once. */
+    void releasedLocally(String redisKey) {
+        Parts current = parts;
+        if (current != null) {
+            current.notifications().releasedLocally(redisKey);
+        }
+    }
+
+    /** @return how many keys have local waiters now */
+    int keysWithWaiters() {
+        Parts current = parts;
+        return current == null ? 0 : current.notifications().keysWithWaiters();
+    }
+
+    /** Wakes every waiter (they find the adapter closed) and ends the subscription; the connection stays. */
+    void close() {
+        synchronized (guard) {
+            closed = true;
+            if (parts != null) {
+                parts.notifications().close();
+            }
+        }
+    }
+}
