@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestAdapters;
 import java.time.Duration;
 import java.util.Optional;
@@ -99,6 +100,7 @@ class BoundedWaitTest {
         }
     }
 
+    @SlowTest
     @Test
     void redisDownMakesCallsFailWithLockUnavailableWithinTheBound() {
         TestAdapters dead = TestAdapters.on("redis://127.0.0.1:" + RedisServerProcess.freePort());

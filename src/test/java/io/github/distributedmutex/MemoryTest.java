@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.testing.RedisCommands;
+import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestAdapters;
 import io.github.distributedmutex.testing.TestRedis;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * No per-key state survives a release: after 100,000 distinct keys were locked and released,
  * through both styles, the adapter holds nothing per key and Redis holds no key of ours.
  */
+@SlowTest
 class MemoryTest {
 
     private static final int KEYS = 100_000;

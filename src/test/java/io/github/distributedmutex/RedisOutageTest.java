@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestAdapters;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Redis down at startup, or killed while running: calls fail within their bound and recover without a restart. */
+@SlowTest
 class RedisOutageTest {
 
     private static final LockOptions ONE_SECOND = LockOptions.defaults().withMaxWait(Duration.ofSeconds(1));

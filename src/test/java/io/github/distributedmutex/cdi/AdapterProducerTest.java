@@ -12,6 +12,7 @@ import io.github.distributedmutex.testing.CdiContainers;
 import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestRedis;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -126,6 +127,7 @@ class AdapterProducerTest {
         assertThat(System.getProperty(key)).as("the fixture cleared the property").isNull();
     }
 
+    @SlowTest
     @Test
     void theStartupSucceedsWithRedisDownAndLockingRecoversWhenItComesBack() {
         int port = RedisServerProcess.freePort();
@@ -160,6 +162,7 @@ class AdapterProducerTest {
         }
     }
 
+    @SlowTest
     @Test
     void credentialsNeverAppearInLogsOrExceptions() {
         String secret = "s3cret";

@@ -3,6 +3,7 @@ package io.github.distributedmutex.cdi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.github.distributedmutex.DistributedMutexCdi;
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.internal.cdi.LockedBuildCompatibleExtension;
 import io.github.distributedmutex.testing.CdiContainers;
@@ -108,11 +109,13 @@ class BuildCompatibleExtensionOnWeldTest {
     void weldDropsTheShippedExtensionBecauseOfSkipIfPortableExtensionPresent() {
         // Documents the Weld behaviour that makes the subclass above necessary: given the shipped BCE
         // and no portable extension, Weld runs no validation at all and the bad bean deploys.
-        assertThat(LockedBuildCompatibleExtension.class.isAnnotationPresent(SkipIfPortableExtensionPresent.class))
+        Class<? extends BuildCompatibleExtension> shipped = DistributedMutexCdi.buildCompatibleExtensionClass();
+        assertThat(shipped).isEqualTo(LockedBuildCompatibleExtension.class);
+        assertThat(shipped.isAnnotationPresent(SkipIfPortableExtensionPresent.class))
                 .isTrue();
         try (CdiContainers cdi = CdiContainers.builder().beans(BadTemplate.class)
                 .withoutPortableExtension()
-                .extensions(translator(List.of(LockedBuildCompatibleExtension.class)))
+                .extensions(translator(List.of(shipped)))
                 .start()) {
             assertThat(cdi.container().isRunning()).isTrue();
         }

@@ -1,12 +1,9 @@
 package io.github.distributedmutex.checker;
 
 import io.github.distributedmutex.Adapter;
+import io.github.distributedmutex.DistributedMutexCdi;
 import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.LockUnavailableException;
-import io.github.distributedmutex.internal.cdi.AdapterProducer;
-import io.github.distributedmutex.internal.cdi.LockedInterceptor;
-import io.github.distributedmutex.internal.cdi.LockedMethodRegistry;
-import io.github.distributedmutex.internal.cdi.LockedPortableExtension;
 import io.github.distributedmutex.internal.config.DurationParser;
 import io.github.distributedmutex.testing.RedisCommands;
 import jakarta.enterprise.inject.se.SeContainer;
@@ -120,8 +117,8 @@ public final class CheckerWorker {
         SeContainerInitializer initializer = SeContainerInitializer.newInstance()
                 .disableDiscovery()
                 .addBeanClasses(CheckedAccounts.class)
-                .addBeanClasses(AdapterProducer.class, LockedInterceptor.class, LockedMethodRegistry.class)
-                .addExtensions(new LockedPortableExtension());
+                .addBeanClasses(DistributedMutexCdi.beanClasses())
+                .addExtensions(DistributedMutexCdi.portableExtension());
         List<Section> sections = Collections.synchronizedList(new ArrayList<>());
         List<FailedAcquisition> failures = Collections.synchronizedList(new ArrayList<>());
         List<String> problems = Collections.synchronizedList(new ArrayList<>());

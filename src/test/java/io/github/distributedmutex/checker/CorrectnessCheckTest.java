@@ -2,6 +2,7 @@ package io.github.distributedmutex.checker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.distributedmutex.testing.SlowTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link CorrectnessRun.Options#fromSystemProperties(CorrectnessRun.Options)} is honoured). A second test
  * runs the same harness with locking deliberately broken and proves that the checker fails it.
  */
+@SlowTest
 class CorrectnessCheckTest {
 
     /** 3 processes x 4 threads on 3 keys for 15 s, lease and wait 30 s: long enough that nothing expires. */

@@ -1,11 +1,8 @@
 package io.github.distributedmutex.demo;
 
 import io.github.distributedmutex.Adapter;
+import io.github.distributedmutex.DistributedMutexCdi;
 import io.github.distributedmutex.DistributedMutexException;
-import io.github.distributedmutex.internal.cdi.AdapterProducer;
-import io.github.distributedmutex.internal.cdi.LockedInterceptor;
-import io.github.distributedmutex.internal.cdi.LockedMethodRegistry;
-import io.github.distributedmutex.internal.cdi.LockedPortableExtension;
 import jakarta.enterprise.inject.Produces;
 import jakarta.enterprise.inject.se.SeContainer;
 import jakarta.enterprise.inject.se.SeContainerInitializer;
@@ -73,8 +70,8 @@ public class DemoInstance {
                 // the demo's beans
                 .addBeanClasses(DemoInstance.class, JobProcessor.class, NightlyReport.class)
                 // the library's beans; with discovery on, its beans.xml would find them by itself
-                .addBeanClasses(AdapterProducer.class, LockedInterceptor.class, LockedMethodRegistry.class)
-                .addExtensions(new LockedPortableExtension());
+                .addBeanClasses(DistributedMutexCdi.beanClasses())
+                .addExtensions(DistributedMutexCdi.portableExtension());
         try (SeContainer container = initializer.initialize()) {
             DemoStore store = container.select(DemoStore.class).get();
             JobProcessor processor = container.select(JobProcessor.class).get();

@@ -2,6 +2,7 @@ package io.github.distributedmutex.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestRedis;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * Weld SE and the library), smaller: 2 instances and 12 jobs against the shared test Redis, and
  * checks its verdict, so the README's first command cannot rot unnoticed.
  */
+@SlowTest
 class DemoTest {
 
     @Test

@@ -9,6 +9,7 @@ import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.testing.JvmProcess;
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestAdapters;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * tokens are that clock at the moment of each grant, so the gap between the holder's token and the waiter's
  * is the time the lock stayed with the holder.
  */
+@SlowTest
 class ClientCrashTest {
 
     private static final String KEY = "crash:job";

@@ -9,6 +9,7 @@ import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.testing.JvmProcess;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestAdapters;
 import java.time.Duration;
 import java.util.List;
@@ -23,6 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * wakes up and writes, the fenced resource refuses its lower token; its release deletes nothing of the new
  * holder's and is reported as an ERROR.
  */
+@SlowTest
 class GcPauseTest {
 
     private static final String KEY = "pause:account";

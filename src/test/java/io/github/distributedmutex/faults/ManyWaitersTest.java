@@ -10,6 +10,7 @@ import io.github.distributedmutex.testing.JvmProcess;
 import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestAdapters;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +50,7 @@ import org.junit.jupiter.api.Test;
  * <p>Each JVM reports {@code RESULT acquired=.. notAcquired=.. errors=.. maxWaitMs=.. ...}; the
  * measured figures are printed to the test output.
  */
+@SlowTest
 class ManyWaitersTest {
 
     /** The bounded wait of every waiter. */

@@ -16,6 +16,7 @@ import io.github.distributedmutex.testing.JvmProcess;
 import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestAdapters;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +80,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The measured figures (downtime, longest failed call, longest release, time from the restart to
  * each worker's first success) are printed to the test output.
  */
+@SlowTest
 class RedisRestartTest {
 
     /** The bounded wait of every worker's lock call, in milliseconds. */

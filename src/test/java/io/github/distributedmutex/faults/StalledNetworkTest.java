@@ -13,6 +13,7 @@ import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TcpProxy;
 import io.github.distributedmutex.testing.TestAdapters;
 import java.time.Duration;
@@ -30,6 +31,7 @@ import org.redisson.config.Config;
  * watchdog), its release deletes nothing and is reported as an ERROR, and its fenced write is refused.
  * Calls made while the network is stalled fail within their bounded wait instead of hanging.
  */
+@SlowTest
 class StalledNetworkTest {
 
     private static final String KEY = "stall:tenant";

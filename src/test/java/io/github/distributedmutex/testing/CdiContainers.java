@@ -1,9 +1,6 @@
 package io.github.distributedmutex.testing;
 
-import io.github.distributedmutex.internal.cdi.AdapterProducer;
-import io.github.distributedmutex.internal.cdi.LockedInterceptor;
-import io.github.distributedmutex.internal.cdi.LockedMethodRegistry;
-import io.github.distributedmutex.internal.cdi.LockedPortableExtension;
+import io.github.distributedmutex.DistributedMutexCdi;
 import io.github.distributedmutex.internal.key.LockKey;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.se.SeContainer;
@@ -34,9 +31,9 @@ import org.eclipse.microprofile.config.spi.ConfigProviderResolver;
  * <p>Contract:
  * <ul>
  *     <li>Discovery is disabled; the container holds exactly the given bean classes plus the
- *     library's beans ({@link AdapterProducer}, {@link LockedInterceptor},
- *     {@link LockedMethodRegistry}) and, unless {@link Builder#withoutPortableExtension()} is
- *     used, an explicitly added {@link LockedPortableExtension} (with discovery disabled, Weld
+ *     library's beans ({@link DistributedMutexCdi#beanClasses()}) and, unless
+ *     {@link Builder#withoutPortableExtension()} is used, an explicitly added
+ *     {@link DistributedMutexCdi#portableExtension()} (with discovery disabled, Weld
  *     does not load extensions from {@code META-INF/services}, so without this the deployment
  *     would not be validated at all). OpenWebBeans loads the extension from {@code META-INF/services}
  *     even with discovery disabled and registers each extension class once, so there the explicit
@@ -258,10 +255,10 @@ public final class CdiContainers implements AutoCloseable {
                 SeContainerInitializer initializer = SeContainerInitializer.newInstance()
                         .setClassLoader(loader)
                         .disableDiscovery()
-                        .addBeanClasses(AdapterProducer.class, LockedInterceptor.class, LockedMethodRegistry.class)
+                        .addBeanClasses(DistributedMutexCdi.beanClasses())
                         .addBeanClasses(beans.toArray(Class<?>[]::new));
                 if (portableExtension) {
-                    initializer.addExtensions(new LockedPortableExtension());
+                    initializer.addExtensions(DistributedMutexCdi.portableExtension());
                 }
                 if (!extensions.isEmpty()) {
                     initializer.addExtensions(extensions.toArray(Extension[]::new));

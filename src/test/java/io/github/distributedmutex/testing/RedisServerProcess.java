@@ -716,17 +716,19 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /**
      * Directory for binaries and server working directories: {@code <build dir>/redis-fixture}, where the build
-     * directory is the parent of the location the test classes were loaded from (Maven's {@code target/}),
-     * or a directory under {@code java.io.tmpdir} when that location is unusable.
+     * directory is the parent of the directory the test classes were loaded from (Maven's {@code target/}). When
+     * they were loaded from a jar (the {@code tests} jar used by the integration projects, which sits in the local
+     * Maven repository), it is the {@code target/} directory of the working directory if there is one; otherwise
+     * a directory under {@code java.io.tmpdir}.
      */
     private static Path fixtureRoot() {
         try {
             CodeSource codeSource = RedisServerProcess.class.getProtectionDomain().getCodeSource();
             if (codeSource != null && codeSource.getLocation() != null) {
                 Path classes = Path.of(codeSource.getLocation().toURI());
-                Path buildDirectory = classes.getParent();
+                Path buildDirectory = Files.isDirectory(classes) ? classes.getParent() : Path.of("target");
                 if (buildDirectory != null && Files.isDirectory(buildDirectory) && Files.isWritable(buildDirectory)) {
-                    return buildDirectory.resolve("redis-fixture");
+                    return buildDirectory.toAbsolutePath().resolve("redis-fixture");
                 }
             }
         } catch (URISyntaxException | RuntimeException e) {

@@ -12,6 +12,7 @@ import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +45,7 @@ import org.redisson.config.Config;
  * credentials); the test then creates the user and gives the default user a password, so every
  * later connection must authenticate.
  */
+@SlowTest
 class AclTest {
 
     /**

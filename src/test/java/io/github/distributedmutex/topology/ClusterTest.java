@@ -10,6 +10,7 @@ import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
+import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.topology.ClusterServers.Node;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,6 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * second kills a master holding locks with {@code SIGKILL} and shows that locking on its slots resumes, without
  * restarting the application, once its replica is promoted; it prints the figures as {@code FAULT FIGURE} lines.
  */
+@SlowTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)

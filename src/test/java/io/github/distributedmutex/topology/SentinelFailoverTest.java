@@ -10,6 +10,7 @@ import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -55,6 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
  * lock and how many held locks were lost in each group; loss is measured, not asserted, because replication
  * is asynchronous and the library's scripts do not issue {@code WAIT}.
  */
+@SlowTest
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class SentinelFailoverTest {
 

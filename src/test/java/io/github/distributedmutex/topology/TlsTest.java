@@ -12,6 +12,7 @@ import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,6 +53,7 @@ import org.redisson.config.Config;
  * <p>The server also keeps its plain port (the {@link RedisServerProcess} fixture needs it to probe
  * readiness); the test uses it only to inspect Redis, never for the adapters.
  */
+@SlowTest
 class TlsTest {
 
     private static final String TRUSTSTORE_PASSWORD = "Tru5tst0re-" + UUID.randomUUID().toString().substring(0, 8);

@@ -1,5 +1,7 @@
 /**
- * CDI integration: the producer of the {@link io.github.distributedmutex.Adapter}, the
+ * Internal: not an API; may change in any release.
+ *
+ * <p>CDI integration: the producer of the {@link io.github.distributedmutex.Adapter}, the
  * {@link io.github.distributedmutex.Locked @Locked} interceptor, and the two extensions that
  * validate every {@code @Locked} method at deployment (a portable extension for CDI Full, a
  * build compatible extension for CDI Lite / Quarkus), both through the one shared

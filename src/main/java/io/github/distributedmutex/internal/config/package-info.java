@@ -1,5 +1,7 @@
 /**
- * Reading and validating the library's configuration ({@code distributedmutex.*}).
+ * Internal: not an API; may change in any release.
+ *
+ * <p>Reading and validating the library's configuration ({@code distributedmutex.*}).
  *
  * <p>{@link io.github.distributedmutex.internal.config.SettingsReader} turns raw values into
  * checked {@link io.github.distributedmutex.internal.config.Settings}; values come from

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.testing.RedisCommands;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -146,7 +147,7 @@ class LockedOnQuarkusTest {
     }
 
     private String exists(String key) {
-        return RedisProbe.call(redisAddress, "EXISTS", redisKey(key));
+        return RedisCommands.call(redisAddress, "EXISTS", redisKey(key));
     }
 
     private static long uniqueJobId() {

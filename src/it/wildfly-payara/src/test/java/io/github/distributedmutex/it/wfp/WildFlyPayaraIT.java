@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.distributedmutex.testing.RedisCommands;
+import io.github.distributedmutex.testing.RedisServerProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +57,9 @@ class WildFlyPayaraIT {
     private final List<ServerProcess> servers = new CopyOnWriteArrayList<>();
     private final List<String> report = new CopyOnWriteArrayList<>();
     private final Set<Integer> takenPorts = Collections.synchronizedSet(new HashSet<>());
-    private RedisServer redis;
+    /** null when REDIS_URL names the Redis */
+    private RedisServerProcess redis;
+    private String redisAddress;
     private Path workDir;
 
     @BeforeAll
@@ -79,14 +83,13 @@ class WildFlyPayaraIT {
         Path wildflyJava = wildflies > 0 ? JavaHomes.wildFly() : null;
         Path payaraJar = payaras > 0 ? existing("it.payara.jar") : null;
         Path payaraJava = payaras > 0 ? JavaHomes.payara() : null;
-        redis = RedisServer.start(workDir, takenPorts);
-        report.add("redis: " + redis.origin + ", " + redis.address);
+        startRedis();
         if (wildflies > 0) {
             Path home = wildflyHome;
             Path java = wildflyJava;
             report.add("WildFly runs on " + java + " (Java " + JavaHomes.version(java).orElse(-1) + ")");
             for (int i = 1; i <= wildflies; i++) {
-                servers.add(ServerProcess.wildFly("wildfly-" + i, home, war, workDir, takenPorts, redis.address, java,
+                servers.add(ServerProcess.wildFly("wildfly-" + i, home, war, workDir, takenPorts, redisAddress, java,
                         jvmOptions));
             }
         }
@@ -95,7 +98,7 @@ class WildFlyPayaraIT {
             Path java = payaraJava;
             report.add("Payara Micro runs on " + java + " (Java " + JavaHomes.version(java).orElse(-1) + ")");
             for (int i = 1; i <= payaras; i++) {
-                servers.add(ServerProcess.payara("payara-" + i, jar, war, workDir, takenPorts, redis.address, java,
+                servers.add(ServerProcess.payara("payara-" + i, jar, war, workDir, takenPorts, redisAddress, java,
                         jvmOptions));
             }
         }
@@ -178,9 +181,7 @@ class WildFlyPayaraIT {
             assertEquals("NO_TRANSACTION", o.get("probeAfter.txStatus"), where);
             assertEquals("true", o.get("probeAfter.lockKeyExists"), where);
             // after the response: released
-            try (Resp resp = Resp.connect(redis.address)) {
-                assertFalse(resp.exists(lockKey), server.name + ": " + lockKey + " still exists after the response");
-            }
+            assertFalse(exists(lockKey), server.name + ": " + lockKey + " still exists after the response");
             report.add(server.name + ": lock -> tx begin -> commit -> lock release order confirmed (" + lockKey + ")");
         }
     }
@@ -269,10 +270,9 @@ class WildFlyPayaraIT {
         long maxHoldersOnEntry = byEntry.stream().mapToLong(o -> num(o, "holdersOnEntry")).max().orElse(0);
         long counter;
         boolean keyLeft;
-        try (Resp resp = Resp.connect(redis.address)) {
-            counter = resp.getLong(DataKeys.counter(jobId));
-            keyLeft = resp.exists(lockKey);
-        }
+        String counted = RedisCommands.call(redisAddress, "GET", DataKeys.counter(jobId));
+        counter = counted == null ? 0L : Long.parseLong(counted);
+        keyLeft = exists(lockKey);
         report.add(String.format(Locale.ROOT,
                 "mutual exclusion on %s: %d calls (%d threads x %d calls, pause %d ms) in %.1f s, per server %s;"
                         + " overlaps %d, max holders %d, counter %d/%d, calls that waited for another holder %d,"
@@ -313,10 +313,37 @@ class WildFlyPayaraIT {
                 assertEquals("false", o.get("lockKeyExistsAfterClose"), where);
             }
         }
-        try (Resp resp = Resp.connect(redis.address)) {
-            assertFalse(resp.exists(lockKey));
-        }
+        assertFalse(exists(lockKey));
         report.add("Adapter.lock fencing tokens in call order: " + tokens);
+    }
+
+    /**
+     * The one Redis that every server of the test shares: {@code REDIS_URL} when set; otherwise a
+     * {@code redis-server} process on a free 127.0.0.1 port, started and stopped by the main project's test
+     * fixture {@link RedisServerProcess} (the one on {@code PATH}, else the binary inside the embedded-redis jar).
+     */
+    private void startRedis() {
+        String url = System.getenv("REDIS_URL");
+        String origin;
+        if (url != null && !url.isBlank()) {
+            redisAddress = url.trim();
+            if (!RedisCommands.ping(redisAddress, Duration.ofSeconds(5))) {
+                fail("REDIS_URL does not answer PING");
+            }
+            origin = "REDIS_URL";
+        } else {
+            redis = RedisServerProcess.start();
+            takenPorts.add(redis.port());
+            redisAddress = redis.address();
+            origin = "redis-server " + RedisServerProcess.binary() + ", pid " + redis.pid();
+        }
+        String version = RedisCommands.call(redisAddress, "INFO", "server").lines()
+                .filter(line -> line.startsWith("redis_version:")).findFirst().orElse("redis_version:?");
+        report.add("redis: " + origin + ", " + version + ", " + redisAddress);
+    }
+
+    private boolean exists(String key) {
+        return RedisCommands.callForLong(redisAddress, "EXISTS", key) == 1;
     }
 
     private static long num(Map<String, String> o, String key) {
