@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
+import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.TcpProxy;
 import io.github.distributedmutex.testing.TestAdapters;
 import io.github.distributedmutex.testing.TestRedis;
 import java.time.Duration;
@@ -87,6 +89,34 @@ class ShutdownTest {
             assertThat(exists("graceful-job")).as("released by its holder").isFalse();
             assertThat(logs.lines("WARN")).noneMatch(line -> line.contains("expire"));
             assertThat(logs.lines("ERROR")).isEmpty();
+        }
+    }
+
+    /**
+     * An acquisition under way when the adapter closes may still be granted in Redis: close waits
+     * for it, and the late grant is given back before the client shuts down, so no lock is left
+     * behind that nobody holds.
+     */
+    @Test
+    void anAcquisitionUnderWayAtShutdownLeavesNoOrphanLock() throws Exception {
+        try (RedisServerProcess redis = RedisServerProcess.start();
+             TcpProxy proxy = TcpProxy.start(redis.port());
+             TestAdapters proxied = TestAdapters.on(proxy.address()).withShutdownGrace(Duration.ofSeconds(2))) {
+            RedisAdapter adapter = proxied.newInstance();
+            adapter.lock("warm-up").close();
+            proxy.freeze();
+            CompletableFuture<Lease> attempt = CompletableFuture.supplyAsync(() -> adapter.lock("in-flight",
+                    LockOptions.defaults().withMaxWait(Duration.ofSeconds(5)).withLease(Duration.ofSeconds(60))));
+            await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> adapter.acquisitionsUnderWay() == 1);
+
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(adapter::close);
+            await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(adapter::isClosed);
+            proxy.thaw(); // the grant arrives after the shutdown began
+            closing.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+
+            assertThat(attempt).failsWithin(Duration.ofSeconds(TIMEOUT_SECONDS));
+            assertThat(RedisCommands.callForLong(redis.address(), "EXISTS", proxied.redisKey("in-flight")))
+                    .as("a lock granted during the shutdown is given back, not left for its 60 s lease").isZero();
         }
     }
 

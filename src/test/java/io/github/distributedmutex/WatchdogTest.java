@@ -8,6 +8,7 @@ import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.TestAdapters;
 import io.github.distributedmutex.testing.TestRedis;
+import io.github.distributedmutex.testing.SlowTest;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * The watchdog renews on the schedule of the lease as it is now (after {@link Lease#extend}), and
  * never keeps alive the thread-owned hold of a thread that has ended.
  */
+@SlowTest
 class WatchdogTest {
 
     private final TestAdapters adapters = TestAdapters.onSharedRedis();

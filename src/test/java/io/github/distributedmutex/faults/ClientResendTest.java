@@ -12,6 +12,7 @@ import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
 import io.github.distributedmutex.testing.TcpProxy;
 import io.github.distributedmutex.testing.TestAdapters;
+import io.github.distributedmutex.testing.SlowTest;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +35,7 @@ import org.redisson.config.Config;
  * <p>The application's client goes through a {@link TcpProxy}, with a response timeout of 1 s and
  * Redisson's default of 4 retries set explicitly.
  */
+@SlowTest
 class ClientResendTest {
 
     private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(1);

@@ -8,6 +8,7 @@ import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import io.github.distributedmutex.testing.LogCapture;
+import io.github.distributedmutex.testing.SlowTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +37,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
+@SlowTest
 class ClusterHashTagTest {
 
     private static final int ROUNDS = 20;

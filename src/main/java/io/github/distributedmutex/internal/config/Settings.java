@@ -1,5 +1,6 @@
 package io.github.distributedmutex.internal.config;
 
+import io.github.distributedmutex.internal.key.LockKey;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -42,6 +43,11 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
             throw new IllegalArgumentException("maxWait must not be negative: " + maxWait);
         }
         LeaseDuration.check("lease", lease);
+        try {
+            LockKey.checkPrefix(keyPrefix);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("keyPrefix '" + keyPrefix + "' is not valid: " + e.getMessage(), e);
+        }
         if (shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdownGrace must not be negative: " + shutdownGrace);
         }

@@ -136,6 +136,11 @@ final class HeldLeases {
         return renewals.active();
     }
 
+    /** From now on, a grant that arrives is given back at once and its caller fails (the adapter is closing). */
+    void refuseNew() {
+        closed = true;
+    }
+
     /**
      * Shuts down as described in the class comment; new leases are refused from now on. Leases
      * whose lease has run out by the local clock are not waited for (their lock is gone from

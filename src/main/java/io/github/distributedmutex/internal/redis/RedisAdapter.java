@@ -253,6 +253,11 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         return closed;
     }
 
+    /** @return how many acquisitions are under way now (for tests of shutdown) */
+    public int acquisitionsUnderWay() {
+        return acquisitionsInFlight.count();
+    }
+
     /** @return how many leases this adapter holds now */
     public int heldLocks() {
         return leases.size();
@@ -277,6 +282,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             return;
         }
         closed = true;
+        leases.refuseNew();
         backend.close();
         // an attempt under way may still be granted: let it become a lease (given back at once) or be abandoned
         acquisitionsInFlight.awaitNone(RedisCalls.CALL_TIMEOUT.toNanos());

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
+import org.redisson.config.BaseConfig;
 import org.redisson.config.Config;
 import org.redisson.config.DefaultNameMapper;
 import org.redisson.config.NameMapper;
@@ -58,12 +59,24 @@ public final class RedissonClientFactory {
      * @throws IllegalArgumentException when its configuration has a {@code NameMapper} other than the default
      */
     public static RedissonClient requireNoNameMapper(RedissonClient client) {
-        requireNoNameMapper(client.getConfig(), "the application's RedissonClient");
+        // the effective mapper: Redisson falls back to a server configuration's mapper (YAML or code)
+        NameMapper mapper = client instanceof Redisson redisson ? redisson.getServiceManager().getNameMapper()
+                : client.getConfig().getNameMapper();
+        requireDefault(mapper, "the application's RedissonClient");
         return client;
     }
 
     private static void requireNoNameMapper(Config config, String source) {
-        NameMapper mapper = config.getNameMapper();
+        requireDefault(config.getNameMapper(), source);
+        BaseConfig<?> servers = config.isClusterConfig() ? config.useClusterServers()
+                : config.isSentinelConfig() ? config.useSentinelServers()
+                : config.isSingleConfig() ? config.useSingleServer() : null;
+        if (servers != null) {
+            requireDefault(servers.getNameMapper(), source);
+        }
+    }
+
+    private static void requireDefault(NameMapper mapper, String source) {
         if (mapper != null && !(mapper instanceof DefaultNameMapper)) {
             throw new IllegalArgumentException("distributed-mutex cannot use " + source + ": its configuration sets a"
                     + " NameMapper (" + mapper.getClass().getName() + "), which would rename some of the lock's Redis"

@@ -1,15 +1,33 @@
 /**
- * The Redis implementation of {@link io.github.distributedmutex.Adapter}, on Redisson.
+ * Internal: not an API; may change in any release.
+ *
+ * <p>The Redis implementation of {@link io.github.distributedmutex.Adapter}, on Redisson.
  *
  * <ul>
- *   <li>{@link io.github.distributedmutex.internal.redis.RedisLockStore}: the Lua scripts (acquire
- *       with fencing token, extend, owner-checked release, ownership check); the only class that
- *       knows the Redis data layout.</li>
- *   <li>{@link io.github.distributedmutex.internal.redis.ReleaseNotifications}: one pub/sub
- *       subscription per adapter that wakes local waiters when a contended lock is released.</li>
- *   <li>{@link io.github.distributedmutex.internal.redis.LeaseRenewals}: the watchdog.</li>
+ *   <li>{@link io.github.distributedmutex.internal.redis.RedisAdapter}: the public contract and
+ *       the lifecycle (startup without Redis, shutdown); it wires the classes below.</li>
+ *   <li>{@link io.github.distributedmutex.internal.redis.AcquisitionLoop}: one acquisition, from
+ *       the first attempt to a grant or the deadline (attempt, wait, wake, give back).</li>
+ *   <li>{@link io.github.distributedmutex.internal.redis.ThreadHolds}: thread ownership and
+ *       re-entrancy of {@code acquire}/{@code release}.</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.RedisLease} and
- *       {@link io.github.distributedmutex.internal.redis.RedisAdapter}: the public contract.</li>
+ *       {@link io.github.distributedmutex.internal.redis.HeldLeases}: a held lock, and the leases
+ *       an adapter holds (completion threads, shutdown).</li>
+ *   <li>{@link io.github.distributedmutex.internal.redis.LeaseRenewals}: the watchdog's clock.</li>
+ *   <li>{@link io.github.distributedmutex.internal.redis.AbandonedAttempts}: give-back of
+ *       attempts whose answer never came.</li>
+ *   <li>{@link io.github.distributedmutex.internal.redis.RedisLockStore}: the Lua scripts (acquire
+ *       with fencing token, extend, owner-checked release, abandon, ownership check), on the
+ *       Redis names of {@link io.github.distributedmutex.internal.key.LockKey}.</li>
+ *   <li>{@link io.github.distributedmutex.internal.redis.ReleaseNotifications} and
+ *       {@link io.github.distributedmutex.internal.redis.LockBackend}: one pub/sub subscription
+ *       per adapter that wakes local waiters when a contended lock is released, and the Redis side
+ *       built once the client exists.</li>
+ *   <li>{@link io.github.distributedmutex.internal.redis.RedisConnection},
+ *       {@link io.github.distributedmutex.internal.redis.RedissonClientFactory},
+ *       {@link io.github.distributedmutex.internal.redis.RedisCalls} and
+ *       {@link io.github.distributedmutex.internal.redis.InFlight}: the client, bounded calls and
+ *       their failures, and operations under way.</li>
  * </ul>
  *
  * <p>No state is kept per key once a lock is released: waiter queues, thread holds and watchdog

@@ -74,6 +74,16 @@ class SettingsReaderTest {
                 .hasMessageContaining("must not contain braces");
     }
 
+    /** The rule holds for settings built in code too (the adapter's public constructors take them). */
+    @ParameterizedTest
+    @ValueSource(strings = {"{tenant}:", "app}"})
+    void settingsBuiltInCodeRefuseAKeyPrefixWithABrace(String prefix) {
+        assertThatThrownBy(() -> Settings.defaults().withKeyPrefix(prefix))
+                .isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("keyPrefix '" + prefix + "'")
+                .hasMessageContaining("must not contain braces");
+    }
+
     @Test
     void credentialsNeverAppearInMessages() {
         assertThatThrownBy(() -> read(Map.of("distributedmutex.redis.address", "tcp://admin:s3cret@cache:6379")))
