@@ -27,6 +27,9 @@ import java.util.Locale;
  * type, or a final class that does not override {@code toString()}. Otherwise (interfaces,
  * {@code Object}, non-final classes that do not override it) the value's class is checked when
  * the key is rendered, and such a value fails the call before any lock is taken.
+ *
+ * <p>Size: the parser, the compile-time checks against the method and the run-time rendering of
+ * one template stay together, because each placeholder's checks depend on how it is rendered.
  */
 final class KeyTemplate {
 

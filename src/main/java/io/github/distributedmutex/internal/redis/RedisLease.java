@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * one lease-setting call (renewal or extend) is under way at a time, so Redis never applies an
  * older lease after a newer one. A lease taken through {@code acquire} remembers its thread: when
  * the watchdog finds that thread ended without releasing, it stops renewing and releases the lock.
+ *
+ * <p>Size: one lease's whole life (renewals, extend, loss, release, shutdown) stays in this one
+ * class, because every step reads and changes the same state under the same lock.
  */
 final class RedisLease implements Lease {
 
