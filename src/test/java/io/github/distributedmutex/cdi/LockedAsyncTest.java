@@ -8,6 +8,7 @@ import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.testing.CdiContainers;
+import io.github.distributedmutex.testing.CdiTest;
 import io.github.distributedmutex.testing.RedisServerProcess;
 import io.github.distributedmutex.testing.TcpProxy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * lock until the returned stage completes, release it from whichever thread completes it, and
  * complete the caller's stage only after the release.
  */
+@CdiTest(LockedAsyncTest.AsyncJobs.class)
 class LockedAsyncTest {
 
     private static final long TIMEOUT_SECONDS = 30;
@@ -36,15 +37,10 @@ class LockedAsyncTest {
     private static Adapter adapter;
 
     @BeforeAll
-    static void start() {
-        cdi = CdiContainers.start(AsyncJobs.class);
+    static void select(CdiContainers started) {
+        cdi = started;
         jobs = cdi.select(AsyncJobs.class);
         adapter = cdi.select(Adapter.class);
-    }
-
-    @AfterAll
-    static void stop() {
-        cdi.close();
     }
 
     /** Completes {@code action} on a thread of its own, which is neither the caller nor a pool thread. */

@@ -8,6 +8,7 @@ import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.testing.CdiContainers;
+import io.github.distributedmutex.testing.CdiTest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -26,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +38,8 @@ import org.junit.jupiter.api.Test;
  * keys exclude each other, different keys do not, and a nested call with the same key on the same
  * thread re-enters.
  */
+@CdiTest({LockedContentionTest.Contended.class, LockedContentionTest.Reentrant.class,
+        LockedContentionTest.SameKeyElsewhere.class})
 class LockedContentionTest {
 
     private static final long TIMEOUT_SECONDS = 30;
@@ -49,15 +51,10 @@ class LockedContentionTest {
     private ExecutorService threads;
 
     @BeforeAll
-    static void start() {
-        cdi = CdiContainers.start(Contended.class, Reentrant.class, SameKeyElsewhere.class);
+    static void select(CdiContainers started) {
+        cdi = started;
         contended = cdi.select(Contended.class);
         adapter = cdi.select(Adapter.class);
-    }
-
-    @AfterAll
-    static void stop() {
-        cdi.close();
     }
 
     @BeforeEach

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.testing.CdiContainers;
+import io.github.distributedmutex.testing.CdiTest;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,21 +30,18 @@ import org.junit.jupiter.api.Test;
  * and still there when it ends. Also: a type-level {@code @Locked} intercepts every business
  * method and a method-level one overrides its key.
  */
+@CdiTest({LockedInterceptorOrderTest.Events.class, LockedInterceptorOrderTest.FakeTransactionInterceptor.class,
+        LockedInterceptorOrderTest.EarlyInterceptor.class, LockedInterceptorOrderTest.Orders.class,
+        LockedInterceptorOrderTest.TenantSettings.class})
 class LockedInterceptorOrderTest {
 
     private static CdiContainers cdi;
     private static Events events;
 
     @BeforeAll
-    static void start() {
-        cdi = CdiContainers.start(Events.class, FakeTransactionInterceptor.class, EarlyInterceptor.class,
-                Orders.class, TenantSettings.class);
+    static void select(CdiContainers started) {
+        cdi = started;
         events = cdi.select(Events.class);
-    }
-
-    @AfterAll
-    static void stop() {
-        cdi.close();
     }
 
     @BeforeEach

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.testing.CdiContainers;
+import io.github.distributedmutex.testing.CdiTest;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.TestRedis;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,20 +20,16 @@ import org.junit.jupiter.api.Test;
  * The {@code @Locked} key template, proven by the Redis key that exists while the method runs
  * ({@code <prefix>{key}}) and is gone afterwards.
  */
+@CdiTest(LockedKeyTemplateTest.Jobs.class)
 class LockedKeyTemplateTest {
 
     private static CdiContainers cdi;
     private static Jobs jobs;
 
     @BeforeAll
-    static void start() {
-        cdi = CdiContainers.start(Jobs.class);
+    static void select(CdiContainers started) {
+        cdi = started;
         jobs = cdi.select(Jobs.class);
-    }
-
-    @AfterAll
-    static void stop() {
-        cdi.close();
     }
 
     /** Runs {@code call} with a body that records which Redis keys exist while the method runs. */
