@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
 import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestAdapters;
+import io.github.distributedmutex.testing.TestRedis;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -72,6 +75,13 @@ class BoundedWaitTest {
         lease.get().close();
     }
 
+    /**
+     * The release wakes the waiter, not its safety-net re-check ({@code RedisAdapter.BACKSTOP}, 1 s after its last
+     * attempt): the test releases right after the waiter's attempt that registered it, so the re-check would come
+     * about 1,000 ms after the release, while the notification (release script, {@code PUBLISH}, one more attempt)
+     * takes a few milliseconds. Measured on the Redis clock (the waiter's fencing token is Redis {@code TIME} at its
+     * grant), so the test JVM's own scheduling does not count; 500 ms is halfway, generous for a busy machine.
+     */
     @Test
     void aWaiterGetsTheLockSoonAfterTheRelease() throws Exception {
         Adapter holder = adapters.newInstance();
@@ -79,13 +89,20 @@ class BoundedWaitTest {
         Lease held = holder.lock("handover");
         CompletableFuture<Lease> waiting = CompletableFuture.supplyAsync(
                 () -> waiter.lock("handover", LockOptions.defaults().withMaxWait(Duration.ofSeconds(60))));
-        // the waiter is really waiting (not failed, not done) while the lock is held
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !waiting.isDone());
+        // the waiter is really waiting (refused, registered for the release, not done) while the lock is held
+        await("the waiter's attempt marked the lock as waited for").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(5)).until(() -> "1".equals(RedisCommands.call(TestRedis.address(),
+                        "HGET", adapters.redisKey("handover"), "waiters")));
+        assertThat(waiting).as("the waiter must not get the lock while it is held").isNotDone();
+        long releasedRedisMicros = redisMicros();
         long released = System.nanoTime();
         held.close();
         try (Lease lease = waiting.get(30, TimeUnit.SECONDS)) {
             assertThat(Duration.ofNanos(System.nanoTime() - released)).isLessThan(Duration.ofSeconds(20));
             assertThat(lease.fencingToken()).isGreaterThan(held.fencingToken());
+            assertThat(lease.fencingToken() - releasedRedisMicros).as("microseconds from the release to the"
+                    + " waiter's grant, on the Redis clock (a wake-up by the 1 s backstop would take about 1,000,000)")
+                    .isLessThan(500_000);
         }
     }
 
@@ -98,6 +115,12 @@ class BoundedWaitTest {
             assertThat(lease.fencingToken()).isGreaterThan(abandoned.fencingToken());
             assertThat(abandoned.isHeld()).isFalse();
         }
+    }
+
+    /** @return the Redis server's clock in microseconds, the clock fencing tokens are taken from */
+    private static long redisMicros() {
+        List<String> time = RedisCommands.callForList(TestRedis.address(), "TIME");
+        return Long.parseLong(time.get(0)) * 1_000_000L + Long.parseLong(time.get(1));
     }
 
     @SlowTest

@@ -172,8 +172,11 @@ public final class MemoryProbe {
         return (System.nanoTime() - started) / 1e9;
     }
 
-    /** @return the heap in use after full collections: the smallest of several readings */
-    static long retainedHeap() throws InterruptedException {
+    /**
+     * @return the heap in use after full collections: the smallest of several readings (also used by
+     *         {@code MemoryTest})
+     */
+    public static long retainedHeap() throws InterruptedException {
         long least = Long.MAX_VALUE;
         for (int i = 0; i < 6; i++) {
             System.gc();

@@ -1,5 +1,6 @@
 package io.github.distributedmutex.faults;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.distributedmutex.Adapter;
@@ -19,6 +20,8 @@ final class Faults {
 
     /** Generous slack on top of any expected duration: the tests run on busy 2-core machines. */
     static final Duration SLACK = Duration.ofSeconds(10);
+    /** The Redis clock's tick within a script and the expiry check: a few milliseconds at most. */
+    static final long CLOCK_TOLERANCE_MICROS = 50_000;
 
     private Faults() {
     }
@@ -55,6 +58,25 @@ final class Faults {
     static long redisMicros(String address) {
         List<String> time = RedisCommands.callForList(address, "TIME");
         return Long.parseLong(time.get(0)) * 1_000_000L + Long.parseLong(time.get(1));
+    }
+
+    /**
+     * Asserts, on the Redis clock, that a take-over came no earlier than the end of the lease it took over:
+     * fencing tokens are the Redis server's {@code TIME} in microseconds at each grant, so the difference of
+     * two tokens is how long the first holder kept the lock. A lock granted at once would fail this.
+     *
+     * @param what         the situation, for the message
+     * @param holderToken  the token of the holder whose lease ran out
+     * @param takeOverToken the token of the grant that took over
+     * @param lease        the holder's lease (at least: a renewal only makes the lock last longer)
+     */
+    static void assertTakenOverOnlyAfterTheLease(String what, long holderToken, long takeOverToken, Duration lease) {
+        long heldMicros = takeOverToken - holderToken;
+        figure(what + ": lock kept by the first holder (Redis clock), lease " + lease.toMillis() + " ms",
+                heldMicros / 1000);
+        assertThat(heldMicros).as("%s: microseconds between the holder's grant and the take-over, on the Redis clock"
+                        + " (must be at least the lease of %d ms, less %d µs of clock tolerance)", what, lease.toMillis(),
+                CLOCK_TOLERANCE_MICROS).isGreaterThanOrEqualTo(lease.toNanos() / 1000 - CLOCK_TOLERANCE_MICROS);
     }
 
     /** @return the milliseconds between two {@link System#nanoTime()} readings */

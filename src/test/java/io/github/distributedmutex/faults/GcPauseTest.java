@@ -52,6 +52,8 @@ class GcPauseTest {
                         .withLease(Duration.ofSeconds(60)));
                 try {
                     assertThat(taken.fencingToken()).as("the new holder's token").isGreaterThan(firstToken);
+                    Faults.assertTakenOverOnlyAfterTheLease("take-over from a paused holder (watchdog=" + watchdog + ")",
+                            firstToken, taken.fencingToken(), LEASE);
                     assertThat(register.write(taken.fencingToken(), "second")).isEqualTo(FencedRegister.Write.ACCEPTED);
 
                     // The pause under test: keep the first holder frozen for longer than its whole lease.

@@ -1,0 +1,11 @@
+// Run by maven-invoker-plugin after the build succeeded: make sure WildFlyPayaraIT really ran
+// (a run in which failsafe finds no test, or skips them, would also "succeed").
+def report = new File(basedir, 'target/failsafe-reports/TEST-io.github.distributedmutex.it.wfp.WildFlyPayaraIT.xml')
+assert report.isFile() : "no failsafe report ${report}: WildFlyPayaraIT did not run"
+def suite = new groovy.xml.XmlSlurper().parse(report)
+int tests = suite.@tests.toInteger()
+int failed = suite.@failures.toInteger() + suite.@errors.toInteger()
+int skipped = suite.@skipped.toInteger()
+println "WildFlyPayaraIT: ${tests} tests, ${failed} failed, ${skipped} skipped"
+assert tests >= 4 && failed == 0 && skipped == 0
+return true
