@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import io.github.distributedmutex.testing.LogCapture;
@@ -104,7 +105,7 @@ class AclTest {
     void theRestrictedUserLocksWaitsAndIsWokenAndItsPasswordIsNeverShown() throws Exception {
         String address = "redis://locker:" + PASSWORD + "@127.0.0.1:" + server.port();
         Settings settings = Settings.defaults().withRedisAddress(address).withKeyPrefix(PREFIX);
-        String channel = "distributedmutex:released:" + PREFIX;
+        String channel = LockKey.releaseChannel(PREFIX);
         String redisKey = PREFIX + "{job}";
         try (LogCapture logs = LogCapture.start()) {
             RedisAdapter first = instance(settings);

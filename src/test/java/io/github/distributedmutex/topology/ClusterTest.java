@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import io.github.distributedmutex.internal.redis.WithoutBackstop;
@@ -57,7 +58,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ClusterTest {
 
-    private static final String CHANNEL_PREFIX = "distributedmutex:released:";
     /**
      * The waiter (instance B) has no backstop and the holder's lease is 30 s, so without a release notification it
      * would sleep until its 20 s wait ran out: a wake-up in under 10 s can only come from the notification, however
@@ -177,7 +177,7 @@ class ClusterTest {
         Map<String, Boolean> subscribedOn = new LinkedHashMap<>();
         for (Node node : cluster.nodes()) {
             subscribedOn.put(node.address(), !RedisCommands.callForList(node.address(), "PUBSUB", "CHANNELS",
-                    CHANNEL_PREFIX + "*").isEmpty());
+                    LockKey.releaseChannel("") + "*").isEmpty());
         }
         System.out.println("Cluster subscriptions (node -> has release channel): " + subscribedOn);
         assertThat(cluster.masters()).as("a master not serving any subscription")
@@ -220,7 +220,7 @@ class ClusterTest {
     @Order(2)
     void lockingResumesAfterMasterFailover() throws Exception {
         Node victim = cluster.masters().stream()
-                .filter(master -> !RedisCommands.callForList(master.address(), "PUBSUB", "CHANNELS", CHANNEL_PREFIX + "*")
+                .filter(master -> !RedisCommands.callForList(master.address(), "PUBSUB", "CHANNELS", LockKey.releaseChannel("") + "*")
                         .isEmpty())
                 .findFirst().orElse(cluster.masters().get(0));
         Node heir = cluster.replicaOf(victim).orElseThrow();
@@ -295,7 +295,7 @@ class ClusterTest {
 
     /** Waits until the given nodes together count {@code expected} subscribers of the release channel. */
     private void awaitSubscribers(List<Node> nodes, long expected) {
-        String channel = CHANNEL_PREFIX + settings.keyPrefix();
+        String channel = LockKey.releaseChannel(settings.keyPrefix());
         await("subscribers of " + channel).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
                 .until(() -> nodes.stream().mapToLong(node -> Long.parseLong(
                         RedisCommands.callForList(node.address(), "PUBSUB", "NUMSUB", channel).get(1))).sum(),
@@ -309,7 +309,7 @@ class ClusterTest {
     }
 
     private String redisKey(String key) {
-        return settings.keyPrefix() + "{" + key + "}";
+        return LockKey.of(key, settings.keyPrefix()).redisKey();
     }
 
     /** One lock key whose slot is on each master. */

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import io.github.distributedmutex.testing.RedisCommands;
@@ -330,7 +331,7 @@ class SentinelFailoverTest {
     }
 
     private static String redisKey(Settings settings, String key) {
-        return settings.keyPrefix() + "{" + key + "}";
+        return LockKey.of(key, settings.keyPrefix()).redisKey();
     }
 
     private static String infoField(String address, String section, String field) {

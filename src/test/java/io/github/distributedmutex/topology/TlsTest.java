@@ -7,6 +7,7 @@ import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import io.github.distributedmutex.testing.LogCapture;
@@ -100,7 +101,7 @@ class TlsTest {
     void twoInstancesExcludeEachOtherAndWakeEachOtherOverTls() throws Exception {
         Path yaml = writeConfig("good.yaml", serverPki.truststore());
         Settings settings = settings(yaml);
-        String channel = "distributedmutex:released:" + settings.keyPrefix();
+        String channel = LockKey.releaseChannel(settings.keyPrefix());
         String redisKey = settings.keyPrefix() + "{job}";
 
         try (LogCapture logs = LogCapture.start()) {

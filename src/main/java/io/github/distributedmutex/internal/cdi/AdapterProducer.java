@@ -93,7 +93,7 @@ public class AdapterProducer {
         try {
             Object found = new InitialContext().lookup(DEFAULT_MANAGED_EXECUTOR);
             if (found instanceof Executor executor) {
-                LOG.debug("distributed-mutex completes asynchronous stages on {}", DEFAULT_MANAGED_EXECUTOR);
+                LOG.info("distributed-mutex completes asynchronous stages on {}", DEFAULT_MANAGED_EXECUTOR);
                 return executor;
             }
         } catch (NamingException | RuntimeException | LinkageError none) {

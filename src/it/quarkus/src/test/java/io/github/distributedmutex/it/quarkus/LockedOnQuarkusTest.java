@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -143,7 +144,7 @@ class LockedOnQuarkusTest {
     }
 
     private String redisKey(String key) {
-        return keyPrefix + "{" + key + "}";
+        return LockKey.of(key, keyPrefix).redisKey();
     }
 
     private String exists(String key) {

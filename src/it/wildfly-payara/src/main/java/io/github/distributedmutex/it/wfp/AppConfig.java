@@ -1,5 +1,6 @@
 package io.github.distributedmutex.it.wfp;
 
+import io.github.distributedmutex.internal.key.LockKey;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.Config;
@@ -33,10 +34,10 @@ public class AppConfig {
 
     /**
      * @param name a lock key as the application gives it
-     * @return the Redis key the library uses for it: {@code <prefix>{<name>}}
+     * @return the Redis key the library uses for it ({@link LockKey} owns the layout)
      */
     public String lockKey(String name) {
-        return keyPrefix() + "{" + name + "}";
+        return LockKey.of(name, keyPrefix()).redisKey();
     }
 
     /** @return a new connection to the same Redis, independent of the library */

@@ -14,6 +14,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import javax.naming.InitialContext;
 
 /** The endpoints the test calls; every answer is {@code key=value} lines. */
 @Path("/")
@@ -67,6 +70,28 @@ public class JobResource {
         try (Resp redis = config.redis()) {
             observation.put("returnedMicros", redis.timeMicros());
         }
+        return observation.toText();
+    }
+
+    /**
+     * Where the stage of {@link Lease#closeAsync()} completes: the library hands it to the server's
+     * default {@code ManagedExecutorService}, never to a Redisson I/O thread.
+     *
+     * @param key the lock key
+     * @return the thread that ran a dependent action of the release, and whether the executor the
+     *         library looks up exists under its standard name here
+     */
+    @POST
+    @Path("completion-thread/{key}")
+    public String completionThread(@PathParam("key") String key) throws Exception {
+        Observation observation = new Observation().put("server", config.serverName()).put("key", key);
+        Lease lease = adapter.lock(key);
+        String thread = lease.closeAsync().thenApply(ignored -> Thread.currentThread().getName())
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        observation.put("dependentThread", thread);
+        observation.put("requestThread", Thread.currentThread().getName());
+        Object executor = new InitialContext().lookup("java:comp/DefaultManagedExecutorService");
+        observation.put("managedExecutor", executor instanceof Executor);
         return observation.toText();
     }
 

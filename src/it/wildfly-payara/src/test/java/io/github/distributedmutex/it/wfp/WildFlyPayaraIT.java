@@ -1,5 +1,6 @@
 package io.github.distributedmutex.it.wfp;
 
+import io.github.distributedmutex.internal.key.LockKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -295,7 +296,7 @@ class WildFlyPayaraIT {
     @Order(4)
     void adapterFencingTokensIncreaseAcrossServersInCallOrder() throws Exception {
         String key = "fence-" + run;
-        String lockKey = KEY_PREFIX + "{" + key + "}";
+        String lockKey = LockKey.of(key, KEY_PREFIX).redisKey();
         List<String> tokens = new ArrayList<>();
         long last = Long.MIN_VALUE;
         for (int round = 0; round < 3; round++) {
@@ -322,6 +323,19 @@ class WildFlyPayaraIT {
      * {@code redis-server} process on a free 127.0.0.1 port, started and stopped by the main project's test
      * fixture {@link RedisServerProcess} (the one on {@code PATH}, else the binary inside the embedded-redis jar).
      */
+    @Test
+    @Order(5)
+    void stagesHandedToTheApplicationCompleteOffRedissonThreads() throws Exception {
+        for (ServerProcess server : servers) {
+            Map<String, String> o = http.post(server.api.resolve("completion-thread/completion-" + run), CALL_TIMEOUT);
+            assertEquals("true", o.get("managedExecutor"),
+                    server + ": java:comp/DefaultManagedExecutorService, which the library looks up, exists");
+            assertFalse(o.get("dependentThread").contains("redisson"),
+                    server + ": a dependent action of closeAsync() ran on " + o.get("dependentThread"));
+            report.add(server.name + ": closeAsync() dependents ran on " + o.get("dependentThread"));
+        }
+    }
+
     private void startRedis() {
         String url = System.getenv("REDIS_URL");
         String origin;
