@@ -36,7 +36,7 @@ public interface Lease extends AutoCloseable {
 
     /**
      * A number that is strictly greater than the token of every earlier acquisition of the same
-     * key, across all processes and threads, under the assumptions documented in the README
+     * key, across all processes and threads, under the assumptions documented in docs/guarantees.md
      * (the Redis server clock does not step backwards). Stays the same for the life of this lease.
      *
      * @return this lease's fencing token

@@ -43,7 +43,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every public entry point rejects bad input with the documented exception and a message that names
- * the problem, before any Redis call (product contract, behaviour 10; README "Behaviour in detail").
+ * the problem, before any Redis call (product contract, behaviour 10; docs/design.md).
  *
  * <p>The table covers {@link Adapter} ({@code acquire}, {@code acquiref}, {@code acquire(key,
  * options)}, {@code tryAcquire}, {@code release}, {@code releasef}, {@code fencingToken},

@@ -32,7 +32,7 @@ public final class DemoStore {
     /**
      * Publishes the nightly report only if the writer's fencing token is higher than the last one
      * accepted: this is how a resource protects itself from a holder whose lease ran out without
-     * it noticing (see the README, "Guarantees and limits").
+     * it noticing (see docs/guarantees.md).
      */
     private static final String FENCED_PUBLISH = """
             local last = tonumber(redis.call('HGET', KEYS[1], 'token') or '-1')

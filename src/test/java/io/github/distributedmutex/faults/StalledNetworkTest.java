@@ -39,10 +39,10 @@ class StalledNetworkTest {
 
     private static final String KEY = "stall:tenant";
     private static final Duration LEASE = Duration.ofSeconds(2);
-    /** The least time an acquisition attempt waits for Redis (README, "Redis calls are bounded"). */
+    /** The least time an acquisition attempt waits for Redis (docs/design.md, "Redis calls are bounded"). */
     private static final Duration MIN_ATTEMPT_TIME = Duration.ofSeconds(2);
     /**
-     * The least time a call made during the library client's first connection attempt waits for it (README,
+     * The least time a call made during the library client's first connection attempt waits for it (docs/design.md,
      * "Redis calls are bounded").
      */
     private static final Duration FIRST_CONNECTION_TIME = Duration.ofSeconds(5);
