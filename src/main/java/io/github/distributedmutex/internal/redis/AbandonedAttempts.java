@@ -10,11 +10,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gives back acquisition attempts whose answer never arrived. Such an attempt may still be granted
- * in Redis, even long after the client gave up on it (a stalled network delivers it late), so it
- * is abandoned with {@link RedisLockStore#abandon}, retried with backoff until Redis answers or
- * the refusal marker would have expired anyway. Bounded in number, so a long outage cannot pile
- * them up.
+ * Gives back acquisitions that ended without a grant after one of their attempts may have reached
+ * Redis unanswered. Such an attempt may still be granted in Redis, even long after the client gave
+ * up on it (a stalled network delivers it late), so the owner is abandoned with
+ * {@link RedisLockStore#abandon}, retried with backoff until Redis answers or the refusal marker
+ * would have expired anyway. Bounded in number, so a long outage cannot pile them up.
  *
  * <p>Every failure after which the command may have been written counts as "may have reached
  * Redis" (a timeout, a connection closed or reset after the write, anything unknown); only a
@@ -38,29 +38,38 @@ final class AbandonedAttempts {
     private volatile boolean closed;
 
     /**
-     * Gives back {@code call}'s attempt unless it certainly never reached Redis. An answer that
-     * arrived after the caller stopped waiting (a timeout or an interrupt) was not taken either:
-     * if it was a grant, nobody holds it, so it is given back too.
-     *
-     * @param call the attempt whose answer the caller did not take
+     * Gives back the attempts of {@code owner}, whatever Redis did with them: deletes the lock if
+     * one of them was granted, else leaves a marker that refuses them if they arrive later.
      */
-    void giveBack(RedisLockStore store, CompletableFuture<?> call, LockKey key, String owner, long leaseMillis) {
-        if (call.isCompletedExceptionally()) {
-            try {
-                call.getNow(null);
-            } catch (RuntimeException failure) {
-                if (!mayHaveReachedRedis(failure)) {
-                    return;
-                }
-            }
-        }
+    void giveBack(RedisLockStore store, LockKey key, String owner, long leaseMillis) {
         if (!pending.tryEnter(MAX_PENDING)) {
             LOG.warn("Too many unanswered acquisition attempts to give back; lock '{}' (owner {}) may stay held"
                     + " until its lease ends if Redis still grants it", key.name(), owner);
             return;
         }
-        long markerMillis = Math.max(leaseMillis, MARKER_MIN.toMillis());
+        long markerMillis = markerMillis(leaseMillis);
         abandon(store, key, owner, markerMillis, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(markerMillis), 1);
+    }
+
+    /** @return how long a marker refuses late attempts of a lease of {@code leaseMillis} */
+    static long markerMillis(long leaseMillis) {
+        return Math.max(leaseMillis, MARKER_MIN.toMillis());
+    }
+
+    /**
+     * @param call a call whose answer the caller did not take (not done, failed, or answered too late)
+     * @return whether it may have reached Redis: only a failure to connect proves it did not
+     */
+    static boolean mayHaveReachedRedis(CompletableFuture<?> call) {
+        if (!call.isCompletedExceptionally()) {
+            return true;
+        }
+        try {
+            call.getNow(null);
+            return true;
+        } catch (RuntimeException failure) {
+            return mayHaveReachedRedis(failure);
+        }
     }
 
     /** Whether a failed command may have been written to Redis and may run (or have run) there. */

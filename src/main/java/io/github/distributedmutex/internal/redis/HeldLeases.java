@@ -71,14 +71,17 @@ final class HeldLeases {
     }
 
     /**
-     * @param sentNanos    when the successful attempt was sent
+     * @param sentNanos    when the lease may have started
+     * @param uncertain    whether an attempt of this owner may still reach Redis late (its release
+     *                     then refuses such deliveries)
      * @param holderThread the thread that owns the lease through {@code acquire}, null for a {@code Lease}
      * @return the new lease, its watchdog started when asked for
      * @throws IllegalStateException when the adapter closed meanwhile; the lock is then given back
      */
     RedisLease open(RedisLockStore store, LockKey key, String owner, long token, long leaseMillis, long sentNanos,
-                    boolean watchdog, Thread holderThread) {
-        RedisLease lease = new RedisLease(this, store, key, owner, token, leaseMillis, sentNanos, watchdog, holderThread);
+                    boolean uncertain, boolean watchdog, Thread holderThread) {
+        RedisLease lease = new RedisLease(this, store, key, owner, token, leaseMillis, sentNanos,
+                uncertain ? AbandonedAttempts.markerMillis(leaseMillis) : 0, watchdog, holderThread);
         active.add(lease);
         if (closed) {
             lease.closeAsync();

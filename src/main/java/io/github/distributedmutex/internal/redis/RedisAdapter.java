@@ -212,7 +212,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             if (attempt.acquired()) {
                 RedisLease lease = leases.open(redis.store(), key, owner, attempt.token(), leaseMillis, outcome.sentNanos(),
-                        options.watchdog(), holderThread);
+                        outcome.uncertain(), options.watchdog(), holderThread);
                 LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(), owner,
                         attempt.token(), waitedMillis, leaseMillis, options.watchdog() ? " renewed by the watchdog" : "");
                 return lease;

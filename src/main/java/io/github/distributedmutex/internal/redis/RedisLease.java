@@ -44,6 +44,7 @@ final class RedisLease implements Lease {
     private final long acquiredNanos;
     private final Thread holderThread;
     private final boolean watchdog;
+    private final long refusalMarkerMillis;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean lost = new AtomicBoolean();
     /** Completed on the I/O thread when the release ended; {@link #close()} waits for it. */
@@ -62,11 +63,14 @@ final class RedisLease implements Lease {
     private boolean extending;
 
     /**
-     * @param acquiredNanos {@link System#nanoTime()} when the successful attempt was sent
-     * @param holderThread  the thread that owns this lease through {@code acquire}, null for a {@link Lease}
+     * @param acquiredNanos       {@link System#nanoTime()} when the lease may have started (the
+     *                            granting attempt, or an earlier one that may have been granted, was sent)
+     * @param refusalMarkerMillis when positive, the release leaves a marker that refuses late
+     *                            deliveries of this owner's attempts for that long; 0 for none
+     * @param holderThread        the thread that owns this lease through {@code acquire}, null for a {@link Lease}
      */
     RedisLease(HeldLeases host, RedisLockStore store, LockKey key, String owner, long token, long leaseMillis,
-               long acquiredNanos, boolean watchdog, Thread holderThread) {
+               long acquiredNanos, long refusalMarkerMillis, boolean watchdog, Thread holderThread) {
         this.host = host;
         this.store = store;
         this.key = key;
@@ -76,6 +80,7 @@ final class RedisLease implements Lease {
         this.acquiredNanos = acquiredNanos;
         this.validUntilNanos = acquiredNanos + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
         this.watchdog = watchdog;
+        this.refusalMarkerMillis = refusalMarkerMillis;
         this.holderThread = holderThread;
     }
 
@@ -277,7 +282,7 @@ final class RedisLease implements Lease {
         stopRenewing();
         host.closed(this, releaseDone);
         long heldMillis = heldMillis();
-        store.release(key, owner)
+        store.release(key, owner, refusalMarkerMillis)
                 .orTimeout(RedisCalls.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((result, failure) -> {
                     try {

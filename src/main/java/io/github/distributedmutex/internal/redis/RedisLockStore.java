@@ -69,6 +69,9 @@ final class RedisLockStore {
             """;
 
     private static final String RELEASE = """
+            if ARGV[3] ~= '0' then
+              redis.call('set', KEYS[2], '1', 'PX', ARGV[3])
+            end
             local owner = redis.call('hget', KEYS[1], 'owner')
             if owner == false then
               return 0
@@ -157,9 +160,16 @@ final class RedisLockStore {
                 .thenApply(result -> result == 1L);
     }
 
-    /** Deletes the lock if {@code owner} holds it, and announces the release when somebody waits. */
-    CompletableFuture<Release> release(LockKey key, String owner) {
-        return this.<Long>eval(key.redisKey(), RELEASE, ReturnType.LONG, owner, releaseChannel).thenApply(result -> {
+    /**
+     * Deletes the lock if {@code owner} holds it, and announces the release when somebody waits.
+     *
+     * @param markerMillis when positive, also leaves the owner's refusal marker for that long, so an
+     *                     attempt of this owner delivered after the release is refused (see
+     *                     {@link AcquisitionLoop}); 0 for none
+     */
+    CompletableFuture<Release> release(LockKey key, String owner, long markerMillis) {
+        return this.<Long>eval(List.of(key.redisKey(), key.abandonedMarker(owner)), RELEASE, ReturnType.LONG, owner,
+                releaseChannel, Long.toString(markerMillis)).thenApply(result -> {
             if (result == 1L) {
                 return Release.RELEASED;
             }
@@ -180,7 +190,6 @@ final class RedisLockStore {
         return this.<Long>eval(List.of(key.redisKey(), key.abandonedMarker(owner)), ABANDON, ReturnType.LONG, owner,
                 Long.toString(markerMillis), releaseChannel).thenApply(result -> result == 1L);
     }
-
 
     /** Whether {@code owner} holds the lock right now. */
     CompletableFuture<Boolean> isHeld(LockKey key, String owner) {
