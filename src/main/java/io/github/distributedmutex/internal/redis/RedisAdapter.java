@@ -199,7 +199,11 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     private RedisLease acquireLease(LockKey key, LockOptions options, boolean throwOnContention, Thread holderThread) {
         ensureOpen();
         Duration maxWait = options.maxWait().orElse(settings.maxWait());
-        long leaseMillis = LeaseDuration.toMillis(options.lease().orElse(settings.lease()));
+        Duration leaseDuration = options.lease().orElse(settings.lease());
+        LeaseDuration.checkHoldAtLeast(options.holdAtLeast(), leaseDuration,
+                options.lease().isPresent() ? "lease" : "distributedmutex.lease");
+        long leaseMillis = LeaseDuration.toMillis(leaseDuration);
+        long holdAtLeastMillis = options.holdAtLeast().isZero() ? 0 : LeaseDuration.toMillis(options.holdAtLeast());
         String owner = instanceId + ":" + ownerSequence.incrementAndGet();
         long start = System.nanoTime();
         long deadline = start + RedisCalls.saturatedNanos(maxWait);
@@ -212,7 +216,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             if (attempt.acquired()) {
                 RedisLease lease = leases.open(redis.store(), key, owner, attempt.token(), leaseMillis, outcome.sentNanos(),
-                        options.watchdog(), holderThread);
+                        options.watchdog(), holderThread, holdAtLeastMillis);
                 LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(), owner,
                         attempt.token(), waitedMillis, leaseMillis, options.watchdog() ? " renewed by the watchdog" : "");
                 return lease;

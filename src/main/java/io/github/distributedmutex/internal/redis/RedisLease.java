@@ -44,6 +44,8 @@ final class RedisLease implements Lease {
     private final long acquiredNanos;
     private final Thread holderThread;
     private final boolean watchdog;
+    /** The minimum hold from acquisition, 0 for none: an earlier release leaves the lock taken until then. */
+    private final long holdAtLeastMillis;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean lost = new AtomicBoolean();
     /** Completed on the I/O thread when the release ended; {@link #close()} waits for it. */
@@ -64,9 +66,10 @@ final class RedisLease implements Lease {
     /**
      * @param acquiredNanos {@link System#nanoTime()} when the successful attempt was sent
      * @param holderThread  the thread that owns this lease through {@code acquire}, null for a {@link Lease}
+     * @param holdAtLeastMillis the minimum hold from acquisition, 0 for none
      */
     RedisLease(HeldLeases host, RedisLockStore store, LockKey key, String owner, long token, long leaseMillis,
-               long acquiredNanos, boolean watchdog, Thread holderThread) {
+               long acquiredNanos, boolean watchdog, Thread holderThread, long holdAtLeastMillis) {
         this.host = host;
         this.store = store;
         this.key = key;
@@ -77,6 +80,7 @@ final class RedisLease implements Lease {
         this.validUntilNanos = acquiredNanos + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
         this.watchdog = watchdog;
         this.holderThread = holderThread;
+        this.holdAtLeastMillis = holdAtLeastMillis;
     }
 
     /** Starts the watchdog of a watchdog lease; called once, after construction. */
@@ -277,7 +281,7 @@ final class RedisLease implements Lease {
         stopRenewing();
         host.closed(this, releaseDone);
         long heldMillis = heldMillis();
-        store.release(key, owner)
+        store.release(key, owner, holdAtLeastMillis)
                 .orTimeout(RedisCalls.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((result, failure) -> {
                     try {
@@ -303,6 +307,10 @@ final class RedisLease implements Lease {
         } else if (result == RedisLockStore.Release.RELEASED) {
             host.released(key.redisKey());
             LOG.debug("Released lock '{}' (owner {}, token {}) after holding it {} ms", key.name(), owner, token, heldMillis);
+        } else if (result == RedisLockStore.Release.RELEASED_HELD) {
+            // not free yet: local waiters are not woken, they find it free when its minimum hold has passed
+            LOG.debug("Released lock '{}' (owner {}, token {}) after holding it {} ms; it stays taken until {} ms after"
+                    + " its acquisition (holdAtLeast)", key.name(), owner, token, heldMillis, holdAtLeastMillis);
         } else {
             LOG.error("Lock '{}' (owner {}, token {}) expired before its release: held {} ms with a lease of {} ms; {}"
                     + " Mutual exclusion may have been broken: protect writes with the fencing token, extend the lease"
