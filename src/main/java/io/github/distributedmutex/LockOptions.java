@@ -6,8 +6,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Per-call settings of one lock request: how long to wait, how long to hold, and whether a
- * watchdog renews the lease. Immutable; every {@code with…} method returns a copy. A value that
+ * Per-call settings of one lock request: how long to wait, how long to hold, whether a watchdog
+ * renews the lease, and how long the lock stays taken at least. Immutable; every {@code with…} method returns a copy. A value that
  * is not set falls back to the configured default ({@code distributedmutex.wait},
  * {@code distributedmutex.lease}).
  *
@@ -31,19 +31,21 @@ public final class LockOptions {
      */
     public static final Duration MIN_LEASE = LeaseDuration.MIN;
 
-    private static final LockOptions DEFAULTS = new LockOptions(null, null, false);
+    private static final LockOptions DEFAULTS = new LockOptions(null, null, false, Duration.ZERO);
 
     private final Duration maxWait;
     private final Duration lease;
     private final boolean watchdog;
+    private final Duration holdAtLeast;
 
-    private LockOptions(Duration maxWait, Duration lease, boolean watchdog) {
+    private LockOptions(Duration maxWait, Duration lease, boolean watchdog, Duration holdAtLeast) {
         this.maxWait = maxWait;
         this.lease = lease;
         this.watchdog = watchdog;
+        this.holdAtLeast = holdAtLeast;
     }
 
-    /** @return options that use the configured wait and lease, without watchdog */
+    /** @return options that use the configured wait and lease, without watchdog and without minimum hold */
     public static LockOptions defaults() {
         return DEFAULTS;
     }
@@ -59,7 +61,7 @@ public final class LockOptions {
         if (maxWait.isNegative()) {
             throw new IllegalArgumentException("maxWait must not be negative, was " + maxWait);
         }
-        return new LockOptions(maxWait, lease, watchdog);
+        return new LockOptions(maxWait, lease, watchdog, holdAtLeast);
     }
 
     /**
@@ -71,9 +73,8 @@ public final class LockOptions {
      *                                  longer than {@link #MAX_LEASE}
      */
     public LockOptions withLease(Duration lease) {
-        return new LockOptions(maxWait, LeaseDuration.check("lease", lease), watchdog);
+        return new LockOptions(maxWait, LeaseDuration.check("lease", lease), watchdog, holdAtLeast);
     }
-
 
     /**
      * @param watchdog when {@code true}, the lease is renewed every third of its duration for as
@@ -81,7 +82,47 @@ public final class LockOptions {
      * @return a copy with this watchdog mode
      */
     public LockOptions withWatchdog(boolean watchdog) {
-        return new LockOptions(maxWait, lease, watchdog);
+        return new LockOptions(maxWait, lease, watchdog, holdAtLeast);
+    }
+
+    /**
+     * Keeps the lock taken for at least {@code holdAtLeast} after it was acquired, even when its
+     * holder releases it earlier (ShedLock's {@code lockAtLeastFor}; the lease is its
+     * {@code lockAtMostFor}). For work that must run once per cluster although the instances start
+     * it a little apart, such as a scheduled job whose nodes fire the same tick with some clock skew:
+     * a node that fires after the first one finished still finds the lock taken.
+     *
+     * <p>On release, one owner-checked script on the Redis server measures how long the lock was
+     * held on the Redis clock (from the acquisition's {@linkplain Lease#fencingToken() token}) and,
+     * when that is less than {@code holdAtLeast}, shortens the lock's expiry to the rest instead of
+     * deleting it; no client thread sleeps. The lock then frees itself; waiters notice that when
+     * the rest has passed, not earlier. The releasing holder no longer holds it
+     * ({@link Lease#isHeld()} is {@code false}, it can neither extend nor release it again), and
+     * the rest never exceeds the lease the lock has at that moment. A release after
+     * {@code holdAtLeast} deletes the lock as usual.
+     *
+     * <p>It must not exceed the lease: with a lease set in these options, or else the configured
+     * {@code distributedmutex.lease}, a longer {@code holdAtLeast} makes the lock call throw
+     * {@link IllegalArgumentException} naming both, before any Redis call. With a
+     * {@linkplain #withWatchdog(boolean) watchdog} the same rule applies to the watchdog's lease.
+     *
+     * @param holdAtLeast the minimum time the lock stays taken after its acquisition; zero (the
+     *                    default) for none, otherwise at least 1 ms (Redis counts expiry in whole
+     *                    milliseconds; rounded up to whole milliseconds)
+     * @return a copy with this minimum hold
+     * @throws NullPointerException     when {@code holdAtLeast} is null
+     * @throws IllegalArgumentException when {@code holdAtLeast} is negative, positive but shorter
+     *                                  than 1 ms, or longer than {@link #MAX_LEASE}
+     */
+    public LockOptions withHoldAtLeast(Duration holdAtLeast) {
+        Objects.requireNonNull(holdAtLeast, "holdAtLeast must not be null");
+        if (holdAtLeast.isNegative()) {
+            throw new IllegalArgumentException("holdAtLeast must not be negative, was " + holdAtLeast);
+        }
+        if (!holdAtLeast.isZero()) {
+            LeaseDuration.check("holdAtLeast", holdAtLeast);
+        }
+        return new LockOptions(maxWait, lease, watchdog, holdAtLeast);
     }
 
     /** @return the maximum wait, empty when the configured default applies */
@@ -99,22 +140,32 @@ public final class LockOptions {
         return watchdog;
     }
 
+    /**
+     * @return how long the lock stays taken at least after its acquisition, {@link Duration#ZERO}
+     *         for no minimum (see {@link #withHoldAtLeast(Duration)})
+     */
+    public Duration holdAtLeast() {
+        return holdAtLeast;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof LockOptions other
                 && Objects.equals(maxWait, other.maxWait)
                 && Objects.equals(lease, other.lease)
-                && watchdog == other.watchdog;
+                && watchdog == other.watchdog
+                && holdAtLeast.equals(other.holdAtLeast);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(maxWait, lease, watchdog);
+        return Objects.hash(maxWait, lease, watchdog, holdAtLeast);
     }
 
     @Override
     public String toString() {
         return "LockOptions[maxWait=" + (maxWait == null ? "default" : maxWait)
-                + ", lease=" + (lease == null ? "default" : lease) + ", watchdog=" + watchdog + "]";
+                + ", lease=" + (lease == null ? "default" : lease) + ", watchdog=" + watchdog
+                + (holdAtLeast.isZero() ? "" : ", holdAtLeast=" + holdAtLeast) + "]";
     }
 }

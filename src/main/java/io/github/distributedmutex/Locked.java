@@ -8,6 +8,7 @@ import java.lang.annotation.Inherited;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.time.Duration;
 
 /**
  * Runs the annotated method (or every business method of the annotated bean class) while
@@ -46,9 +47,37 @@ import java.lang.annotation.Target;
  * application deploys (at build time on Quarkus); each of these fails the deployment with a
  * message that names the method: a placeholder that does not resolve (unknown name or position,
  * missing property, names not compiled with {@code -parameters}, unbalanced braces), a key value
- * type that cannot identify itself (above), an invalid {@link #maxWait()} or {@link #lease()}, a
- * static or private method, {@link OnContention#SKIP} on a method returning a primitive, and an
- * unsupported return type (below).
+ * type that cannot identify itself (above), an invalid {@link #maxWait()}, {@link #lease()} or
+ * {@link #holdAtLeast()} (or a {@code holdAtLeast} longer than the {@code lease}), a static or
+ * private method (timeout methods included), {@link OnContention#SKIP} on a method returning a
+ * primitive, and an unsupported return type (below).
+ *
+ * <p><b>Timer callbacks.</b> {@code @Locked} also applies to EJB timeout methods:
+ * {@code @Schedule}, {@code @Timeout} (programmatic timers) and {@code TimedObject.ejbTimeout}. The
+ * container calls those through {@code @AroundTimeout}, which the interceptor implements with the
+ * same semantics, template rules and contention policies as for business methods; a type-level
+ * {@code @Locked} covers the class's timeout methods too. Every node of a cluster fires its own
+ * timers, so for "once per cluster" use {@link OnContention#SKIP} with a short {@link #maxWait()}
+ * and a {@link #holdAtLeast()} that covers the spread between the nodes' firings (clock skew,
+ * trigger jitter), below the timer's period:
+ * <pre>{@code
+ * @Singleton
+ * public class NightlyExport {
+ *     @Schedule(hour = "2", persistent = false, info = "nightly-export")
+ *     @Locked(value = "export:{timer.info}", onContention = Locked.OnContention.SKIP, maxWait = "0s",
+ *             holdAtLeast = "5m", lease = "1h")
+ *     void run(Timer timer) { ... }
+ * }
+ * }</pre>
+ * A {@code jakarta.ejb.Timer} parameter may be left out of the template or read through its
+ * properties ({@code {timer.info}}); a placeholder whose value is the {@code Timer} itself (or its
+ * {@code TimerHandle}) is a deployment error, because its {@code toString()} differs between servers.
+ * A private or static timeout method is a deployment error (make it package-private or more open).
+ * With the default {@link OnContention#THROW}, a tick that does not get the lock throws
+ * {@link LockNotAcquiredException} out of the timeout method: the container logs it and, as the
+ * EJB specification asks for a failed timeout, may retry it, so that tick may run again once the
+ * other node released the lock; use {@code SKIP} unless that is what you want. Timer callbacks
+ * are tested on WildFly and Payara Micro.
  *
  * <p><b>Order.</b> The interceptor runs at priority {@code Interceptor.Priority.PLATFORM_BEFORE + 100},
  * so the lock is taken before a {@code @Transactional} transaction begins and released after it
@@ -95,6 +124,20 @@ public @interface Locked {
      */
     @Nonbinding
     String lease() default "";
+
+    /**
+     * @return how long the lock stays taken at least after it was acquired, even when the method
+     *         returns earlier (ShedLock's {@code lockAtLeastFor}; see
+     *         {@link LockOptions#withHoldAtLeast(Duration)}), in the same syntax as
+     *         {@link #maxWait()}; empty or {@code 0s} for none. For work that must run once per
+     *         cluster although the instances start it a little apart, such as a scheduled job (see
+     *         "Timer callbacks" above). Positive but shorter than 1 ms, or longer than this
+     *         annotation's {@link #lease()}, is a deployment error; without a {@code lease} here,
+     *         a call fails with {@link IllegalArgumentException} when it is longer than
+     *         {@code distributedmutex.lease}
+     */
+    @Nonbinding
+    String holdAtLeast() default "";
 
     /** @return whether a watchdog renews the lease while the method runs (see {@link LockOptions#withWatchdog(boolean)}) */
     @Nonbinding

@@ -66,7 +66,21 @@ class DeploymentValidationTest {
                 Arguments.of(ReturnsReactiveStreamsPublisher.class, "ReturnsReactiveStreamsPublisher#stream(long)",
                         "returns org.reactivestreams.Publisher, which is not supported yet"),
                 Arguments.of(ReturnsPublisherImplementation.class, "ReturnsPublisherImplementation#stream(long)",
-                        "LazyPipeline (a subtype of org.reactivestreams.Publisher), which is not supported yet"));
+                        "LazyPipeline (a subtype of org.reactivestreams.Publisher), which is not supported yet"),
+                Arguments.of(TimerInKey.class, "TimerInKey#tick(Timer)",
+                        "{timer} is a jakarta.ejb.Timer, whose toString() is the server's own"),
+                Arguments.of(TimerByPositionInKey.class, "TimerByPositionInKey#tick(Timer)",
+                        "{0} is a jakarta.ejb.Timer"),
+                Arguments.of(TimerHandleInKey.class, "TimerHandleInKey#tick(Timer)",
+                        "{timer.handle} is a jakarta.ejb.TimerHandle"),
+                Arguments.of(PrivateScheduleUnderTypeLevelLocked.class,
+                        "PrivateScheduleUnderTypeLevelLocked#tick()", "private or static EJB timeout method"),
+                Arguments.of(HoldAtLeastOverLease.class, "HoldAtLeastOverLease#tick()",
+                        "holdAtLeast PT1M must not exceed the lease (lease PT30S)"),
+                Arguments.of(HoldAtLeastNotADuration.class, "HoldAtLeastNotADuration#tick()",
+                        "holdAtLeast 'soon'"),
+                Arguments.of(HoldAtLeastSubMillisecond.class, "HoldAtLeastSubMillisecond#tick()",
+                        "holdAtLeast 'PT0.0005S': holdAtLeast must be at least 1 ms"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -183,6 +197,59 @@ class DeploymentValidationTest {
     public static class InvalidMaxWait {
         @Locked(value = "job:{jobId}", maxWait = "5 seconds")
         public void process(long jobId) {
+        }
+    }
+
+    @Dependent
+    public static class TimerInKey {
+        @jakarta.ejb.Schedule(second = "*/2", minute = "*", hour = "*", persistent = false)
+        @Locked(value = "tick:{timer}", onContention = Locked.OnContention.SKIP)
+        public void tick(jakarta.ejb.Timer timer) {
+        }
+    }
+
+    @Dependent
+    public static class TimerByPositionInKey {
+        @jakarta.ejb.Timeout
+        @Locked("tick:{0}")
+        public void tick(jakarta.ejb.Timer timer) {
+        }
+    }
+
+    @Dependent
+    public static class TimerHandleInKey {
+        @jakarta.ejb.Timeout
+        @Locked("tick:{timer.handle}")
+        public void tick(jakarta.ejb.Timer timer) {
+        }
+    }
+
+    @Dependent
+    @Locked(onContention = Locked.OnContention.SKIP)
+    public static class PrivateScheduleUnderTypeLevelLocked {
+        @jakarta.ejb.Schedule(second = "*/2", minute = "*", hour = "*", persistent = false)
+        private void tick() {
+        }
+    }
+
+    @Dependent
+    public static class HoldAtLeastOverLease {
+        @Locked(value = "tick", lease = "30s", holdAtLeast = "1m")
+        public void tick() {
+        }
+    }
+
+    @Dependent
+    public static class HoldAtLeastNotADuration {
+        @Locked(value = "tick", holdAtLeast = "soon")
+        public void tick() {
+        }
+    }
+
+    @Dependent
+    public static class HoldAtLeastSubMillisecond {
+        @Locked(value = "tick", holdAtLeast = "PT0.0005S")
+        public void tick() {
         }
     }
 

@@ -110,14 +110,13 @@ class ClientResendTest {
         Object outcome = attempt.handle((lease, failure) -> failure == null ? lease
                 : failure instanceof CompletionException ? failure.getCause() : failure).get(60, TimeUnit.SECONDS);
         if (outcome instanceof Optional<?> lease && lease.isPresent()) {
-            // the library tried again and recognised its own grant: then it must really hold it, and
-            // its release must refuse the unanswered attempt should it still arrive
+            // the library tried again under a new owner id: then it must really hold the lock, and the
+            // unanswered attempt's owner was given back (its refusal marker stops a later delivery)
             Lease held = (Lease) lease.get();
             assertThat(held.isHeld()).isTrue();
             held.close();
             assertThat(RedisCommands.callForList(redis.address(), "KEYS", adapters.redisKey(key) + ":abandoned:*"))
-                    .as("the release of a lock whose first attempt went unanswered leaves a refusal marker")
-                    .hasSize(1);
+                    .as("refusal marker of the owner whose attempt went unanswered").isNotEmpty();
         } else {
             assertThat(outcome).as("the caller must not be told its own lock is somebody else's")
                     .isInstanceOf(LockUnavailableException.class);

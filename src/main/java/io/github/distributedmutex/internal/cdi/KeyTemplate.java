@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * A compiled {@code @Locked} key template, bound to one method's parameters.
@@ -26,7 +27,9 @@ import java.util.Locale;
  * declared type (the type at the end of its path) settles it, that is a compile error: an array
  * type, or a final class that does not override {@code toString()}. Otherwise (interfaces,
  * {@code Object}, non-final classes that do not override it) the value's class is checked when
- * the key is rendered, and such a value fails the call before any lock is taken.
+ * the key is rendered, and such a value fails the call before any lock is taken. An EJB
+ * {@code jakarta.ejb.Timer} or {@code TimerHandle} is a compile error too (its {@code toString()}
+ * is each server's own); {@code {timer.info}} is fine.
  *
  * <p>Size: the parser, the compile-time checks against the method and the run-time rendering of
  * one template stay together, because each placeholder's checks depend on how it is rendered.
@@ -129,6 +132,14 @@ final class KeyTemplate {
      * @throws IllegalArgumentException when every value of the type would render with it
      */
     private static boolean checkPerValue(String template, String expression, Class<?> type) {
+        Optional<String> timer = TimeoutMethods.timerType(type);
+        if (timer.isPresent()) {
+            throw new IllegalArgumentException("key template '" + template + "': {" + expression + "} is a "
+                    + timer.get() + ", whose toString() is the server's own and names that server's timer object, so"
+                    + " every server would build a different key and the lock would exclude nothing; use the timer's"
+                    + " info ({" + expression + ".info}, set as @Schedule(info = ...) or when the timer is created), or"
+                    + " leave the timer out of the template");
+        }
         if (type.isPrimitive()) {
             return false;
         }

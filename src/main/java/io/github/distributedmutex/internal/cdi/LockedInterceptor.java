@@ -8,6 +8,7 @@ import jakarta.enterprise.inject.Intercepted;
 import jakarta.enterprise.inject.spi.Bean;
 import jakarta.inject.Inject;
 import jakarta.interceptor.AroundInvoke;
+import jakarta.interceptor.AroundTimeout;
 import jakarta.interceptor.Interceptor;
 import jakarta.interceptor.InvocationContext;
 import java.util.Optional;
@@ -15,7 +16,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Runs {@code @Locked} methods under their lock. Synchronous methods hold a thread-owned,
+ * Runs {@code @Locked} methods, and {@code @Locked} EJB timeout methods ({@code @Schedule},
+ * {@code @Timeout}: the container calls those through {@code @AroundTimeout}, never through
+ * {@code @AroundInvoke}), under their lock, with the same semantics for both. Synchronous methods hold a thread-owned,
  * re-entrant lock ({@link Adapter#acquire(String, io.github.distributedmutex.LockOptions)});
  * methods returning a {@code CompletionStage} hold a {@link Lease} that is closed when the stage
  * completes, on whichever thread completes it, before the caller sees the completion.
@@ -51,6 +54,24 @@ public class LockedInterceptor {
      */
     @AroundInvoke
     public Object lock(InvocationContext context) throws Exception {
+        return lockAround(context);
+    }
+
+    /**
+     * The same as {@link #lock(InvocationContext)} for an EJB timer callback: a {@code @Schedule}
+     * or {@code @Timeout} method, or {@code TimedObject.ejbTimeout}. Its {@code jakarta.ejb.Timer}
+     * parameter, if any, is a parameter like any other for the key template.
+     *
+     * @param context the timer callback
+     * @return the method's result ({@code null} for a timeout method, which returns {@code void})
+     * @throws Exception whatever the method throws, or the library's exceptions when there is no lock
+     */
+    @AroundTimeout
+    public Object lockTimeout(InvocationContext context) throws Exception {
+        return lockAround(context);
+    }
+
+    private Object lockAround(InvocationContext context) throws Exception {
         LockedMethod method = registry.get(beanClass, context.getMethod());
         String key = method.key().render(context.getParameters());
         if (method.returns() == LockedMethod.Returns.STAGE) {

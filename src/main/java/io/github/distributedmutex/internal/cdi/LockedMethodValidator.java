@@ -3,6 +3,7 @@ package io.github.distributedmutex.internal.cdi;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.internal.config.DurationParser;
+import io.github.distributedmutex.internal.config.LeaseDuration;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
@@ -64,6 +65,12 @@ public final class LockedMethodValidator {
         Locked locked = effectiveAnnotation(beanClass, method)
                 .orElseThrow(() -> new IllegalArgumentException(describe(method) + " is not @Locked"));
         String where = "@Locked on " + describe(method) + ": ";
+        boolean timeout = TimeoutMethods.isTimeoutMethod(method);
+        if (timeout && (Modifier.isStatic(method.getModifiers()) || Modifier.isPrivate(method.getModifiers()))) {
+            throw new IllegalArgumentException(where + "it is a private or static EJB timeout method; the container"
+                    + " does not reliably apply CDI interceptors to private methods, so the timer could fire without the"
+                    + " lock on some servers; make the timeout method a non-private instance method");
+        }
         if (Modifier.isStatic(method.getModifiers()) || Modifier.isPrivate(method.getModifiers())) {
             throw new IllegalArgumentException(where + "CDI does not intercept static or private methods, so the lock"
                     + " would never be taken; make the method a non-private instance method");
@@ -83,6 +90,7 @@ public final class LockedMethodValidator {
                     throw new IllegalArgumentException("lease '" + locked.lease() + "': " + e.getMessage(), e);
                 }
             }
+            options = withHoldAtLeast(options, locked);
             LockedMethod.Returns returns = returns(method);
             if (locked.onContention() == Locked.OnContention.SKIP && returns == LockedMethod.Returns.PRIMITIVE) {
                 throw new IllegalArgumentException("onContention = SKIP needs a method that can return nothing, but it"
@@ -93,6 +101,21 @@ public final class LockedMethodValidator {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
+    }
+
+    private static LockOptions withHoldAtLeast(LockOptions options, Locked locked) {
+        if (locked.holdAtLeast().isBlank()) {
+            return options;
+        }
+        LockOptions held;
+        try {
+            held = options.withHoldAtLeast(DurationParser.parse(locked.holdAtLeast()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("holdAtLeast '" + locked.holdAtLeast() + "': " + e.getMessage(), e);
+        }
+        // without a lease on the annotation, the adapter checks it against distributedmutex.lease at each call
+        held.lease().ifPresent(lease -> LeaseDuration.checkHoldAtLeast(held.holdAtLeast(), lease, "lease"));
+        return held;
     }
 
     private static LockedMethod.Returns returns(Method method) {
@@ -119,13 +142,13 @@ public final class LockedMethodValidator {
         return type.isPrimitive() && type != void.class ? LockedMethod.Returns.PRIMITIVE : LockedMethod.Returns.VALUE;
     }
 
-    /** The method-level annotation, else the type-level one for business methods. */
+    /** The method-level annotation, else the type-level one for business methods and EJB timeout methods. */
     static Optional<Locked> effectiveAnnotation(Class<?> beanClass, Method method) {
         Locked onMethod = method.getAnnotation(Locked.class);
         if (onMethod != null) {
             return Optional.of(onMethod);
         }
-        if (isBusinessMethod(method)) {
+        if (isBusinessMethod(method) || TimeoutMethods.isTimeoutMethod(method)) {
             return Optional.ofNullable(beanClass.getAnnotation(Locked.class));
         }
         return Optional.empty();
@@ -158,7 +181,8 @@ public final class LockedMethodValidator {
                     continue;
                 }
                 boolean annotated = method.isAnnotationPresent(Locked.class);
-                boolean inherited = typeLevel && isBusinessMethod(method);
+                // a type-level binding applies to the class's timeout methods too (Interceptors: @AroundTimeout)
+                boolean inherited = typeLevel && (isBusinessMethod(method) || TimeoutMethods.isTimeoutMethod(method));
                 if (annotated || inherited) {
                     // an override in a subclass hides the superclass method
                     bySignature.putIfAbsent(method.getName() + Arrays.toString(method.getParameterTypes()), method);

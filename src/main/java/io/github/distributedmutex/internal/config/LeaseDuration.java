@@ -58,4 +58,21 @@ public final class LeaseDuration {
         long millis = lease.toMillis();
         return lease.minusMillis(millis).isZero() ? millis : millis + 1;
     }
+
+    /**
+     * The rule between a minimum hold and the lease it belongs to: the lock cannot stay taken
+     * longer than Redis keeps it.
+     *
+     * @param holdAtLeast a minimum hold that is zero or passed {@link #check(String, Duration)}
+     * @param lease       the effective lease (per call, per annotation or configured)
+     * @param leaseOrigin where the lease comes from, for the message ("lease", "distributedmutex.lease")
+     * @throws IllegalArgumentException when {@code holdAtLeast} is longer than {@code lease}; the
+     *                                  message names both values
+     */
+    public static void checkHoldAtLeast(Duration holdAtLeast, Duration lease, String leaseOrigin) {
+        if (holdAtLeast.compareTo(lease) > 0) {
+            throw new IllegalArgumentException("holdAtLeast " + holdAtLeast + " must not exceed the lease (" + leaseOrigin
+                    + " " + lease + "): the lock frees itself when its lease ends, so it cannot stay taken longer");
+        }
+    }
 }

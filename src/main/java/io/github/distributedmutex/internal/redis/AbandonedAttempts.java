@@ -4,7 +4,10 @@ import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.redisson.RedissonShutdownException;
 import org.redisson.client.RedisConnectionException;
+import org.redisson.client.RedisRedirectException;
+import org.redisson.client.RedisRetryException;
 import org.redisson.client.WriteRedisConnectionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +31,9 @@ final class AbandonedAttempts {
      * default {@code tcp_retries2}).
      */
     static final Duration MARKER_MIN = Duration.ofMinutes(20);
+
+    /** The longest pause between tries of one give-back (they back off from 250 ms). */
+    static final long MAX_GIVE_BACK_RETRY_MILLIS = 30_000;
 
     /** At most this many abandoned attempts are given back at a time. */
     static final int MAX_PENDING = 10_000;
@@ -72,14 +78,34 @@ final class AbandonedAttempts {
         }
     }
 
-    /** Whether a failed command may have been written to Redis and may run (or have run) there. */
+    /**
+     * Whether a failed command may have been written to Redis and may run (or have run) there. It
+     * certainly did not run when no connection could be had, or when Redis refused it before
+     * running it: a cluster redirect, TRYAGAIN, CLUSTERDOWN, LOADING.
+     */
     static boolean mayHaveReachedRedis(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof RedisConnectionException && !(t instanceof WriteRedisConnectionException)) {
+            if (t instanceof RedisConnectionException && !(t instanceof WriteRedisConnectionException)
+                    || t instanceof RedisRetryException || t instanceof RedisRedirectException) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** @return whether {@code call} failed because the client was shut down: trying again cannot help */
+    static boolean isFinal(CompletableFuture<?> call) {
+        try {
+            call.getNow(null);
+            return false;
+        } catch (RuntimeException failure) {
+            for (Throwable t = failure; t != null; t = t.getCause()) {
+                if (t instanceof RedissonShutdownException) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     private void abandon(RedisLockStore store, LockKey key, String owner, long markerMillis, long giveUpNanos,
@@ -90,7 +116,7 @@ final class AbandonedAttempts {
         }
         store.abandon(key, owner, markerMillis).whenComplete((deleted, failure) -> {
             if (failure != null && !closed && System.nanoTime() - giveUpNanos < 0) {
-                long delay = Math.min(RedisCalls.CALL_TIMEOUT.toMillis(), 250L * attempt);
+                long delay = Math.min(MAX_GIVE_BACK_RETRY_MILLIS, 250L << Math.min(attempt, 7));
                 CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)
                         .execute(() -> abandon(store, key, owner, markerMillis, giveUpNanos, attempt + 1));
                 return;

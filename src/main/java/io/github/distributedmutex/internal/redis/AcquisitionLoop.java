@@ -3,7 +3,9 @@ package io.github.distributedmutex.internal.redis;
 import io.github.distributedmutex.LockUnavailableException;
 import io.github.distributedmutex.internal.key.LockKey;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * One acquisition, from the first attempt to a grant or the deadline (what Curator's
@@ -12,22 +14,18 @@ import java.util.concurrent.TimeUnit;
  * <p>One attempt; on contention the caller registers for release notifications, tries again
  * (marking the lock as waited for, so its release is published) and then sleeps until it is woken
  * by a release, the holder's lease runs out, or the backstop passes (a safety net against a lost
- * notification), whichever is first, never beyond its deadline. Every attempt of one acquisition
- * uses the same owner id.
+ * notification), whichever is first, never beyond its deadline.
  *
- * <p><b>Failed attempts.</b> Redisson does not resend the library's scripts; this loop does,
- * within the caller's deadline (with backoff from {@link #FIRST_RETRY_MILLIS} to
- * {@link #MAX_RETRY_MILLIS}), so an acquisition rides through a failover or a dropped connection.
- * That is safe because an attempt may reach Redis late or twice without harm: ACQUIRE by the owner
- * that holds the lock answers with that grant, and once any attempt's outcome was unknown
- * ("uncertain": it may have reached Redis unanswered),
- * <ul>
- *   <li>an acquisition that ends without a grant gives its owner back ({@link AbandonedAttempts}),
- *       which deletes a late grant or refuses a later delivery;</li>
- *   <li>a granted one is timed from its first uncertain attempt (Redis may have granted that one),
- *       and its release leaves the same refusal marker, so a delivery after the release cannot
- *       grant a lock nobody holds.</li>
- * </ul>
+ * <p><b>Failed attempts.</b> Redisson does not resend the library's scripts; this loop tries a
+ * failed attempt again itself, within the caller's deadline (pauses from
+ * {@link #FIRST_RETRY_MILLIS} doubling to {@link #MAX_RETRY_MILLIS}, with jitter), so an
+ * acquisition rides through a failover or a dropped connection. Every owner id has at most one
+ * attempt whose answer never came: once an attempt may have reached Redis unanswered, its owner is
+ * given back at once ({@link AbandonedAttempts}: its grant, if any, is deleted, and its refusal
+ * marker makes a later delivery fail), and the next attempt uses a new owner id. So a grant always
+ * belongs to an owner all of whose attempts were answered, and its lease is timed from the
+ * attempt that won. A failure that proves the script never ran (no connection, a cluster
+ * redirect or "try again") needs no give-back.
  */
 final class AcquisitionLoop {
 
@@ -40,19 +38,17 @@ final class AcquisitionLoop {
     /**
      * What the acquisition ended with.
      *
-     * @param sentNanos when the lease may have started: the granting attempt was sent then, or an
-     *                  earlier uncertain one
-     * @param uncertain whether an attempt may have reached Redis unanswered (the release must then
-     *                  refuse late deliveries)
+     * @param owner     the owner id of the last attempt (the holder's, when granted)
+     * @param sentNanos when the last attempt was sent
      */
-    record Outcome(RedisLockStore.Attempt attempt, long sentNanos, boolean uncertain) {
+    record Outcome(RedisLockStore.Attempt attempt, String owner, long sentNanos) {
     }
 
     private final AbandonedAttempts abandoned;
     private final long backstopNanos;
 
     /**
-     * @param abandoned     where acquisitions with uncertain attempts are given back
+     * @param abandoned     where owners of attempts whose answer never came are given back
      * @param backstopNanos the longest a waiter sleeps without re-checking
      */
     AcquisitionLoop(AbandonedAttempts abandoned, long backstopNanos) {
@@ -61,58 +57,54 @@ final class AcquisitionLoop {
     }
 
     /**
+     * @param owners    a new, unique owner id per call
      * @param deadline  {@link System#nanoTime()} after which no new attempt starts
-     * @param stillOpen checked after every wake-up; throws when the adapter closed
+     * @param stillOpen checked after every wake-up and before every retry; throws when the adapter closed
      * @return the granting attempt, or the last refused one
      * @throws LockUnavailableException when Redis did not answer within the deadline
      * @throws InterruptedException     when the thread was interrupted
      */
-    Outcome run(RedisLockStore store, ReleaseNotifications notifications, LockKey key, String owner,
+    Outcome run(RedisLockStore store, ReleaseNotifications notifications, LockKey key, Supplier<String> owners,
                 long leaseMillis, long deadline, Runnable stillOpen) throws InterruptedException {
-        Tries tries = new Tries(store, key, owner, leaseMillis, deadline);
-        boolean granted = false;
-        try {
-            RedisLockStore.Attempt attempt = tries.attempt(false);
-            if (!attempt.acquired() && deadline - System.nanoTime() > 0) {
-                RedisCalls.await(notifications.subscription(), atLeastMinimum(deadline), key.name(), "wait for");
-                try (ReleaseNotifications.Waiter waiter = notifications.register(key.redisKey())) {
-                    while (true) {
-                        attempt = tries.attempt(true);
-                        long remaining = deadline - System.nanoTime();
-                        if (attempt.acquired() || remaining <= 0) {
-                            break;
-                        }
-                        waiter.await(sleepNanos(attempt.holderRemainingMillis(), remaining, backstopNanos));
-                        stillOpen.run();
+        Tries tries = new Tries(store, key, owners, leaseMillis, deadline, stillOpen);
+        RedisLockStore.Attempt attempt = tries.attempt(false);
+        if (!attempt.acquired() && deadline - System.nanoTime() > 0) {
+            RedisCalls.await(notifications.subscription(), atLeastMinimum(deadline), key.name(), "wait for");
+            try (ReleaseNotifications.Waiter waiter = notifications.register(key.redisKey())) {
+                while (true) {
+                    attempt = tries.attempt(true);
+                    long remaining = deadline - System.nanoTime();
+                    if (attempt.acquired() || remaining <= 0) {
+                        break;
                     }
+                    waiter.await(sleepNanos(attempt.holderRemainingMillis(), remaining, backstopNanos));
+                    stillOpen.run();
                 }
             }
-            granted = attempt.acquired();
-            return new Outcome(attempt, tries.leaseStart(), tries.uncertain);
-        } finally {
-            if (!granted && tries.uncertain) {
-                abandoned.giveBack(store, key, owner, leaseMillis);
-            }
         }
+        return new Outcome(attempt, tries.owner, tries.lastSent);
     }
 
-    /** The attempts of one acquisition, and what is known about those whose answer never came. */
-    private static final class Tries {
+    /** The attempts of one acquisition. */
+    private final class Tries {
         private final RedisLockStore store;
         private final LockKey key;
-        private final String owner;
+        private final Supplier<String> owners;
         private final long leaseMillis;
         private final long deadline;
-        private boolean uncertain;
-        private long firstUncertainSent;
+        private final Runnable stillOpen;
+        private String owner;
         private long lastSent;
 
-        Tries(RedisLockStore store, LockKey key, String owner, long leaseMillis, long deadline) {
+        Tries(RedisLockStore store, LockKey key, Supplier<String> owners, long leaseMillis, long deadline,
+              Runnable stillOpen) {
             this.store = store;
             this.key = key;
-            this.owner = owner;
+            this.owners = owners;
             this.leaseMillis = leaseMillis;
             this.deadline = deadline;
+            this.stillOpen = stillOpen;
+            this.owner = owners.get();
         }
 
         /** One attempt, tried again after failures while the deadline allows. */
@@ -128,29 +120,21 @@ final class AcquisitionLoop {
                     answered = true;
                     return attempt;
                 } catch (LockUnavailableException e) {
-                    if (deadline - System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(retryMillis) <= 0) {
+                    if (AbandonedAttempts.isFinal(call)
+                            || deadline - System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(retryMillis) <= 0) {
                         throw e;
                     }
                 } finally {
                     if (!answered && AbandonedAttempts.mayHaveReachedRedis(call)) {
-                        markUncertain();
+                        abandoned.giveBack(store, key, owner, leaseMillis);
+                        owner = owners.get();
                     }
                 }
-                TimeUnit.MILLISECONDS.sleep(retryMillis); // a pause before trying a failed call again, not a wait for an event
+                stillOpen.run();
+                // a pause before trying a failed call again, not a wait for an event
+                TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextLong(retryMillis / 2, retryMillis + 1));
                 retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
             }
-        }
-
-        private void markUncertain() {
-            if (!uncertain) {
-                uncertain = true;
-                firstUncertainSent = lastSent;
-            }
-        }
-
-        /** @return the earliest the granted lease may have started */
-        long leaseStart() {
-            return uncertain ? firstUncertainSent : lastSent;
         }
     }
 

@@ -71,17 +71,16 @@ final class HeldLeases {
     }
 
     /**
-     * @param sentNanos    when the lease may have started
-     * @param uncertain    whether an attempt of this owner may still reach Redis late (its release
-     *                     then refuses such deliveries)
+     * @param sentNanos    when the granting attempt was sent
      * @param holderThread the thread that owns the lease through {@code acquire}, null for a {@code Lease}
+     * @param holdAtLeastMillis the minimum hold from acquisition, 0 for none
      * @return the new lease, its watchdog started when asked for
      * @throws IllegalStateException when the adapter closed meanwhile; the lock is then given back
      */
     RedisLease open(RedisLockStore store, LockKey key, String owner, long token, long leaseMillis, long sentNanos,
-                    boolean uncertain, boolean watchdog, Thread holderThread) {
-        RedisLease lease = new RedisLease(this, store, key, owner, token, leaseMillis, sentNanos,
-                uncertain ? AbandonedAttempts.markerMillis(leaseMillis) : 0, watchdog, holderThread);
+                    boolean watchdog, Thread holderThread, long holdAtLeastMillis) {
+        RedisLease lease = new RedisLease(this, store, key, owner, token, leaseMillis, sentNanos, watchdog, holderThread,
+                holdAtLeastMillis);
         active.add(lease);
         if (closed) {
             lease.closeAsync();

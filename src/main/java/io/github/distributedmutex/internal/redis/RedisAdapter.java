@@ -199,20 +199,24 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     private RedisLease acquireLease(LockKey key, LockOptions options, boolean throwOnContention, Thread holderThread) {
         ensureOpen();
         Duration maxWait = options.maxWait().orElse(settings.maxWait());
-        long leaseMillis = LeaseDuration.toMillis(options.lease().orElse(settings.lease()));
-        String owner = instanceId + ":" + ownerSequence.incrementAndGet();
+        Duration leaseDuration = options.lease().orElse(settings.lease());
+        LeaseDuration.checkHoldAtLeast(options.holdAtLeast(), leaseDuration,
+                options.lease().isPresent() ? "lease" : "distributedmutex.lease");
+        long leaseMillis = LeaseDuration.toMillis(leaseDuration);
+        long holdAtLeastMillis = options.holdAtLeast().isZero() ? 0 : LeaseDuration.toMillis(options.holdAtLeast());
         long start = System.nanoTime();
         long deadline = start + RedisCalls.saturatedNanos(maxWait);
         acquisitionsInFlight.enter();
         try {
             LockBackend.Parts redis = backend.await(key, deadline);
-            AcquisitionLoop.Outcome outcome = acquisitions.run(redis.store(), redis.notifications(), key, owner,
-                    leaseMillis, deadline, this::ensureOpen);
+            AcquisitionLoop.Outcome outcome = acquisitions.run(redis.store(), redis.notifications(), key,
+                    this::newOwner, leaseMillis, deadline, this::ensureOpen);
             RedisLockStore.Attempt attempt = outcome.attempt();
+            String owner = outcome.owner();
             long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             if (attempt.acquired()) {
                 RedisLease lease = leases.open(redis.store(), key, owner, attempt.token(), leaseMillis, outcome.sentNanos(),
-                        outcome.uncertain(), options.watchdog(), holderThread);
+                        options.watchdog(), holderThread, holdAtLeastMillis);
                 LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(), owner,
                         attempt.token(), waitedMillis, leaseMillis, options.watchdog() ? " renewed by the watchdog" : "");
                 return lease;
@@ -238,6 +242,11 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         }
     }
 
+
+    /** @return a new owner id, unique across processes: {@code <pid>-<random>:<sequence>} */
+    private String newOwner() {
+        return instanceId + ":" + ownerSequence.incrementAndGet();
+    }
 
     private LockKey lockKey(String key) {
         return LockKey.of(key, settings.keyPrefix());

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Watchdog.</b> A watchdog lease renews itself every third of its <em>current</em> lease:
  * each renewal schedules the next one, and {@link #extend} reschedules from the new lease. At most
- * one lease-setting call (renewal or extend) is under way at a time, so Redis never applies an
- * older lease after a newer one. A lease taken through {@code acquire} remembers its thread: when
+ * one lease-setting call (renewal or extend) is under way at a time; and as long as a call whose
+ * answer never came may still land late and set its (possibly shorter) lease, the lease is
+ * believed, and renewed, on the shorter of the two. A lease taken through {@code acquire} remembers its thread: when
  * the watchdog finds that thread ended without releasing, it stops renewing and releases the lock.
  *
  * <p>Size: one lease's whole life (renewals, extend, loss, release, shutdown) stays in this one
@@ -44,7 +45,8 @@ final class RedisLease implements Lease {
     private final long acquiredNanos;
     private final Thread holderThread;
     private final boolean watchdog;
-    private final long refusalMarkerMillis;
+    /** The minimum hold from acquisition, 0 for none: an earlier release leaves the lock taken until then. */
+    private final long holdAtLeastMillis;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean lost = new AtomicBoolean();
     /** Completed on the I/O thread when the release ended; {@link #close()} waits for it. */
@@ -61,16 +63,18 @@ final class RedisLease implements Lease {
     private CompletableFuture<Boolean> renewalInFlight;
     /** Whether an {@link #extend} is under way (the watchdog then skips); guarded by {@code this}. */
     private boolean extending;
+    /** The shortest lease an unanswered lease-setting call may still set, until {@link #staleUntilNanos}; guarded by {@code this}. */
+    private long staleFloorMillis = Long.MAX_VALUE;
+    /** Guarded by {@code this}. */
+    private long staleUntilNanos = System.nanoTime();
 
     /**
-     * @param acquiredNanos       {@link System#nanoTime()} when the lease may have started (the
-     *                            granting attempt, or an earlier one that may have been granted, was sent)
-     * @param refusalMarkerMillis when positive, the release leaves a marker that refuses late
-     *                            deliveries of this owner's attempts for that long; 0 for none
-     * @param holderThread        the thread that owns this lease through {@code acquire}, null for a {@link Lease}
+     * @param acquiredNanos     {@link System#nanoTime()} when the granting attempt was sent
+     * @param holderThread      the thread that owns this lease through {@code acquire}, null for a {@link Lease}
+     * @param holdAtLeastMillis the minimum hold from acquisition, 0 for none
      */
     RedisLease(HeldLeases host, RedisLockStore store, LockKey key, String owner, long token, long leaseMillis,
-               long acquiredNanos, long refusalMarkerMillis, boolean watchdog, Thread holderThread) {
+               long acquiredNanos, boolean watchdog, Thread holderThread, long holdAtLeastMillis) {
         this.host = host;
         this.store = store;
         this.key = key;
@@ -80,8 +84,8 @@ final class RedisLease implements Lease {
         this.acquiredNanos = acquiredNanos;
         this.validUntilNanos = acquiredNanos + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
         this.watchdog = watchdog;
-        this.refusalMarkerMillis = refusalMarkerMillis;
         this.holderThread = holderThread;
+        this.holdAtLeastMillis = holdAtLeastMillis;
     }
 
     /** Starts the watchdog of a watchdog lease; called once, after construction. */
@@ -169,13 +173,14 @@ final class RedisLease implements Lease {
 
     private boolean extendNow(long millis) {
         long sent = System.nanoTime();
-        long until = sent + TimeUnit.MILLISECONDS.toNanos(millis);
+        CompletableFuture<Boolean> extension = store.extend(key, owner, millis);
         boolean extended;
         try {
-            extended = call(store.extend(key, owner, millis), "extend");
+            extended = call(extension, "extend");
         } catch (LockUnavailableException e) {
-            // it may have reached Redis: never believe the lease lasts longer than this extension would
-            validUntilNanos = Math.min(validUntilNanos, until);
+            if (AbandonedAttempts.mayHaveReachedRedis(extension)) {
+                unanswered(sent, millis);
+            }
             throw e;
         }
         if (!extended) {
@@ -183,11 +188,30 @@ final class RedisLease implements Lease {
             return false;
         }
         leaseMillis = millis;
-        validUntilNanos = until;
+        long believed = believedMillis(millis);
+        validUntilNanos = sent + TimeUnit.MILLISECONDS.toNanos(believed);
         if (watchdog) {
-            scheduleRenewal(millis / 3);
+            scheduleRenewal(believed / 3);
         }
         return true;
+    }
+
+    /**
+     * A lease-setting call whose answer never came may still land in Redis later, and set the lease
+     * to {@code millis} from then: for as long as such a call can arrive, the lease is believed to
+     * last no longer than {@code millis} after any successful call, and never longer than this call
+     * would set it.
+     */
+    private synchronized void unanswered(long sentNanos, long millis) {
+        long now = System.nanoTime();
+        staleFloorMillis = now - staleUntilNanos < 0 ? Math.min(staleFloorMillis, millis) : millis;
+        staleUntilNanos = now + TimeUnit.MILLISECONDS.toNanos(AbandonedAttempts.MARKER_MIN.toMillis());
+        validUntilNanos = Math.min(validUntilNanos, sentNanos + TimeUnit.MILLISECONDS.toNanos(millis));
+    }
+
+    /** @return how long a lease just set to {@code millis} is believed to last (see {@link #unanswered}) */
+    private synchronized long believedMillis(long millis) {
+        return System.nanoTime() - staleUntilNanos < 0 ? Math.min(millis, staleFloorMillis) : millis;
     }
 
     /** One watchdog renewal: schedules the next one, then renews asynchronously; never blocks the watchdog thread. */
@@ -206,7 +230,7 @@ final class RedisLease implements Lease {
         long sent = System.nanoTime();
         CompletableFuture<Boolean> renewal;
         synchronized (this) {
-            scheduleRenewal(millis / 3);
+            scheduleRenewal(believedMillis(millis) / 3);
             if (extending) {
                 return; // the extend under way sets the lease and reschedules
             }
@@ -220,10 +244,13 @@ final class RedisLease implements Lease {
                 }
             }
             if (failure != null) {
+                if (AbandonedAttempts.mayHaveReachedRedis(failure)) {
+                    unanswered(sent, millis);
+                }
                 LOG.warn("Watchdog could not renew lock '{}' (owner {}), retrying in {} ms: {}", key.name(), owner,
                         Math.max(1, millis / 3), RedisCalls.unavailable(key.name(), "renew", failure).getMessage());
             } else if (extended) {
-                validUntilNanos = sent + TimeUnit.MILLISECONDS.toNanos(millis);
+                validUntilNanos = sent + TimeUnit.MILLISECONDS.toNanos(believedMillis(millis));
             } else if (!closed.get() && markLost()) {
                 LOG.error("Lock '{}' (owner {}) was lost while held: the watchdog found it expired or taken after {} ms;"
                         + " mutual exclusion may have been broken", key.name(), owner, heldMillis());
@@ -282,7 +309,7 @@ final class RedisLease implements Lease {
         stopRenewing();
         host.closed(this, releaseDone);
         long heldMillis = heldMillis();
-        store.release(key, owner, refusalMarkerMillis)
+        store.release(key, owner, holdAtLeastMillis)
                 .orTimeout(RedisCalls.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((result, failure) -> {
                     try {
@@ -308,6 +335,10 @@ final class RedisLease implements Lease {
         } else if (result == RedisLockStore.Release.RELEASED) {
             host.released(key.redisKey());
             LOG.debug("Released lock '{}' (owner {}, token {}) after holding it {} ms", key.name(), owner, token, heldMillis);
+        } else if (result == RedisLockStore.Release.RELEASED_HELD) {
+            // not free yet: local waiters are not woken, they find it free when its minimum hold has passed
+            LOG.debug("Released lock '{}' (owner {}, token {}) after holding it {} ms; it stays taken until {} ms after"
+                    + " its acquisition (holdAtLeast)", key.name(), owner, token, heldMillis, holdAtLeastMillis);
         } else {
             LOG.error("Lock '{}' (owner {}, token {}) expired before its release: held {} ms with a lease of {} ms; {}"
                     + " Mutual exclusion may have been broken: protect writes with the fencing token, extend the lease"

@@ -28,12 +28,26 @@ import org.redisson.client.codec.StringCodec;
  * <p><b>No resends.</b> Redisson resends a command after its response timeout or a reconnect;
  * a resent ACQUIRE that runs after the first would answer "held" for the caller's own lock, a
  * resent RELEASE would report a false expiry. So the library's scripts run with Redisson's
- * retries switched off (a failure is handled by the caller, see {@link AbandonedAttempts}), and
+ * retries switched off (a failure is handled by the caller, see {@link AcquisitionLoop}), and
  * every script but RELEASE is idempotent per owner anyway: ACQUIRE by the owner that already
  * holds the lock answers with its grant and token, EXTEND sets an absolute lease, ABANDON deletes
- * the owner's lock or leaves the same marker, IS_HELD only reads.
+ * the owner's lock and always leaves the owner's refusal marker (so a delivery of that owner's
+ * attempt after it is refused, whatever came first), IS_HELD only reads.
+ *
+ * <p><b>Minimum hold.</b> A RELEASE with a minimum hold ({@code holdAtLeast}) that comes earlier
+ * than that after the acquisition, measured on the Redis clock as {@code TIME} minus the lock's
+ * token (the acquisition's {@code TIME} in microseconds), does not delete the lock: it shortens
+ * its expiry to the rest of the minimum hold (never beyond the expiry it has) and renames its
+ * owner to {@code <owner>}{@value #RELEASED_SUFFIX}, which no acquirer uses. So the lock stays
+ * taken for everyone, nothing publishes a release (waiters find it free when the rest has passed:
+ * they sleep at most the holder's remaining lease), and no owner-checked script of the releasing
+ * holder (a late watchdog renewal, an extend, an is-held check) matches it any more. Still one
+ * script, one round trip.
  */
 final class RedisLockStore {
+
+    /** Appended to the owner of a lock released before its minimum hold ended, so it matches no owner any more. */
+    static final String RELEASED_SUFFIX = "~released";
 
     private static final String ACQUIRE = """
             redis.replicate_commands()
@@ -69,15 +83,28 @@ final class RedisLockStore {
             """;
 
     private static final String RELEASE = """
-            if ARGV[3] ~= '0' then
-              redis.call('set', KEYS[2], '1', 'PX', ARGV[3])
-            end
+            redis.replicate_commands()
             local owner = redis.call('hget', KEYS[1], 'owner')
             if owner == false then
               return 0
             end
             if owner ~= ARGV[1] then
               return -1
+            end
+            local holdMillis = tonumber(ARGV[3])
+            if holdMillis > 0 then
+              local now = redis.call('time')
+              local heldMicros = tonumber(now[1]) * 1000000 + tonumber(now[2]) - tonumber(redis.call('hget', KEYS[1], 'token'))
+              local rest = math.ceil((holdMillis * 1000 - heldMicros) / 1000)
+              local ttl = redis.call('pttl', KEYS[1])
+              if ttl > 0 and rest > ttl then
+                rest = ttl
+              end
+              if rest > 0 then
+                redis.call('hset', KEYS[1], 'owner', ARGV[1] .. ARGV[4])
+                redis.call('pexpire', KEYS[1], rest)
+                return 2
+              end
             end
             local waiters = redis.call('hget', KEYS[1], 'waiters')
             redis.call('del', KEYS[1])
@@ -89,16 +116,17 @@ final class RedisLockStore {
 
     private static final String ABANDON = """
             local owner = redis.call('hget', KEYS[1], 'owner')
+            local deleted = 0
             if owner == ARGV[1] then
               local waiters = redis.call('hget', KEYS[1], 'waiters')
               redis.call('del', KEYS[1])
               if waiters then
                 redis.call('publish', ARGV[3], KEYS[1])
               end
-              return 1
+              deleted = 1
             end
             redis.call('set', KEYS[2], '1', 'PX', ARGV[2])
-            return 0
+            return deleted
             """;
 
     private static final String IS_HELD = """
@@ -116,6 +144,8 @@ final class RedisLockStore {
     enum Release {
         /** The lock was ours and is deleted. */
         RELEASED,
+        /** The lock was ours and stays taken, by nobody, until its minimum hold ends. */
+        RELEASED_HELD,
         /** The lock no longer existed: the lease had expired. */
         EXPIRED,
         /** Another owner holds the lock now: the lease had expired and the lock was taken again. */
@@ -161,17 +191,20 @@ final class RedisLockStore {
     }
 
     /**
-     * Deletes the lock if {@code owner} holds it, and announces the release when somebody waits.
+     * Deletes the lock if {@code owner} holds it, and announces the release when somebody waits;
+     * or, before {@code holdAtLeastMillis} after its acquisition, leaves it taken by nobody until
+     * then (see the class comment).
      *
-     * @param markerMillis when positive, also leaves the owner's refusal marker for that long, so an
-     *                     attempt of this owner delivered after the release is refused (see
-     *                     {@link AcquisitionLoop}); 0 for none
+     * @param holdAtLeastMillis the minimum hold, 0 for none
      */
-    CompletableFuture<Release> release(LockKey key, String owner, long markerMillis) {
-        return this.<Long>eval(List.of(key.redisKey(), key.abandonedMarker(owner)), RELEASE, ReturnType.LONG, owner,
-                releaseChannel, Long.toString(markerMillis)).thenApply(result -> {
+    CompletableFuture<Release> release(LockKey key, String owner, long holdAtLeastMillis) {
+        return this.<Long>eval(key.redisKey(), RELEASE, ReturnType.LONG, owner, releaseChannel,
+                Long.toString(holdAtLeastMillis), RELEASED_SUFFIX).thenApply(result -> {
             if (result == 1L) {
                 return Release.RELEASED;
+            }
+            if (result == 2L) {
+                return Release.RELEASED_HELD;
             }
             return result == 0L ? Release.EXPIRED : Release.TAKEN_BY_OTHER;
         });

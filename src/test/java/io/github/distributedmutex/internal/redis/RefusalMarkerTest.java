@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The scripts' answer to an attempt delivered late or twice, on a real Redis: an owner's repeated
- * ACQUIRE answers with its own grant, and a release that leaves the refusal marker makes a
- * delivery after the release fail instead of granting a lock nobody holds.
+ * ACQUIRE answers with its own grant, and an abandoned owner's refusal marker makes a later
+ * delivery fail instead of granting a lock nobody holds.
  */
 class RefusalMarkerTest {
 
@@ -36,14 +36,18 @@ class RefusalMarkerTest {
         assertThat(store.tryAcquire(key, "owner-2", 60_000, false).get(30, TimeUnit.SECONDS).acquired()).isFalse();
     }
 
+    /**
+     * An owner whose attempt went unanswered is given back: ABANDON deletes its grant if it got
+     * one, and leaves its refusal marker in every case, so another delivery of that owner's attempt
+     * (the client may have sent more than one) cannot grant a lock nobody holds.
+     */
     @Test
-    void aDeliveryAfterAReleaseWithMarkerIsRefused() throws Exception {
+    void anAbandonedOwnersLaterDeliveryIsRefusedEvenAfterItsGrantWasDeleted() throws Exception {
         assertThat(store.tryAcquire(key, "owner-1", 60_000, false).get(30, TimeUnit.SECONDS).acquired()).isTrue();
-        assertThat(store.release(key, "owner-1", 60_000).get(30, TimeUnit.SECONDS))
-                .isEqualTo(RedisLockStore.Release.RELEASED);
+        assertThat(store.abandon(key, "owner-1", 60_000).get(30, TimeUnit.SECONDS)).as("the grant was deleted").isTrue();
 
         RedisLockStore.Attempt late = store.tryAcquire(key, "owner-1", 60_000, false).get(30, TimeUnit.SECONDS);
-        assertThat(late.acquired()).as("the released owner's late attempt").isFalse();
+        assertThat(late.acquired()).as("the abandoned owner's late attempt").isFalse();
         assertThat(exists(key.redisKey())).isFalse();
         assertThat(store.tryAcquire(key, "owner-2", 60_000, false).get(30, TimeUnit.SECONDS).acquired())
                 .as("anybody else").isTrue();

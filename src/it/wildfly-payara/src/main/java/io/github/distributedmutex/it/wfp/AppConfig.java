@@ -33,6 +33,14 @@ public class AppConfig {
     }
 
     /**
+     * @return the seconds field of the offset timers' schedule on this server ({@code it.tick.second}):
+     *         {@code *}{@code /2} (even seconds) by default, {@code 1/2} (odd seconds) on an offset server
+     */
+    public String tickSecond() {
+        return config.getOptionalValue("it.tick.second", String.class).orElse("*/2");
+    }
+
+    /**
      * @param name a lock key as the application gives it
      * @return the Redis key the library uses for it ({@link LockKey} owns the layout)
      */

@@ -15,4 +15,14 @@ public final class DataKeys {
     public static String holders(String jobId) {
         return "wfp-it:holders:" + jobId;
     }
+
+    /** @return the hash from tick to the number of runs of timer job {@code job} in that tick */
+    public static String tickRuns(String job) {
+        return "wfp-it:ticks:" + job;
+    }
+
+    /** @return the list of {@code <tick> <server> <micros>} lines of timer job {@code job} */
+    public static String tickLog(String job) {
+        return "wfp-it:ticklog:" + job;
+    }
 }

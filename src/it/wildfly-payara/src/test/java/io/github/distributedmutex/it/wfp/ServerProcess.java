@@ -51,9 +51,12 @@ final class ServerProcess implements AutoCloseable {
     /**
      * Starts WildFly with its own copy of {@code standalone/} (configuration + deployments) so that
      * several instances can run from one unpacked distribution.
+     *
+     * @param tickSecond the seconds field of the application's offset timers ({@code it.tick.second})
      */
     static ServerProcess wildFly(String name, Path home, Path war, Path workDir, Set<Integer> takenPorts,
-                                 String redisAddress, Path javaHome, List<String> jvmOptions) throws IOException {
+                                 String redisAddress, Path javaHome, List<String> jvmOptions, String tickSecond)
+            throws IOException {
         Path base = workDir.resolve(name);
         copyTree(home.resolve("standalone/configuration"), base.resolve("configuration"));
         Files.createDirectories(base.resolve("deployments"));
@@ -74,17 +77,24 @@ final class ServerProcess implements AutoCloseable {
         // configuration through WildFly's MicroProfile Config: environment variables (ordinal 300)
         env.put("DISTRIBUTEDMUTEX_REDIS_ADDRESS", redisAddress);
         env.put("IT_SERVER_NAME", name);
+        env.put("IT_TICK_SECOND", tickSecond);
         Process process = Processes.track(builder.start());
         URI api = URI.create("http://127.0.0.1:" + (8080 + offset) + "/" + CONTEXT + "/api/");
         return new ServerProcess(name, "WildFly", process, log, api,
-                "DISTRIBUTEDMUTEX_REDIS_ADDRESS=" + redisAddress + " IT_SERVER_NAME=" + name + " JAVA_HOME=" + javaHome
+                "DISTRIBUTEDMUTEX_REDIS_ADDRESS=" + redisAddress + " IT_SERVER_NAME=" + name + " IT_TICK_SECOND='"
+                        + tickSecond + "' JAVA_HOME=" + javaHome
                         + " JBOSS_JAVA_SIZING='" + env.get("JBOSS_JAVA_SIZING") + "' " + String.join(" ", command),
                 base.resolve("deployments/" + CONTEXT + ".war.failed"));
     }
 
-    /** Starts Payara Micro on a free port, with its own root directory. */
+    /**
+     * Starts Payara Micro on a free port, with its own root directory.
+     *
+     * @param tickSecond the seconds field of the application's offset timers ({@code it.tick.second})
+     */
     static ServerProcess payara(String name, Path jar, Path war, Path workDir, Set<Integer> takenPorts,
-                                String redisAddress, Path javaHome, List<String> jvmOptions) throws IOException {
+                                String redisAddress, Path javaHome, List<String> jvmOptions, String tickSecond)
+            throws IOException {
         Path root = workDir.resolve(name);
         Files.createDirectories(root);
         Path app = root.resolve(CONTEXT + ".war");
@@ -96,6 +106,7 @@ final class ServerProcess implements AutoCloseable {
         command.addAll(List.of(
                 "-Ddistributedmutex.redis.address=" + redisAddress,
                 "-Dit.server.name=" + name,
+                "-Dit.tick.second=" + tickSecond,
                 "-jar", jar.toString(), "--nocluster", "--port", Integer.toString(port),
                 "--rootDir", root.resolve("runtime").toString(), "--deploy", app.toString()));
         Path log = workDir.resolve(name + ".log");

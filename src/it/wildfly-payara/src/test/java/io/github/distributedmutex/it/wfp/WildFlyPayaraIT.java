@@ -91,7 +91,7 @@ class WildFlyPayaraIT {
             report.add("WildFly runs on " + java + " (Java " + JavaHomes.version(java).orElse(-1) + ")");
             for (int i = 1; i <= wildflies; i++) {
                 servers.add(ServerProcess.wildFly("wildfly-" + i, home, war, workDir, takenPorts, redisAddress, java,
-                        jvmOptions));
+                        jvmOptions, tickSecond(servers.size())));
             }
         }
         if (payaras > 0) {
@@ -100,7 +100,7 @@ class WildFlyPayaraIT {
             report.add("Payara Micro runs on " + java + " (Java " + JavaHomes.version(java).orElse(-1) + ")");
             for (int i = 1; i <= payaras; i++) {
                 servers.add(ServerProcess.payara("payara-" + i, jar, war, workDir, takenPorts, redisAddress, java,
-                        jvmOptions));
+                        jvmOptions, tickSecond(servers.size())));
             }
         }
         // all servers start at once; wait for each
@@ -333,6 +333,129 @@ class WildFlyPayaraIT {
             assertFalse(o.get("dependentThread").contains("redisson"),
                     server + ": a dependent action of closeAsync() ran on " + o.get("dependentThread"));
             report.add(server.name + ": closeAsync() dependents ran on " + o.get("dependentThread"));
+        }
+    }
+
+    /**
+     * @param index the server's position in start order
+     * @return the seconds field of its offset timers: even seconds for the first server, odd ones
+     *         (one second later) for the others
+     */
+    private static String tickSecond(int index) {
+        return index == 0 ? "*/2" : "1/2";
+    }
+
+    // ---- timer callbacks: once per cluster ------------------------------------------------------------
+
+    @Test
+    @Order(6)
+    void aScheduleTickRunsOnceAcrossServersWithHoldAtLeast() throws Exception {
+        TickWindow window = tickWindow();
+        Map<Long, Integer> runs = window.runs(ScheduledJob.NAME);
+        report.add("@Schedule(second = \"*/2\") @Locked(SKIP, holdAtLeast = 1500ms), every server at the same second: "
+                + window.describe(ScheduledJob.NAME));
+        assertEveryTickRanOnce(ScheduledJob.NAME, window, runs);
+    }
+
+    @Test
+    @Order(7)
+    void anOffsetTimerTickRunsOnceAcrossServersWithHoldAtLeast() throws Exception {
+        TickWindow window = tickWindow();
+        Map<Long, Integer> runs = window.runs(OffsetHeldJob.NAME);
+        report.add("@Timeout @Locked(SKIP, holdAtLeast = 1500ms), the other servers 1 s later: "
+                + window.describe(OffsetHeldJob.NAME));
+        assertEveryTickRanOnce(OffsetHeldJob.NAME, window, runs);
+    }
+
+    @Test
+    @Order(8)
+    void withoutHoldAtLeastTheOffsetServersRunTheSameTickAgain() throws Exception {
+        TickWindow window = tickWindow();
+        Map<Long, Integer> runs = window.runs(OffsetUnheldJob.NAME);
+        report.add("control: @Timeout @Locked(SKIP) without holdAtLeast, the other servers 1 s later: "
+                + window.describe(OffsetUnheldJob.NAME));
+        long doubled = window.ticks().filter(tick -> runs.getOrDefault(tick, 0) > 1).count();
+        long ticks = window.ticks().count();
+        // the first server's run ends ~50 ms into the tick; the others fire 1 s later and find the lock free
+        assertTrue(doubled * 2 >= ticks, "without holdAtLeast most ticks should run more than once (the offset"
+                + " servers run them again), but only " + doubled + " of " + ticks + " did: " + runs);
+        for (long tick : window.ticks().toArray()) {
+            assertTrue(runs.getOrDefault(tick, 0) <= servers.size(), "tick " + tick + " ran more often than there are"
+                    + " servers: " + runs);
+        }
+    }
+
+    private void assertEveryTickRanOnce(String job, TickWindow window, Map<Long, Integer> runs) {
+        assertTrue(window.ticks().count() >= 10, "fewer than 10 ticks observed: " + window);
+        Map<Long, Integer> wrong = new TreeMap<>();
+        window.ticks().forEach(tick -> {
+            int count = runs.getOrDefault(tick, 0);
+            if (count != 1) {
+                wrong.put(tick, count);
+            }
+        });
+        assertTrue(wrong.isEmpty(), job + ": ticks that did not run exactly once (tick=runs): " + wrong + "; log "
+                + window.log(job));
+    }
+
+    private TickWindow ticks;
+
+    /**
+     * The ticks observed by all three timer tests, waited for once: every tick that began after both
+     * servers were up and ended before the test looked, at least 10 of them (about 24 s).
+     */
+    private TickWindow tickWindow() throws InterruptedException {
+        if (ticks == null) {
+            long period = 2;
+            long startSecond = redisSeconds();
+            long first = startSecond / period + 1;
+            long last = first + 10;
+            // waiting for the timers to fire is the behaviour under test; the last tick's later firings
+            // (one second after it began) are over once the tick after it has passed too
+            while (redisSeconds() / period < last + 2) {
+                Thread.sleep(500);
+            }
+            ticks = new TickWindow(first, last, redisAddress);
+        }
+        return ticks;
+    }
+
+    private long redisSeconds() {
+        return Long.parseLong(RedisCommands.callForList(redisAddress, "TIME").get(0));
+    }
+
+    /** Ticks {@code first..last} (inclusive), numbered as Redis TIME seconds / 2. */
+    private record TickWindow(long first, long last, String redisAddress) {
+
+        java.util.stream.LongStream ticks() {
+            return java.util.stream.LongStream.rangeClosed(first, last);
+        }
+
+        Map<Long, Integer> runs(String job) {
+            List<String> flat = RedisCommands.callForList(redisAddress, "HGETALL", DataKeys.tickRuns(job));
+            Map<Long, Integer> runs = new TreeMap<>();
+            for (int i = 0; i + 1 < flat.size(); i += 2) {
+                runs.put(Long.parseLong(flat.get(i)), Integer.parseInt(flat.get(i + 1)));
+            }
+            return runs;
+        }
+
+        List<String> log(String job) {
+            return RedisCommands.callForList(redisAddress, "LRANGE", DataKeys.tickLog(job), "0", "-1").stream()
+                    .filter(line -> {
+                        long tick = Long.parseLong(line.substring(0, line.indexOf(' ')));
+                        return tick >= first && tick <= last;
+                    }).toList();
+        }
+
+        String describe(String job) {
+            Map<Long, Integer> runs = runs(job);
+            Map<String, Long> byServer = log(job).stream()
+                    .collect(Collectors.groupingBy(line -> line.split(" ")[1], TreeMap::new, Collectors.counting()));
+            String counts = ticks().mapToObj(tick -> Integer.toString(runs.getOrDefault(tick, 0)))
+                    .collect(Collectors.joining(" "));
+            return (last - first + 1) + " ticks " + first + ".." + last + ", runs per tick [" + counts
+                    + "], runs per server " + byServer;
         }
     }
 

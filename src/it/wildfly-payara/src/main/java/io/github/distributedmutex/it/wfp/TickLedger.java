@@ -1,0 +1,38 @@
+package io.github.distributedmutex.it.wfp;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * Where the timer jobs record their runs, in Redis, for the test: per job, a hash from the tick
+ * (Redis {@code TIME} in seconds, divided by the 2 s period: every server's firing of one tick,
+ * offset ones included, lands in the same bucket as long as it is less than 2 s late) to the number
+ * of runs, and a list of {@code <tick> <server> <micros>} lines for the report.
+ */
+@ApplicationScoped
+public class TickLedger {
+
+    /** The timers' period. */
+    public static final long PERIOD_SECONDS = 2;
+
+    /** How long a job's work takes: it finishes long before the other server fires the same tick. */
+    static final long WORK_MILLIS = 50;
+
+    @Inject
+    AppConfig config;
+
+    /** Records one run of {@code job} for the current tick, then "works" for {@link #WORK_MILLIS}. */
+    public void record(String job) {
+        try (Resp redis = config.redis()) {
+            long micros = redis.timeMicros();
+            long tick = micros / 1_000_000L / PERIOD_SECONDS;
+            redis.call("HINCRBY", DataKeys.tickRuns(job), Long.toString(tick), "1");
+            redis.call("RPUSH", DataKeys.tickLog(job), tick + " " + config.serverName() + " " + micros);
+        }
+        try {
+            Thread.sleep(WORK_MILLIS); // the job's work
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
