@@ -10,6 +10,7 @@ import io.github.distributedmutex.LockUnavailableException;
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.testing.CdiContainers;
 import io.github.distributedmutex.testing.LogCapture;
+import io.github.distributedmutex.testing.PrefixingNameMapper;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
 import io.github.distributedmutex.testing.SlowTest;
@@ -28,7 +29,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
-import org.redisson.config.NameMapper;
 import org.redisson.config.Config;
 
 /**
@@ -84,7 +84,7 @@ class AdapterProducerTest {
         });
         try {
             assertThat(failure).as("the container must not start with a key-renaming client").isNotNull();
-            assertThat(Failures.messages(failure)).contains("NameMapper").contains(PrefixingMapper.class.getName())
+            assertThat(Failures.messages(failure)).contains("NameMapper").contains(PrefixingNameMapper.class.getName())
                     .contains("distributedmutex.key-prefix");
         } finally {
             MappedApplicationClient.created.forEach(RedissonClient::shutdown);
@@ -254,25 +254,12 @@ class AdapterProducerTest {
         public RedissonClient client() {
             Config config = new Config();
             config.useSingleServer().setAddress(TestRedis.address());
-            config.setNameMapper(new PrefixingMapper());
+            config.setNameMapper(new PrefixingNameMapper());
             RedissonClient client = Redisson.create(config);
             synchronized (MappedApplicationClient.class) {
                 created.add(client);
             }
             return client;
-        }
-    }
-
-    /** Prefixes every Redis name with {@code tenant-a:}. */
-    public static class PrefixingMapper implements NameMapper {
-        @Override
-        public String map(String name) {
-            return "tenant-a:" + name;
-        }
-
-        @Override
-        public String unmap(String name) {
-            return name.substring("tenant-a:".length());
         }
     }
 

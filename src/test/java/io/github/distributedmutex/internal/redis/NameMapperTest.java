@@ -3,6 +3,7 @@ package io.github.distributedmutex.internal.redis;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.testing.PrefixingNameMapper;
 import io.github.distributedmutex.testing.TestRedis;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -12,7 +13,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
-import org.redisson.config.NameMapper;
 
 /**
  * A client that renames keys with a {@code NameMapper}, set on the configuration or on its server
@@ -21,8 +21,8 @@ import org.redisson.config.NameMapper;
 class NameMapperTest {
 
     static Stream<Arguments> mappedConfigurations() {
-        Consumer<Config> topLevel = config -> config.setNameMapper(new Prefixing());
-        Consumer<Config> serverLevel = config -> config.useSingleServer().setNameMapper(new Prefixing());
+        Consumer<Config> topLevel = config -> config.setNameMapper(new PrefixingNameMapper());
+        Consumer<Config> serverLevel = config -> config.useSingleServer().setNameMapper(new PrefixingNameMapper());
         return Stream.of(Arguments.of("on the configuration", topLevel),
                 Arguments.of("on the server configuration", serverLevel));
     }
@@ -38,22 +38,9 @@ class NameMapperTest {
             Settings settings = Settings.defaults().withRedisAddress(TestRedis.address());
             assertThatThrownBy(() -> new RedisAdapter(client, settings, false))
                     .isExactlyInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContainingAll("NameMapper", Prefixing.class.getName(), "distributedmutex.key-prefix");
+                    .hasMessageContainingAll("NameMapper", PrefixingNameMapper.class.getName(), "distributedmutex.key-prefix");
         } finally {
             client.shutdown();
-        }
-    }
-
-    /** Prefixes every Redis name. */
-    static final class Prefixing implements NameMapper {
-        @Override
-        public String map(String name) {
-            return "mapped:" + name;
-        }
-
-        @Override
-        public String unmap(String name) {
-            return name.substring("mapped:".length());
         }
     }
 }
