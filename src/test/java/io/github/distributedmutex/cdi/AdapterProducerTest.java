@@ -218,6 +218,16 @@ class AdapterProducerTest {
 
     // ---- the beans ---------------------------------------------------------------------------------
 
+    /** A client on the test Redis, remembered in {@code created} so the test can check it and shut it down. */
+    private static RedissonClient remembered(List<RedissonClient> created, Config config) {
+        config.useSingleServer().setAddress(TestRedis.address());
+        RedissonClient client = Redisson.create(config);
+        synchronized (created) {
+            created.add(client);
+        }
+        return client;
+    }
+
     /** The application's own Redisson client, produced without a disposer: the application owns it. */
     @ApplicationScoped
     public static class ApplicationClient {
@@ -230,13 +240,7 @@ class AdapterProducerTest {
         @Produces
         @ApplicationScoped
         public RedissonClient client() {
-            Config config = new Config();
-            config.useSingleServer().setAddress(TestRedis.address());
-            RedissonClient client = Redisson.create(config);
-            synchronized (ApplicationClient.class) {
-                created.add(client);
-            }
-            return client;
+            return remembered(created, new Config());
         }
     }
 
@@ -252,14 +256,7 @@ class AdapterProducerTest {
         @Produces
         @ApplicationScoped
         public RedissonClient client() {
-            Config config = new Config();
-            config.useSingleServer().setAddress(TestRedis.address());
-            config.setNameMapper(new PrefixingNameMapper());
-            RedissonClient client = Redisson.create(config);
-            synchronized (MappedApplicationClient.class) {
-                created.add(client);
-            }
-            return client;
+            return remembered(created, new Config().setNameMapper(new PrefixingNameMapper()));
         }
     }
 
