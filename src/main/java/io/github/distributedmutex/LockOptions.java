@@ -7,9 +7,9 @@ import java.util.Optional;
 
 /**
  * Per-call settings of one lock request: how long to wait, how long to hold, whether a watchdog
- * renews the lease, and how long the lock stays taken at least. Immutable; every {@code with…} method returns a copy. A value that
- * is not set falls back to the configured default ({@code distributedmutex.wait},
- * {@code distributedmutex.lease}).
+ * renews the lease, and how long the lock stays taken at least. Immutable; every {@code with…}
+ * method returns a copy. A value that is not set falls back to the configured default
+ * ({@code distributedmutex.wait}, {@code distributedmutex.lease}).
  *
  * <pre>{@code
  * adapter.lock("export:nightly", LockOptions.defaults().withLease(Duration.ofMinutes(2)).withWatchdog(true));

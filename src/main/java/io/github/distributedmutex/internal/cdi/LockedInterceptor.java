@@ -18,8 +18,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * Runs {@code @Locked} methods, and {@code @Locked} EJB timeout methods ({@code @Schedule},
  * {@code @Timeout}: the container calls those through {@code @AroundTimeout}, never through
- * {@code @AroundInvoke}), under their lock, with the same semantics for both. Synchronous methods hold a thread-owned,
- * re-entrant lock ({@link Adapter#acquire(String, io.github.distributedmutex.LockOptions)});
+ * {@code @AroundInvoke}), under their lock, with the same semantics for both. Synchronous
+ * methods hold a thread-owned, re-entrant lock ({@link Adapter#acquire(String, io.github.distributedmutex.LockOptions)});
  * methods returning a {@code CompletionStage} hold a {@link Lease} that is closed when the stage
  * completes, on whichever thread completes it, before the caller sees the completion.
  *
