@@ -108,6 +108,17 @@ public interface Adapter {
     void release(String key);
 
     /**
+     * {@link #release(String)}, but when this is the last hold the lock is freed at once even if it
+     * was taken with {@link LockOptions#withHoldAtLeast(Duration) holdAtLeast}: for work that failed
+     * and should be retried without waiting out the minimum hold ({@link Locked @Locked} methods
+     * release this way when they throw). Releasing an inner, re-entered hold only counts it down:
+     * the last release decides.
+     *
+     * @param key the lock key
+     */
+    void releaseNow(String key);
+
+    /**
      * {@link #release(String)} with a key formatted like {@link #acquiref(String, Object...)}.
      *
      * @param format a {@link java.util.Formatter} format; it must use every argument

@@ -83,4 +83,21 @@ public interface Lease extends AutoCloseable {
      *         Redisson I/O thread (see {@link Adapter}, "Threads"); it never completes exceptionally
      */
     CompletionStage<Void> closeAsync();
+
+    /**
+     * {@link #close()}, but frees the lock at once even when it was taken with
+     * {@link LockOptions#withHoldAtLeast(Duration) holdAtLeast}: for work that failed and should be
+     * retried, here or on another instance, without waiting out the minimum hold. Without a
+     * minimum hold it is the same as {@link #close()}. Idempotent with {@link #close()}: whichever
+     * comes first decides.
+     */
+    void closeNow();
+
+    /**
+     * Non-blocking form of {@link #closeNow()}, completed like {@link #closeAsync()}.
+     *
+     * @return a stage completed once the release finished (successfully or not); it never
+     *         completes exceptionally
+     */
+    CompletionStage<Void> closeNowAsync();
 }

@@ -81,7 +81,12 @@ import java.time.Duration;
  *
  * <p><b>Order.</b> The interceptor runs at priority {@code Interceptor.Priority.PLATFORM_BEFORE + 100},
  * so the lock is taken before a {@code @Transactional} transaction begins and released after it
- * ends. No {@code beans.xml} entry is needed.
+ * ends. No {@code beans.xml} entry is needed. EJBs are different: their container-managed
+ * transaction (the default {@code REQUIRED}, timeout methods included) begins before any
+ * interceptor runs, so the lock is released before that transaction commits. Where that matters,
+ * mark the EJB method {@code @TransactionAttribute(NOT_SUPPORTED)} and do the transactional work in
+ * a {@code @Transactional} (or {@code REQUIRES_NEW}) method it calls; for such timeout methods the
+ * deployment logs a WARN (see the scheduled-jobs guide).
  *
  * <p><b>Return types.</b> A method returning anything else than the types below holds the lock
  * while it runs: the lock is for the calling thread and re-entrant, and released when the method
@@ -133,8 +138,11 @@ public @interface Locked {
      *         cluster although the instances start it a little apart, such as a scheduled job (see
      *         "Timer callbacks" above). Positive but shorter than 1 ms, or longer than this
      *         annotation's {@link #lease()}, is a deployment error; without a {@code lease} here,
-     *         a call fails with {@link IllegalArgumentException} when it is longer than
-     *         {@code distributedmutex.lease}
+     *         one longer than {@code distributedmutex.lease} fails the application's startup. With
+     *         {@link OnContention#SKIP} and no {@link #maxWait()}, the wait is {@code 0s} (one
+     *         attempt), because waiting out another node's minimum hold would run the same tick
+     *         again. A run that throws (or whose stage fails) frees the lock at once, without the
+     *         minimum hold, so that a retry can run
      */
     @Nonbinding
     String holdAtLeast() default "";

@@ -82,6 +82,41 @@ class HoldAtLeastTest {
     }
 
     @Test
+    void closeNowFreesTheLockAtOnceDespiteHoldAtLeast() {
+        Adapter first = adapters.newInstance();
+        Adapter second = adapters.newInstance();
+        Lease lease = first.lock("failed-run", LockOptions.defaults().withHoldAtLeast(Duration.ofSeconds(30)));
+        lease.closeNow();
+        assertThat(lease.isHeld()).isFalse();
+        lease.close(); // idempotent: the first close decided
+        assertThat(second.tryLock("failed-run", Duration.ZERO)).as("free at once for a retry").isPresent().get()
+                .satisfies(Lease::close);
+
+        Lease async = first.lock("failed-async", LockOptions.defaults().withHoldAtLeast(Duration.ofSeconds(30)));
+        async.closeNowAsync().toCompletableFuture().join();
+        assertThat(second.tryLock("failed-async", Duration.ZERO)).isPresent().get().satisfies(Lease::close);
+    }
+
+    @Test
+    void releaseNowFreesAThreadOwnedLockAtOnceButOnlyTheLastReleaseDecides() {
+        Adapter first = adapters.newInstance();
+        Adapter second = adapters.newInstance();
+        LockOptions options = LockOptions.defaults().withHoldAtLeast(Duration.ofSeconds(30));
+        first.acquire("nested", options);
+        first.acquire("nested", options);
+        first.releaseNow("nested"); // an inner frame failed, the outer one goes on
+        assertThat(first.fencingToken("nested")).as("still held by the outer frame").isPresent();
+        first.release("nested"); // the outer frame succeeded: the minimum hold applies
+        assertThat(second.tryAcquire("nested", LockOptions.defaults().withMaxWait(Duration.ZERO))).isFalse();
+
+        first.acquire("failed", options);
+        first.releaseNow("failed");
+        assertThat(first.fencingToken("failed")).isEmpty();
+        assertThat(second.tryAcquire("failed", LockOptions.defaults().withMaxWait(Duration.ZERO))).isTrue();
+        second.release("failed");
+    }
+
+    @Test
     void withoutHoldAtLeastAnEarlyReleaseFreesTheLockAtOnce() {
         Adapter first = adapters.newInstance();
         first.lock("plain").close();

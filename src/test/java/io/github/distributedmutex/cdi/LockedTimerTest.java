@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
@@ -20,6 +21,8 @@ import jakarta.inject.Inject;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Date;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -36,7 +39,8 @@ import org.junit.jupiter.api.Test;
  * the test's own. That the servers call the interceptor's {@code @AroundTimeout} for real
  * {@code @Schedule} ticks is proved by the WildFly / Payara integration project.
  */
-@CdiTest({LockedTimerTest.ReportJob.class, LockedTimerTest.QuickJob.class})
+@CdiTest({LockedTimerTest.ReportJob.class, LockedTimerTest.QuickJob.class, LockedTimerTest.FlakyJob.class,
+        LockedTimerTest.WaitlessJob.class})
 class LockedTimerTest {
 
     private static CdiContainers cdi;
@@ -86,14 +90,39 @@ class LockedTimerTest {
     }
 
     @Test
-    void holdAtLeastLongerThanTheConfiguredLeaseFailsTheCallNamingBoth() {
-        try (CdiContainers shortLease = CdiContainers.builder().beans(QuickJob.class)
-                .property("distributedmutex.lease", "1s").start()) {
-            QuickJob job = shortLease.select(QuickJob.class);
-            assertThatThrownBy(job::run).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("holdAtLeast PT2S").hasMessageContaining("distributedmutex.lease PT1S");
-            assertThat(shortLease.redisKeys()).isEmpty();
-        }
+    void holdAtLeastLongerThanTheConfiguredLeaseFailsTheStartupNamingTheMethodAndBoth() {
+        assertThatThrownBy(() -> CdiContainers.builder().beans(QuickJob.class)
+                .property("distributedmutex.lease", "1s").start().close())
+                .hasStackTraceContaining("QuickJob#run()")
+                .hasStackTraceContaining("holdAtLeast PT2S").hasStackTraceContaining("distributedmutex.lease PT1S");
+    }
+
+    @Test
+    void aRunThatThrowsFreesTheLockAtOnceSoTheRetryRuns() {
+        FlakyJob job = cdi.select(FlakyJob.class);
+        job.failNext();
+        assertThatThrownBy(job::tick).isInstanceOf(IllegalStateException.class).hasMessage("tick failed");
+        assertThat(cdi.redisKeyExists("flaky")).as("no minimum hold after a failure").isFalse();
+        job.tick(); // the container's retry
+        assertThat(job.completedRuns()).as("the retry ran, it was not skipped").isEqualTo(1);
+        assertThat(cdi.redisKeyExists("flaky")).as("a run that succeeded keeps its minimum hold").isTrue();
+    }
+
+    @Test
+    void anAsynchronousRunThatFailsFreesTheLockAtOnce() {
+        FlakyJob job = cdi.select(FlakyJob.class);
+        assertThat(job.failAsync()).failsWithin(Duration.ofSeconds(20));
+        assertThat(cdi.redisKeyExists("flaky-async")).as("no minimum hold after a failure").isFalse();
+    }
+
+    @Test
+    void skipWithHoldAtLeastAndNoMaxWaitDoesNotWaitOutAnotherNodesMinimumHold() {
+        // another node ran the tick and released it, keeping its minimum hold of 3 s
+        otherInstance.lock("waitless", LockOptions.defaults().withHoldAtLeast(Duration.ofSeconds(3))).close();
+        WaitlessJob job = cdi.select(WaitlessJob.class);
+        job.tick();
+        assertThat(job.runs()).as("skipped at once instead of waiting 3 s of the default 5 s wait and running the"
+                + " same tick again").isZero();
     }
 
     // ---- the beans ---------------------------------------------------------------------------------
@@ -129,6 +158,47 @@ class LockedTimerTest {
         @Locked(value = "quick", holdAtLeast = "2s")
         public long run() {
             return adapter.fencingToken("quick").orElseThrow();
+        }
+    }
+
+    @ApplicationScoped
+    public static class FlakyJob {
+        private final AtomicBoolean failNext = new AtomicBoolean();
+        private final AtomicInteger completedRuns = new AtomicInteger();
+
+        void failNext() {
+            failNext.set(true);
+        }
+
+        public int completedRuns() {
+            return completedRuns.get();
+        }
+
+        @Locked(value = "flaky", onContention = Locked.OnContention.SKIP, holdAtLeast = "1m", lease = "2m")
+        public void tick() {
+            if (failNext.getAndSet(false)) {
+                throw new IllegalStateException("tick failed");
+            }
+            completedRuns.incrementAndGet();
+        }
+
+        @Locked(value = "flaky-async", holdAtLeast = "1m", lease = "2m")
+        public CompletableFuture<Void> failAsync() {
+            return CompletableFuture.failedFuture(new IllegalStateException("async tick failed"));
+        }
+    }
+
+    @ApplicationScoped
+    public static class WaitlessJob {
+        private final AtomicInteger runs = new AtomicInteger();
+
+        public int runs() {
+            return runs.get();
+        }
+
+        @Locked(value = "waitless", onContention = Locked.OnContention.SKIP, holdAtLeast = "3s")
+        public void tick() {
+            runs.incrementAndGet();
         }
     }
 

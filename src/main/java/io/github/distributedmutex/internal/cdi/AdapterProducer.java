@@ -11,9 +11,16 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
+import jakarta.enterprise.inject.spi.Bean;
+import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
@@ -39,6 +46,7 @@ public class AdapterProducer {
     private final Instance<RedissonClient> applicationClients;
     private final Object guard = new Object();
     private RedisAdapter adapter;
+    private Settings settings;
 
     /** For the container's proxy only. */
     protected AdapterProducer() {
@@ -51,9 +59,23 @@ public class AdapterProducer {
         this.applicationClients = applicationClients;
     }
 
-    /** Creates the adapter at startup so configuration errors fail the deployment. */
-    void onStartup(@Observes @Initialized(ApplicationScoped.class) Object event) {
+    /**
+     * Creates the adapter at startup so configuration errors fail the deployment, and checks the
+     * {@code @Locked} methods against the configuration (their other rules were checked at deployment).
+     */
+    void onStartup(@Observes @Initialized(ApplicationScoped.class) Object event, BeanManager beanManager) {
         adapter();
+        Set<Class<?>> checked = new HashSet<>();
+        List<String> problems = new ArrayList<>();
+        for (Bean<?> bean : beanManager.getBeans(Object.class, Any.Literal.INSTANCE)) {
+            Class<?> beanClass = bean.getBeanClass();
+            if (checked.add(beanClass) && LockedMethodValidator.usesLocked(beanClass)) {
+                problems.addAll(LockedMethodValidator.problemsWithConfiguredLease(beanClass, settings.lease()));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("distributed-mutex cannot start: " + String.join("; ", problems));
+        }
     }
 
     /** @return the adapter, created on first call */
@@ -69,7 +91,7 @@ public class AdapterProducer {
     }
 
     private RedisAdapter create() {
-        Settings settings = SettingsReader.read(ConfigLookup.detect());
+        settings = SettingsReader.read(ConfigLookup.detect());
         if (applicationClients.isResolvable()) {
             LOG.info("distributed-mutex uses the application's RedissonClient bean; {}", settings);
             return new RedisAdapter(RedisConnection.of(RedissonClientFactory.requireNoNameMapper(applicationClients.get()),

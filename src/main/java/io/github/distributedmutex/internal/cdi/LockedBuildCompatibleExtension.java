@@ -12,7 +12,7 @@ import jakarta.enterprise.lang.model.declarations.ClassInfo;
  * Build compatible extension (CDI Lite: Quarkus, and Weld when the portable extension is absent)
  * that validates every {@code @Locked} method of every class bean at build time through
  * {@link LockedMethodValidator}; each problem is reported as an error naming the method, which
- * fails the build. Skipped where {@link LockedPortableExtension} runs.
+ * fails the build, and each warning as a warning. Skipped where {@link LockedPortableExtension} runs.
  */
 @SkipIfPortableExtensionPresent(LockedPortableExtension.class)
 public class LockedBuildCompatibleExtension implements BuildCompatibleExtension {
@@ -36,6 +36,9 @@ public class LockedBuildCompatibleExtension implements BuildCompatibleExtension 
         }
         for (String problem : LockedMethodValidator.problems(beanClass)) {
             messages.error(problem, bean);
+        }
+        for (String warning : LockedMethodValidator.warnings(beanClass)) {
+            messages.warn(warning, bean);
         }
     }
 

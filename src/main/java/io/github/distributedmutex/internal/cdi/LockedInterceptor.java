@@ -23,6 +23,10 @@ import java.util.concurrent.CompletionStage;
  * methods returning a {@code CompletionStage} hold a {@link Lease} that is closed when the stage
  * completes, on whichever thread completes it, before the caller sees the completion.
  *
+ * <p>A run that fails (the method throws, or its stage completes exceptionally) frees the lock at
+ * once, without the minimum hold ({@code holdAtLeast}): the hold is there to stop other nodes from
+ * repeating a tick that ran, not to stop the container's retry of one that failed.
+ *
  * <p>Priority {@code PLATFORM_BEFORE + 100}: outside {@code @Transactional} (+200), so the lock
  * is taken before a transaction begins and released after it ends.
  */
@@ -84,11 +88,15 @@ public class LockedInterceptor {
         } else {
             adapter.acquire(key, method.options());
         }
+        Object result;
         try {
-            return context.proceed();
-        } finally {
-            adapter.release(key);
+            result = context.proceed();
+        } catch (Exception | Error e) {
+            adapter.releaseNow(key); // a failed run may be retried at once: no minimum hold
+            throw e;
         }
+        adapter.release(key);
+        return result;
     }
 
     private Object lockUntilCompleted(InvocationContext context, LockedMethod method, String key) throws Exception {
@@ -103,7 +111,7 @@ public class LockedInterceptor {
         try {
             result = context.proceed();
         } catch (Exception | Error e) {
-            lease.close();
+            lease.closeNow();
             throw e;
         }
         if (result == null) {
@@ -111,7 +119,8 @@ public class LockedInterceptor {
             return null;
         }
         CompletableFuture<Object> released = new CompletableFuture<>();
-        ((CompletionStage<?>) result).whenComplete((value, failure) -> lease.closeAsync().whenComplete((ok, never) -> {
+        ((CompletionStage<?>) result).whenComplete((value, failure) -> (failure == null ? lease.closeAsync()
+                : lease.closeNowAsync()).whenComplete((ok, never) -> {
             if (failure != null) {
                 released.completeExceptionally(failure);
             } else {

@@ -8,6 +8,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import java.lang.reflect.Method;
+import java.time.Duration;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,6 +57,47 @@ public final class LockedMethodValidator {
     }
 
     /**
+     * Setups that deploy but defeat the lock in ways it cannot fix (see
+     * {@link TimeoutMethods#warnings(Class, Method)}); the extensions log them at deployment.
+     *
+     * @param beanClass the bean class
+     * @return one message per problem, each naming the method; empty when none
+     */
+    public static List<String> warnings(Class<?> beanClass) {
+        List<String> warnings = new ArrayList<>();
+        for (Method method : lockedMethods(beanClass)) {
+            if (TimeoutMethods.isTimeoutMethod(method)) {
+                warnings.addAll(TimeoutMethods.warnings(beanClass, method));
+            }
+        }
+        return warnings;
+    }
+
+    /**
+     * The check that needs the configuration, made at startup: a {@code holdAtLeast} on a method
+     * whose annotation sets no {@code lease} must not exceed the configured lease.
+     *
+     * @param beanClass       a bean class
+     * @param configuredLease {@code distributedmutex.lease}
+     * @return one message per method whose minimum hold the configured lease cannot keep
+     */
+    public static List<String> problemsWithConfiguredLease(Class<?> beanClass, Duration configuredLease) {
+        List<String> problems = new ArrayList<>();
+        for (Method method : lockedMethods(beanClass)) {
+            LockOptions options = compile(beanClass, method).options();
+            if (options.lease().isEmpty()) {
+                try {
+                    LeaseDuration.checkHoldAtLeast(options.holdAtLeast(), configuredLease, "distributedmutex.lease");
+                } catch (IllegalArgumentException e) {
+                    problems.add("@Locked on " + describe(method) + ": " + e.getMessage()
+                            + "; set a lease on the annotation or raise distributedmutex.lease");
+                }
+            }
+        }
+        return problems;
+    }
+
+    /**
      * @param beanClass the bean class (the default key is derived from it)
      * @param method    an intercepted method
      * @return the compiled method
@@ -91,6 +133,11 @@ public final class LockedMethodValidator {
                 }
             }
             options = withHoldAtLeast(options, locked);
+            if (locked.maxWait().isBlank() && locked.onContention() == Locked.OnContention.SKIP
+                    && !options.holdAtLeast().isZero()) {
+                // waiting out another node's minimum hold would run the same tick again
+                options = options.withMaxWait(Duration.ZERO);
+            }
             LockedMethod.Returns returns = returns(method);
             if (locked.onContention() == Locked.OnContention.SKIP && returns == LockedMethod.Returns.PRIMITIVE) {
                 throw new IllegalArgumentException("onContention = SKIP needs a method that can return nothing, but it"

@@ -3,6 +3,7 @@ package io.github.distributedmutex.internal.cdi;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -37,6 +38,82 @@ final class TimeoutMethods {
         return method.getName().equals("ejbTimeout") && method.getParameterCount() == 1
                 && method.getParameterTypes()[0].getName().equals("jakarta.ejb.Timer")
                 && implementsType(method.getDeclaringClass(), "jakarta.ejb.TimedObject");
+    }
+
+    /**
+     * Advice for a {@code @Locked} timeout method whose setup defeats "once per cluster" in ways the
+     * lock cannot fix: a persistent {@code @Schedule} (a node that was down fires its missed ticks
+     * when it starts again, after the others ran them and the lock is free), and a container-managed
+     * transaction (it begins before any interceptor runs, so it commits after the lock is released).
+     *
+     * @param beanClass the bean class
+     * @param method    a timeout method of it
+     * @return one message per problem, each naming the method; empty when none
+     */
+    static List<String> warnings(Class<?> beanClass, Method method) {
+        List<String> warnings = new ArrayList<>();
+        String where = "@Locked on timeout method " + LockedMethodValidator.describe(method) + ": ";
+        if (hasPersistentSchedule(method)) {
+            warnings.add(where + "its @Schedule is persistent (the default): a node that was down fires the ticks it"
+                    + " missed when it starts again, after the other nodes ran them and the lock was freed, so those"
+                    + " ticks run twice. Use @Schedule(persistent = false): every node then has its own timer and the"
+                    + " lock chooses one");
+        }
+        if (inContainerTransaction(beanClass, method)) {
+            warnings.add(where + "it runs in a container-managed transaction, which begins before the interceptor"
+                    + " takes the lock and commits after it is released, so another node may start before this"
+                    + " node's changes are committed. Mark it @TransactionAttribute(NOT_SUPPORTED) and do the"
+                    + " transactional work in a @Transactional or REQUIRES_NEW method it calls");
+        }
+        return warnings;
+    }
+
+    private static boolean hasPersistentSchedule(Method method) {
+        for (Annotation annotation : method.getDeclaredAnnotations()) {
+            String name = annotation.annotationType().getName();
+            if (name.equals("jakarta.ejb.Schedule") && Boolean.TRUE.equals(attribute(annotation, "persistent"))) {
+                return true;
+            }
+            if (name.equals("jakarta.ejb.Schedules") && attribute(annotation, "value") instanceof Annotation[] all) {
+                for (Annotation schedule : all) {
+                    if (Boolean.TRUE.equals(attribute(schedule, "persistent"))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean inContainerTransaction(Class<?> beanClass, Method method) {
+        Object management = attributeOf(beanClass.getAnnotations(), "jakarta.ejb.TransactionManagement");
+        if (management != null && management.toString().equals("BEAN")) {
+            return false;
+        }
+        Object attribute = attributeOf(method.getDeclaredAnnotations(), "jakarta.ejb.TransactionAttribute");
+        if (attribute == null) {
+            attribute = attributeOf(beanClass.getAnnotations(), "jakarta.ejb.TransactionAttribute");
+        }
+        // absent: REQUIRED, the EJB default
+        return attribute == null || !(attribute.toString().equals("NOT_SUPPORTED") || attribute.toString().equals("NEVER"));
+    }
+
+    /** @return the {@code value()} of the annotation named {@code annotationName} among {@code annotations}, or null */
+    private static Object attributeOf(Annotation[] annotations, String annotationName) {
+        for (Annotation annotation : annotations) {
+            if (annotation.annotationType().getName().equals(annotationName)) {
+                return attribute(annotation, "value");
+            }
+        }
+        return null;
+    }
+
+    private static Object attribute(Annotation annotation, String name) {
+        try {
+            return annotation.annotationType().getMethod(name).invoke(annotation);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Cannot read " + name + "() of " + annotation, e);
+        }
     }
 
     /**

@@ -142,8 +142,17 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
 
     @Override
     public void release(String key) {
+        release(key, true);
+    }
+
+    @Override
+    public void releaseNow(String key) {
+        release(key, false);
+    }
+
+    private void release(String key, boolean keepMinimumHold) {
         LockKey lockKey = lockKey(key);
-        if (!threadHolds.release(lockKey)) {
+        if (!threadHolds.release(lockKey, keepMinimumHold)) {
             LOG.warn("Release of lock '{}' which the calling thread ({}) does not hold: nothing was released",
                     lockKey.name(), Thread.currentThread().getName());
         }

@@ -289,7 +289,16 @@ final class RedisLease implements Lease {
 
     @Override
     public void close() {
-        closeAsync();
+        closeAndWait(holdAtLeastMillis);
+    }
+
+    @Override
+    public void closeNow() {
+        closeAndWait(0);
+    }
+
+    private void closeAndWait(long holdMillis) {
+        closeAsync(holdMillis);
         try {
             // the Redis reply, not the stage handed to the application: that one waits for an executor thread
             releaseDone.get(RedisCalls.CALL_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
@@ -303,13 +312,23 @@ final class RedisLease implements Lease {
 
     @Override
     public CompletionStage<Void> closeAsync() {
+        return closeAsync(holdAtLeastMillis);
+    }
+
+    @Override
+    public CompletionStage<Void> closeNowAsync() {
+        return closeAsync(0);
+    }
+
+    /** @param holdMillis the minimum hold this release keeps: {@code holdAtLeastMillis}, or 0 to free at once */
+    private CompletionStage<Void> closeAsync(long holdMillis) {
         if (!closed.compareAndSet(false, true)) {
             return released;
         }
         stopRenewing();
         host.closed(this, releaseDone);
         long heldMillis = heldMillis();
-        store.release(key, owner, holdAtLeastMillis)
+        store.release(key, owner, holdMillis)
                 .orTimeout(RedisCalls.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((result, failure) -> {
                     try {

@@ -63,9 +63,11 @@ final class ThreadHolds {
     /**
      * Leaves one hold of {@code key} by the calling thread and closes the lease after the last.
      *
+     * @param keepMinimumHold whether the last release keeps the lease's minimum hold (holdAtLeast);
+     *                        false frees the lock at once
      * @return false when the calling thread holds nothing of {@code key}
      */
-    boolean release(LockKey key) {
+    boolean release(LockKey key, boolean keepMinimumHold) {
         HoldKey holdKey = HoldKey.current(key);
         Hold hold = holds.get(holdKey);
         if (hold == null) {
@@ -76,7 +78,11 @@ final class ThreadHolds {
             return true;
         }
         holds.remove(holdKey, hold);
-        hold.lease.close();
+        if (keepMinimumHold) {
+            hold.lease.close();
+        } else {
+            hold.lease.closeNow();
+        }
         return true;
     }
 
