@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Two instances of the packaged Quarkus application ({@code java -jar target/quarkus-app/quarkus-run.jar}),
  * each its own process, against one Redis: the {@code @Scheduled} + {@code @Locked(onContention = SKIP,
- * holdAtLeast = "1500ms")} job runs exactly once per 2 s tick across both; the control job (same cron,
+ * holdAtLeast = "1500ms")} job runs exactly once per 2 s tick across both; so does the job whose key is
+ * per tick ({@code {execution.scheduledFireTime}}) with a minimum hold of 5 s, longer than the period, which
+ * a key per job could not have without skipping ticks; the control job (same cron,
  * {@code concurrentExecution = SKIP}, no {@code @Locked}) runs twice per tick, once in each instance.
  */
 class ScheduledOnTwoInstancesIT {
@@ -109,12 +111,14 @@ class ScheduledOnTwoInstancesIT {
         long lastTick = firstTick + WINDOW_TICKS - 1;
         String locked = DataKeys.tickRuns(run, LockedTick.NAME);
         String unlocked = DataKeys.tickRuns(run, UnlockedTick.NAME);
+        String perTick = DataKeys.tickRuns(run, PerTickKeyTick.NAME);
         // done when both jobs have counted the tick after the window (in each instance for the control): every
         // firing of the window's ticks is over then
         try {
             await("ticks " + firstTick + ".." + lastTick + " counted")
                     .atMost(Duration.ofSeconds(2L * (WINDOW_TICKS + 2) + 30)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> count(address, locked, lastTick + 1) >= 1 && count(address, unlocked, lastTick + 1) >= 2);
+                    .until(() -> count(address, locked, lastTick + 1) >= 1 && count(address, perTick, lastTick + 1) >= 1
+                            && count(address, unlocked, lastTick + 1) >= 2);
         } catch (ConditionTimeoutException e) {
             System.out.println("[ScheduledOnTwoInstancesIT] " + e.getMessage() + "; asserting what was counted");
         }
@@ -125,18 +129,25 @@ class ScheduledOnTwoInstancesIT {
 
         Map<Long, Long> lockedRuns = runs(address, locked, firstTick, lastTick);
         Map<Long, Long> unlockedRuns = runs(address, unlocked, firstTick, lastTick);
+        Map<Long, Long> perTickRuns = runs(address, perTick, firstTick, lastTick);
         Map<String, Integer> lockedByInstance = byInstance(address, DataKeys.tickLog(run, LockedTick.NAME), firstTick, lastTick);
         Map<String, Integer> unlockedByInstance = byInstance(address, DataKeys.tickLog(run, UnlockedTick.NAME), firstTick, lastTick);
         System.out.println("[ScheduledOnTwoInstancesIT] locked job, ticks " + firstTick + ".." + lastTick + ": runs per tick "
                 + lockedRuns + ", runs per instance " + lockedByInstance);
         System.out.println("[ScheduledOnTwoInstancesIT] unlocked job (concurrentExecution = SKIP only), runs per tick "
                 + unlockedRuns + ", runs per instance " + unlockedByInstance);
+        System.out.println("[ScheduledOnTwoInstancesIT] job with a key per tick and holdAtLeast 5 s, runs per tick "
+                + perTickRuns);
         System.out.println("[ScheduledOnTwoInstancesIT] locked job log: "
                 + RedisCommands.callForList(address, "LRANGE", DataKeys.tickLog(run, LockedTick.NAME), "0", "-1"));
 
         for (long tick = firstTick; tick <= lastTick; tick++) {
             assertEquals(1L, lockedRuns.get(tick), "runs of the @Locked job in tick " + tick + ": " + lockedRuns
                     + "\ninstance a:\n" + tail(logs.get("a")) + "\ninstance b:\n" + tail(logs.get("b")));
+        }
+        for (long tick = firstTick; tick <= lastTick; tick++) {
+            assertEquals(1L, perTickRuns.get(tick), "runs of the job with a key per tick in tick " + tick + ": "
+                    + perTickRuns);
         }
         for (long tick = firstTick; tick <= lastTick; tick++) {
             assertEquals(2L, unlockedRuns.get(tick), "runs of the unlocked control job in tick " + tick + ": " + unlockedRuns);
