@@ -162,8 +162,10 @@ public @interface Locked {
         /**
          * Do not run the method and return {@code null} (for {@code void} and reference types),
          * {@code Optional.empty()} (for {@code Optional}) or an already completed stage holding
-         * {@code null} (for {@code CompletionStage} / {@code CompletableFuture}). Methods that
-         * return a primitive cannot be skipped: that is a deployment error.
+         * {@code null} (for {@code CompletionStage} / {@code CompletableFuture}; but {@code null}
+         * for a Jakarta Concurrency {@code @Asynchronous(runAt = ...)} method, whose container ends
+         * the schedule on any other result). Methods that return a primitive cannot be skipped:
+         * that is a deployment error.
          *
          * <p>An interrupt of the waiting thread is not contention: the method does not run and the
          * caller gets {@link LockNotAcquiredException} (as with {@code THROW}), with the thread's

@@ -78,7 +78,7 @@ public class LockedInterceptor {
     private Object lockAround(InvocationContext context) throws Exception {
         LockedMethod method = registry.get(beanClass, context.getMethod());
         String key = method.key().render(context.getParameters());
-        if (method.returns() == LockedMethod.Returns.STAGE) {
+        if (method.returns().isStage()) {
             return lockUntilCompleted(context, method, key);
         }
         if (method.onContention() == Locked.OnContention.SKIP) {

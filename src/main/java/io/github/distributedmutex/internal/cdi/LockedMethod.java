@@ -25,14 +25,25 @@ record LockedMethod(KeyTemplate key, LockOptions options, Locked.OnContention on
         /** An {@code Optional}; a skip returns {@code Optional.empty()}. */
         OPTIONAL,
         /** A {@code CompletionStage} or {@code CompletableFuture}: the lock is held until it completes. */
-        STAGE;
+        STAGE,
+        /**
+         * The same, for a Jakarta Concurrency {@code @Asynchronous(runAt = ...)} method ({@link RunAtMethods}); a
+         * skip returns {@code null}, which the container reads as "go on with the schedule" (a completed stage
+         * would end it).
+         */
+        RUN_AT_STAGE;
+
+        /** @return whether the lock is held until the returned stage completes */
+        boolean isStage() {
+            return this == STAGE || this == RUN_AT_STAGE;
+        }
 
         /** @return what a skipped invocation returns */
         Object skipped() {
             return switch (this) {
                 case OPTIONAL -> Optional.empty();
                 case STAGE -> CompletableFuture.completedFuture(null);
-                case VALUE -> null;
+                case VALUE, RUN_AT_STAGE -> null;
                 case PRIMITIVE -> throw new IllegalStateException("a method returning a primitive cannot be skipped");
             };
         }

@@ -138,7 +138,7 @@ public final class LockedMethodValidator {
                 // waiting out another node's minimum hold would run the same tick again
                 options = options.withMaxWait(Duration.ZERO);
             }
-            LockedMethod.Returns returns = returns(method);
+            LockedMethod.Returns returns = returns(beanClass, method);
             if (locked.onContention() == Locked.OnContention.SKIP && returns == LockedMethod.Returns.PRIMITIVE) {
                 throw new IllegalArgumentException("onContention = SKIP needs a method that can return nothing, but it"
                         + " returns " + method.getReturnType().getName() + "; return void, a reference type, Optional"
@@ -165,10 +165,11 @@ public final class LockedMethodValidator {
         return held;
     }
 
-    private static LockedMethod.Returns returns(Method method) {
+    private static LockedMethod.Returns returns(Class<?> beanClass, Method method) {
         Class<?> type = method.getReturnType();
         if (type == CompletionStage.class || type == CompletableFuture.class) {
-            return LockedMethod.Returns.STAGE;
+            return RunAtMethods.isRunAtMethod(beanClass, method) ? LockedMethod.Returns.RUN_AT_STAGE
+                    : LockedMethod.Returns.STAGE;
         }
         if (CompletionStage.class.isAssignableFrom(type)) {
             throw new IllegalArgumentException("it returns " + type.getName() + "; asynchronous @Locked methods must"

@@ -1,0 +1,148 @@
+package io.github.distributedmutex.cdi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.distributedmutex.Adapter;
+import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.Locked;
+import io.github.distributedmutex.testing.CdiContainers;
+import io.github.distributedmutex.testing.CdiTest;
+import jakarta.enterprise.concurrent.Asynchronous;
+import jakarta.enterprise.concurrent.Schedule;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code @Locked} on Jakarta Concurrency 3.1 {@code @Asynchronous(runAt = @Schedule(...))} methods returning a
+ * stage. The container's asynchronous interceptor (priority {@code PLATFORM_BEFORE + 5} on Payara) runs before
+ * {@code @Locked} and calls the rest of the chain at every scheduled time; it reads {@code null} from an execution
+ * as "go on" and anything else as "the schedule is over". So a skipped execution must return {@code null}: a
+ * completed stage would end the schedule of every instance that once lost the race.
+ *
+ * <p>Weld SE has no Concurrency implementation: {@code @Asynchronous} binds no interceptor here, so each call is
+ * what one scheduled execution is on a server, the rest of the chain. That the container really calls
+ * {@code @Locked} per execution, and that skips do not end the schedule, is proved on Payara Micro 7 by the
+ * WildFly / Payara integration project.
+ */
+@CdiTest({LockedRunAtTest.RunAtJobs.class, LockedRunAtTest.TypeLevelRunAtJobs.class})
+class LockedRunAtTest {
+
+    private static CdiContainers cdi;
+    private static Adapter adapter;
+
+    @BeforeAll
+    static void select(CdiContainers started) {
+        cdi = started;
+        adapter = cdi.select(Adapter.class);
+    }
+
+    @Test
+    void aSkippedRunAtExecutionReturnsNullSoTheScheduleGoesOn() {
+        RunAtJobs jobs = cdi.select(RunAtJobs.class);
+        int runsBefore = jobs.runs();
+        try (Lease otherInstance = adapter.lock("runat:future")) {
+            assertThat(otherInstance.isHeld()).isTrue();
+            assertThat(jobs.future()).as("skipped: null, the container's 'go on'").isNull();
+            assertThat(jobs.stage()).as("skipped: null, the container's 'go on'").isNull();
+        }
+        assertThat(jobs.runs()).as("the skipped executions did not run").isEqualTo(runsBefore);
+    }
+
+    @Test
+    void aRunAtExecutionThatReturnsNullReleasesItsLockAtOnce() {
+        RunAtJobs jobs = cdi.select(RunAtJobs.class);
+        assertThat(jobs.ranUnderLock()).as("null: go on with the schedule").isNull();
+        assertThat(jobs.lockedInside()).as("the execution ran under its lock").isTrue();
+        assertThat(cdi.redisKeyExists("runat:ran")).as("released when the execution returned null").isFalse();
+    }
+
+    @Test
+    void aTypeLevelRunAtIsRecognisedAndAMethodLevelAsynchronousWithoutRunAtWins() throws Exception {
+        TypeLevelRunAtJobs jobs = cdi.select(TypeLevelRunAtJobs.class);
+        try (Lease otherInstance = adapter.lock("runat:type-level")) {
+            assertThat(otherInstance.isHeld()).isTrue();
+            assertThat(jobs.inherited()).as("the class's runAt applies: skipped is null").isNull();
+            CompletableFuture<String> once = jobs.once();
+            assertThat(once).as("@Asynchronous without runAt on the method: a one-off call, skipped is a completed stage")
+                    .isNotNull();
+            assertThat(once.get(30, TimeUnit.SECONDS)).isNull();
+        }
+    }
+
+    @Test
+    void aPlainAsynchronousMethodStillGetsACompletedStageWhenSkipped() throws Exception {
+        RunAtJobs jobs = cdi.select(RunAtJobs.class);
+        try (Lease otherInstance = adapter.lock("runat:once")) {
+            assertThat(otherInstance.isHeld()).isTrue();
+            CompletableFuture<String> once = jobs.once();
+            assertThat(once).isNotNull();
+            assertThat(once.get(30, TimeUnit.SECONDS)).isNull();
+        }
+    }
+
+    // ---- the beans ---------------------------------------------------------------------------------
+
+    @ApplicationScoped
+    public static class RunAtJobs {
+
+        private final AtomicInteger runs = new AtomicInteger();
+        private volatile boolean lockedInside;
+
+        @Asynchronous(runAt = @Schedule(cron = "*/2 * * * * *"))
+        @Locked(value = "runat:future", onContention = Locked.OnContention.SKIP, maxWait = "0s")
+        public CompletableFuture<String> future() {
+            runs.incrementAndGet();
+            return null;
+        }
+
+        @Asynchronous(runAt = @Schedule(cron = "*/2 * * * * *"))
+        @Locked(value = "runat:future", onContention = Locked.OnContention.SKIP, maxWait = "0s")
+        public CompletionStage<String> stage() {
+            runs.incrementAndGet();
+            return null;
+        }
+
+        @Asynchronous(runAt = @Schedule(cron = "*/2 * * * * *"))
+        @Locked(value = "runat:ran", onContention = Locked.OnContention.SKIP, maxWait = "0s")
+        public CompletableFuture<String> ranUnderLock() {
+            lockedInside = cdi.redisKeyExists("runat:ran");
+            return null;
+        }
+
+        @Asynchronous
+        @Locked(value = "runat:once", onContention = Locked.OnContention.SKIP, maxWait = "0s")
+        public CompletableFuture<String> once() {
+            runs.incrementAndGet();
+            return CompletableFuture.completedFuture("ran");
+        }
+
+        int runs() {
+            return runs.get();
+        }
+
+        boolean lockedInside() {
+            return lockedInside;
+        }
+    }
+
+    @ApplicationScoped
+    @Asynchronous(runAt = @Schedule(cron = "0 0 * * * *"))
+    public static class TypeLevelRunAtJobs {
+
+        @Locked(value = "runat:type-level", onContention = Locked.OnContention.SKIP, maxWait = "0s")
+        public CompletableFuture<String> inherited() {
+            return null;
+        }
+
+        @Asynchronous
+        @Locked(value = "runat:type-level", onContention = Locked.OnContention.SKIP, maxWait = "0s")
+        public CompletableFuture<String> once() {
+            return CompletableFuture.completedFuture("ran");
+        }
+    }
+}
