@@ -1,15 +1,20 @@
 package io.github.distributedmutex.cdi;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.LockUnavailableException;
 import io.github.distributedmutex.Locked;
+import io.github.distributedmutex.testing.RedisServerProcess;
 import io.github.distributedmutex.testing.CdiContainers;
 import io.github.distributedmutex.testing.CdiTest;
 import jakarta.enterprise.concurrent.Asynchronous;
 import jakarta.enterprise.concurrent.Schedule;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +90,30 @@ class LockedRunAtTest {
         }
     }
 
+    @Test
+    void anAsynchronousMethodsStageIsHandedBackUnchangedAndHoldsTheLockUntilItCompletes() {
+        RunAtJobs jobs = cdi.select(RunAtJobs.class);
+        CompletableFuture<String> work = new CompletableFuture<>();
+        CompletableFuture<String> returned = jobs.handOver(work);
+        assertThat(returned).as("the container completes the caller's future from this very stage").isSameAs(work);
+        assertThat(cdi.redisKeyExists("runat:hand-over")).as("held while the stage runs").isTrue();
+        work.complete("done");
+        await().atMost(Duration.ofSeconds(20)).until(() -> !cdi.redisKeyExists("runat:hand-over"));
+    }
+
+    @Test
+    void aScheduledExecutionThatCannotReachRedisIsSkippedSoTheScheduleGoesOn() {
+        try (CdiContainers noRedis = CdiContainers.builder().beans(RunAtJobs.class)
+                .redisAddress("redis://127.0.0.1:" + RedisServerProcess.freePort()).start()) {
+            RunAtJobs jobs = noRedis.select(RunAtJobs.class);
+            assertThat(jobs.future()).as("skipped with a WARN: an exception would end the schedule").isNull();
+            assertThat(jobs.voidTick()).isNull();
+            assertThat(jobs.runs()).isZero();
+            assertThatThrownBy(jobs::once).as("a one-off call fails as usual")
+                    .isInstanceOf(LockUnavailableException.class);
+        }
+    }
+
     // ---- the beans ---------------------------------------------------------------------------------
 
     @ApplicationScoped
@@ -119,6 +148,19 @@ class LockedRunAtTest {
         public CompletableFuture<String> once() {
             runs.incrementAndGet();
             return CompletableFuture.completedFuture("ran");
+        }
+
+        @Asynchronous(runAt = @Schedule(cron = "*/2 * * * * *"))
+        @Locked(value = "runat:void", onContention = Locked.OnContention.SKIP, maxWait = "0s")
+        public Void voidTick() {
+            runs.incrementAndGet();
+            return null;
+        }
+
+        @Asynchronous
+        @Locked(value = "runat:hand-over")
+        public CompletableFuture<String> handOver(CompletableFuture<String> work) {
+            return work;
         }
 
         int runs() {

@@ -138,13 +138,20 @@ public final class LockedMethodValidator {
                 // waiting out another node's minimum hold would run the same tick again
                 options = options.withMaxWait(Duration.ZERO);
             }
-            LockedMethod.Returns returns = returns(beanClass, method);
+            LockedMethod.Returns returns = returns(method);
+            LockedMethod.Asynchronous asynchronous = AsynchronousMethods.of(beanClass, method);
+            if (asynchronous == LockedMethod.Asynchronous.RUN_AT && locked.onContention() != Locked.OnContention.SKIP) {
+                throw new IllegalArgumentException("it is a Jakarta Concurrency @Asynchronous(runAt = ...) method with"
+                        + " onContention = " + locked.onContention() + ": an exception out of an execution ends the"
+                        + " schedule of this instance for good, so the first tick another instance holds would stop"
+                        + " it; use onContention = SKIP");
+            }
             if (locked.onContention() == Locked.OnContention.SKIP && returns == LockedMethod.Returns.PRIMITIVE) {
                 throw new IllegalArgumentException("onContention = SKIP needs a method that can return nothing, but it"
                         + " returns " + method.getReturnType().getName() + "; return void, a reference type, Optional"
                         + " or a CompletionStage");
             }
-            return new LockedMethod(key, options, locked.onContention(), returns);
+            return new LockedMethod(key, options, locked.onContention(), returns, asynchronous);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
@@ -165,11 +172,10 @@ public final class LockedMethodValidator {
         return held;
     }
 
-    private static LockedMethod.Returns returns(Class<?> beanClass, Method method) {
+    private static LockedMethod.Returns returns(Method method) {
         Class<?> type = method.getReturnType();
         if (type == CompletionStage.class || type == CompletableFuture.class) {
-            return RunAtMethods.isRunAtMethod(beanClass, method) ? LockedMethod.Returns.RUN_AT_STAGE
-                    : LockedMethod.Returns.STAGE;
+            return LockedMethod.Returns.STAGE;
         }
         if (CompletionStage.class.isAssignableFrom(type)) {
             throw new IllegalArgumentException("it returns " + type.getName() + "; asynchronous @Locked methods must"
