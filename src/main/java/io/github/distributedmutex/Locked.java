@@ -138,10 +138,10 @@ public @interface Locked {
      *         cluster although the instances start it a little apart, such as a scheduled job (see
      *         "Timer callbacks" above). Positive but shorter than 1 ms, or longer than this
      *         annotation's {@link #lease()}, is a deployment error; without a {@code lease} here,
-     *         one longer than {@code distributedmutex.lease} fails the application's startup. With
-     *         {@link OnContention#SKIP} and no {@link #maxWait()}, the wait is {@code 0s} (one
-     *         attempt), because waiting out another node's minimum hold would run the same tick
-     *         again. A run that throws (or whose stage fails) frees the lock at once, without the
+     *         one longer than {@code distributedmutex.lease} fails the application's startup. Without a
+     *         {@link #maxWait()}, the wait is {@code 0s} (one attempt), whatever
+     *         {@link #onContention()} says, because waiting out another node's minimum hold would
+     *         run the same tick again. A run that throws (or whose stage fails) frees the lock at once, without the
      *         minimum hold, so that a retry can run
      */
     @Nonbinding

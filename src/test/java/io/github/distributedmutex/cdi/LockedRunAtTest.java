@@ -102,6 +102,21 @@ class LockedRunAtTest {
     }
 
     @Test
+    void aCancelledStageKeepsTheMinimumHoldBecauseTheWorkMayStillRun() {
+        RunAtJobs jobs = cdi.select(RunAtJobs.class);
+        CompletableFuture<String> work = new CompletableFuture<>();
+        CompletableFuture<String> returned = jobs.handOverWithHold(work);
+        returned.cancel(true);
+        await().atMost(Duration.ofSeconds(20)).until(() -> adapter.tryLock("runat:cancelled", Duration.ZERO)
+                .map(lease -> {
+                    lease.close();
+                    return "free";
+                }).isEmpty() && cdi.redisKeyExists("runat:cancelled"));
+        assertThat(cdi.redisKeyExists("runat:cancelled")).as("released with its minimum hold, not freed at once")
+                .isTrue();
+    }
+
+    @Test
     void aScheduledExecutionThatCannotReachRedisIsSkippedSoTheScheduleGoesOn() {
         try (CdiContainers noRedis = CdiContainers.builder().beans(RunAtJobs.class)
                 .redisAddress("redis://127.0.0.1:" + RedisServerProcess.freePort()).start()) {
@@ -160,6 +175,12 @@ class LockedRunAtTest {
         @Asynchronous
         @Locked(value = "runat:hand-over")
         public CompletableFuture<String> handOver(CompletableFuture<String> work) {
+            return work;
+        }
+
+        @Asynchronous
+        @Locked(value = "runat:cancelled", holdAtLeast = "30s", lease = "1m")
+        public CompletableFuture<String> handOverWithHold(CompletableFuture<String> work) {
             return work;
         }
 

@@ -13,7 +13,9 @@ import jakarta.interceptor.AroundTimeout;
 import jakarta.interceptor.Interceptor;
 import jakarta.interceptor.InvocationContext;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -159,8 +161,22 @@ public class LockedInterceptor {
         return released;
     }
 
+    /**
+     * Success keeps the minimum hold, a failure frees the lock at once so that a retry can run. A
+     * cancelled stage says nothing about the work it stood for, which may still be running: the lock is
+     * released as after success, with its minimum hold.
+     */
     private static CompletionStage<Void> close(Lease lease, Throwable failure) {
-        return failure == null ? lease.closeAsync() : lease.closeNowAsync();
+        if (failure == null) {
+            return lease.closeAsync();
+        }
+        if (failure instanceof CancellationException
+                || failure instanceof CompletionException && failure.getCause() instanceof CancellationException) {
+            LOG.warn("The stage of a @Locked method holding '{}' was cancelled; the lock is released now (with its"
+                    + " minimum hold, if any) although work the method started may still be running", lease.key());
+            return lease.closeAsync();
+        }
+        return lease.closeNowAsync();
     }
 
     /**

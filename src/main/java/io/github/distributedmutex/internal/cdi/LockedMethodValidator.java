@@ -67,7 +67,13 @@ public final class LockedMethodValidator {
         List<String> warnings = new ArrayList<>();
         for (Method method : lockedMethods(beanClass)) {
             if (TimeoutMethods.isTimeoutMethod(method)) {
-                warnings.addAll(TimeoutMethods.warnings(beanClass, method));
+                LockedMethod compiled;
+                try {
+                    compiled = compile(beanClass, method);
+                } catch (IllegalArgumentException reportedByProblems) {
+                    continue;
+                }
+                warnings.addAll(TimeoutMethods.warnings(beanClass, method, compiled));
             }
         }
         return warnings;
@@ -133,8 +139,7 @@ public final class LockedMethodValidator {
                 }
             }
             options = withHoldAtLeast(options, locked);
-            if (locked.maxWait().isBlank() && locked.onContention() == Locked.OnContention.SKIP
-                    && !options.holdAtLeast().isZero()) {
+            if (locked.maxWait().isBlank() && !options.holdAtLeast().isZero()) {
                 // waiting out another node's minimum hold would run the same tick again
                 options = options.withMaxWait(Duration.ZERO);
             }

@@ -37,7 +37,9 @@ import org.redisson.client.codec.StringCodec;
  * <p><b>Minimum hold.</b> A RELEASE with a minimum hold ({@code holdAtLeast}) that comes earlier
  * than that after the acquisition, measured on the Redis clock as {@code TIME} minus the lock's
  * token (the acquisition's {@code TIME} in microseconds), does not delete the lock: it shortens
- * its expiry to the rest of the minimum hold (never beyond the expiry it has) and renames its
+ * its expiry to the rest of the minimum hold (never beyond the expiry it has, nor beyond the
+ * minimum hold itself, should the Redis clock have gone back since the acquisition, for example
+ * after a failover to a replica whose clock is behind) and renames its
  * owner to {@code <owner>}{@value #RELEASED_SUFFIX}, which no acquirer uses. So the lock stays
  * taken for everyone, nothing publishes a release (waiters find it free when the rest has passed:
  * they sleep at most the holder's remaining lease), and no owner-checked script of the releasing
@@ -96,6 +98,9 @@ final class RedisLockStore {
               local now = redis.call('time')
               local heldMicros = tonumber(now[1]) * 1000000 + tonumber(now[2]) - tonumber(redis.call('hget', KEYS[1], 'token'))
               local rest = math.ceil((holdMillis * 1000 - heldMicros) / 1000)
+              if rest > holdMillis then
+                rest = holdMillis
+              end
               local ttl = redis.call('pttl', KEYS[1])
               if ttl > 0 and rest > ttl then
                 rest = ttl
