@@ -62,6 +62,13 @@ public final class TestAdapters implements AutoCloseable {
         return copy;
     }
 
+    /** @return a copy of this fixture's settings with another instance name ({@code distributedmutex.instance-name}) */
+    public TestAdapters withInstanceName(String name) {
+        TestAdapters copy = new TestAdapters(address, settings.withInstanceName(name));
+        resources.add(copy);
+        return copy;
+    }
+
     /** @return the settings adapters are built with */
     public Settings settings() {
         return settings;
