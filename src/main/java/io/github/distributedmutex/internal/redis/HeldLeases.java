@@ -128,6 +128,11 @@ final class HeldLeases {
         }
     }
 
+    /** @return the leases open now (closed ones are gone; lost or run-out ones are not filtered here) */
+    List<RedisLease> snapshot() {
+        return List.copyOf(active);
+    }
+
     /** @return how many leases are held now */
     int size() {
         return active.size();

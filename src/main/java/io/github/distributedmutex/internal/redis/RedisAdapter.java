@@ -2,6 +2,7 @@ package io.github.distributedmutex.internal.redis;
 
 import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.LockInfo;
 import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.LockUnavailableException;
@@ -10,12 +11,13 @@ import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.key.KeyFormat;
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
-import java.util.HexFormat;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.redisson.api.RedissonClient;
@@ -24,13 +26,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link Adapter} on Redis. Each acquisition gets a unique owner id
- * ({@code <pid>-<random>:<sequence>}) stored in the lock; thread ownership for
+ * ({@code <instance name>#<random>:<sequence>}, see {@link OwnerId}) stored in the lock; thread ownership for
  * {@code acquire}/{@code release} is a local hold count per (thread, key) on top of a
  * {@link RedisLease} ({@link ThreadHolds}). Waiting is {@link AcquisitionLoop}'s, the leases held
  * and their shutdown {@link HeldLeases}'; this class wires them to the Redis connection and owns
  * the lifecycle.
  *
- * <p>Size: the fourteen entry points of {@link Adapter} each take a few lines here; the work is in
+ * <p>Size: the sixteen entry points of {@link Adapter} each take a few lines here; the work is in
  * the classes named above.
  */
 public final class RedisAdapter implements Adapter, AutoCloseable {
@@ -46,7 +48,8 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     private final RedisConnection connection;
     private final Settings settings;
     private final LockBackend backend;
-    private final String instanceId;
+    /** The start of every owner id of this adapter: {@code <instance name>#<random>}. */
+    private final String ownerPrefix;
     private final AtomicLong ownerSequence = new AtomicLong();
     private final ThreadHolds threadHolds = new ThreadHolds();
     private final HeldLeases leases;
@@ -94,8 +97,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.acquisitions = new AcquisitionLoop(abandoned, backstop.toNanos());
-        this.instanceId = ProcessHandle.current().pid() + "-"
-                + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        this.ownerPrefix = OwnerId.newAdapterPart(settings.instanceName());
         this.backend = new LockBackend(connection, LockKey.releaseChannel(settings.keyPrefix()));
         this.leases = new HeldLeases(completions, threadHolds::forget, backend::releasedLocally);
     }
@@ -189,6 +191,47 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                 false, null));
     }
 
+    // ---- operations ----------------------------------------------------------------------------------
+
+    @Override
+    public Optional<LockInfo> inspect(String key) {
+        LockKey lockKey = lockKey(key);
+        ensureOpen();
+        long deadline = System.nanoTime() + RedisCalls.CALL_TIMEOUT.toNanos();
+        RedisLockStore.Snapshot snapshot;
+        try {
+            LockBackend.Parts redis = backend.await(lockKey, deadline, "inspect");
+            snapshot = RedisCalls.await(redis.store().inspect(lockKey), deadline - System.nanoTime(), lockKey.name(),
+                    "inspect");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LockUnavailableException(lockKey.name(), "interrupted while waiting for Redis to inspect lock '"
+                    + lockKey.name() + "'", e);
+        }
+        if (snapshot == null) {
+            return Optional.empty();
+        }
+        String holder = snapshot.holder();
+        return Optional.of(new LockInfo(lockKey.name(), holder, OwnerId.instanceOf(holder), snapshot.token(),
+                Duration.ofMillis(Math.max(-1, snapshot.remainingMillis())), backend.waiting(lockKey.redisKey()),
+                snapshot.releasedEarly()));
+    }
+
+    @Override
+    public List<LockInfo> heldLocally() {
+        List<LockInfo> held = new ArrayList<>();
+        for (RedisLease lease : leases.snapshot()) {
+            Duration remaining = lease.remainingLocally();
+            if (lease.isClosed() || lease.isLost() || remaining.isZero()) {
+                continue;
+            }
+            held.add(new LockInfo(lease.key(), lease.owner(), settings.instanceName(), lease.fencingToken(), remaining,
+                    backend.waiting(lease.lockKey().redisKey()), false));
+        }
+        held.sort(Comparator.comparing(LockInfo::key).thenComparingLong(LockInfo::fencingToken));
+        return List.copyOf(held);
+    }
+
     // ---- the acquisition ---------------------------------------------------------------------------
 
     /**
@@ -243,9 +286,9 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     }
 
 
-    /** @return a new owner id, unique across processes: {@code <pid>-<random>:<sequence>} */
+    /** @return a new owner id, unique across processes: {@code <instance name>#<random>:<sequence>} */
     private String newOwner() {
-        return instanceId + ":" + ownerSequence.incrementAndGet();
+        return OwnerId.of(ownerPrefix, ownerSequence.incrementAndGet());
     }
 
     private LockKey lockKey(String key) {

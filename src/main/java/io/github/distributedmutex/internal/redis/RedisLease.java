@@ -118,6 +118,11 @@ final class RedisLease implements Lease {
         return holderThread;
     }
 
+    /** @return whether this lease was closed (its release may still be under way) */
+    boolean isClosed() {
+        return closed.get();
+    }
+
     /** @return whether the library found this lease lost (watchdog, extend or isHeld) */
     boolean isLost() {
         return lost.get();
