@@ -2,6 +2,7 @@ package io.github.distributedmutex.testing;
 
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.key.LockKey;
+import io.github.distributedmutex.internal.redis.LockListener;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import java.time.Duration;
@@ -94,6 +95,16 @@ public final class TestAdapters implements AutoCloseable {
      */
     public RedisAdapter newInstance() {
         RedisAdapter adapter = new RedisAdapter(RedissonClientFactory.connect(settings), settings);
+        resources.add(adapter);
+        return adapter;
+    }
+
+    /**
+     * @param listener where the adapter's lock events go (as the CDI producer plugs in its CDI one)
+     * @return a new adapter like {@link #newInstance()}, reporting its lock events to {@code listener}
+     */
+    public RedisAdapter newInstance(LockListener listener) {
+        RedisAdapter adapter = new RedisAdapter(RedissonClientFactory.connect(settings), settings, null, listener);
         resources.add(adapter);
         return adapter;
     }

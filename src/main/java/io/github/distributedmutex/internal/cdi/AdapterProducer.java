@@ -1,6 +1,7 @@
 package io.github.distributedmutex.internal.cdi;
 
 import io.github.distributedmutex.Adapter;
+import io.github.distributedmutex.LockEvent;
 import io.github.distributedmutex.internal.config.ConfigLookup;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.config.SettingsReader;
@@ -10,9 +11,11 @@ import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
+import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
 import java.util.concurrent.Executor;
 import javax.naming.InitialContext;
@@ -29,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * with the container and never publishes as a bean. The adapter is created when the application
  * starts, so a bad configuration value fails the startup, naming the key; the private client
  * connects lazily, so the startup does not need Redis to be up.
+ *
+ * <p>The adapter fires {@link LockEvent}s as asynchronous CDI events ({@link CdiLockEvents}), only
+ * of the types that have {@code @ObservesAsync} observers, and none once the container shuts down.
  */
 @ApplicationScoped
 public class AdapterProducer {
@@ -37,18 +43,30 @@ public class AdapterProducer {
     private static final String DEFAULT_MANAGED_EXECUTOR = "java:comp/DefaultManagedExecutorService";
 
     private final Instance<RedissonClient> applicationClients;
+    private final Event<LockEvent> lockEvents;
+    private final BeanManager beanManager;
     private final Object guard = new Object();
     private RedisAdapter adapter;
+    private CdiLockEvents listener;
 
     /** For the container's proxy only. */
     protected AdapterProducer() {
         this.applicationClients = null;
+        this.lockEvents = null;
+        this.beanManager = null;
     }
 
-    /** @param applicationClients the application's Redisson client beans, if any */
+    /**
+     * @param applicationClients the application's Redisson client beans, if any
+     * @param lockEvents         where the adapter's lock events are fired
+     * @param beanManager        the container, asked once which lock events have observers
+     */
     @Inject
-    public AdapterProducer(Instance<RedissonClient> applicationClients) {
+    public AdapterProducer(Instance<RedissonClient> applicationClients, Event<LockEvent> lockEvents,
+                           BeanManager beanManager) {
         this.applicationClients = applicationClients;
+        this.lockEvents = lockEvents;
+        this.beanManager = beanManager;
     }
 
     /** Creates the adapter at startup so configuration errors fail the deployment. */
@@ -70,17 +88,19 @@ public class AdapterProducer {
 
     private RedisAdapter create() {
         Settings settings = SettingsReader.read(ConfigLookup.detect());
+        RedisConnection connection;
         if (applicationClients.isResolvable()) {
             LOG.info("distributed-mutex uses the application's RedissonClient bean; {}", settings);
-            return new RedisAdapter(RedisConnection.of(RedissonClientFactory.requireNoNameMapper(applicationClients.get()),
-                    false), settings, managedExecutor());
-        }
-        if (applicationClients.isAmbiguous()) {
+            connection = RedisConnection.of(RedissonClientFactory.requireNoNameMapper(applicationClients.get()), false);
+        } else if (applicationClients.isAmbiguous()) {
             throw new IllegalStateException("distributed-mutex found several RedissonClient beans and cannot choose;"
                     + " keep one @Default RedissonClient bean, or none to let the library build its own");
+        } else {
+            LOG.info("distributed-mutex builds its own Redisson client; {}", settings);
+            connection = RedissonClientFactory.connect(settings);
         }
-        LOG.info("distributed-mutex builds its own Redisson client; {}", settings);
-        return new RedisAdapter(RedissonClientFactory.connect(settings), settings, managedExecutor());
+        listener = CdiLockEvents.create(lockEvents, beanManager);
+        return new RedisAdapter(connection, settings, managedExecutor(), listener);
     }
 
     /**
@@ -103,10 +123,13 @@ public class AdapterProducer {
         return null;
     }
 
-    /** Releases held locks and shuts the private client down. */
+    /** Stops firing lock events, releases held locks and shuts the private client down. */
     @PreDestroy
     void shutdown() {
         synchronized (guard) {
+            if (listener != null) {
+                listener.stop();
+            }
             if (adapter != null) {
                 adapter.close();
                 adapter = null;

@@ -2,6 +2,7 @@ package io.github.distributedmutex.internal.redis;
 
 import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.LockEvent;
 import io.github.distributedmutex.LockInfo;
 import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.LockOptions;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,6 +58,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     private final AbandonedAttempts abandoned = new AbandonedAttempts();
     private final AcquisitionLoop acquisitions;
     private final InFlight acquisitionsInFlight = new InFlight();
+    private final LockEvents events;
     private volatile boolean closed;
 
     /**
@@ -66,7 +69,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      */
     public RedisAdapter(RedissonClient client, Settings settings, boolean ownsClient) {
         this(RedisConnection.of(RedissonClientFactory.requireNoNameMapper(client), ownsClient), settings, null,
-                BACKSTOP);
+                null, BACKSTOP);
     }
 
     /**
@@ -74,7 +77,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      * @param settings   defaults and key prefix
      */
     public RedisAdapter(RedisConnection connection, Settings settings) {
-        this(connection, settings, null, BACKSTOP);
+        this(connection, settings, null, null, BACKSTOP);
     }
 
     /**
@@ -85,21 +88,35 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      *                    the library's own threads
      */
     public RedisAdapter(RedisConnection connection, Settings settings, Executor completions) {
-        this(connection, settings, completions, BACKSTOP);
+        this(connection, settings, completions, null, BACKSTOP);
+    }
+
+    /**
+     * @param connection  the client, possibly still connecting; closed with this adapter
+     * @param settings    defaults and key prefix
+     * @param completions where stages handed to the application complete, null for the library's
+     *                    own threads
+     * @param listener    where the adapter's {@link LockEvent}s go; null for nowhere (then no event
+     *                    is ever built)
+     */
+    public RedisAdapter(RedisConnection connection, Settings settings, Executor completions, LockListener listener) {
+        this(connection, settings, completions, listener, BACKSTOP);
     }
 
     /** With another backstop (tests use a very long one to prove waiters are woken by notifications). */
     RedisAdapter(RedisConnection connection, Settings settings, Duration backstop) {
-        this(connection, settings, null, backstop);
+        this(connection, settings, null, null, backstop);
     }
 
-    private RedisAdapter(RedisConnection connection, Settings settings, Executor completions, Duration backstop) {
+    private RedisAdapter(RedisConnection connection, Settings settings, Executor completions, LockListener listener,
+                         Duration backstop) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.events = listener == null ? LockEvents.NONE : new LockEvents(listener);
         this.acquisitions = new AcquisitionLoop(abandoned, backstop.toNanos());
         this.ownerPrefix = OwnerId.newAdapterPart(settings.instanceName());
         this.backend = new LockBackend(connection, LockKey.releaseChannel(settings.keyPrefix()));
-        this.leases = new HeldLeases(completions, threadHolds::forget, backend::releasedLocally);
+        this.leases = new HeldLeases(completions, threadHolds::forget, backend::releasedLocally, events);
     }
 
     /** @return the settings this adapter uses */
@@ -262,8 +279,10 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                         options.watchdog(), holderThread, holdAtLeastMillis);
                 LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(), owner,
                         attempt.token(), waitedMillis, leaseMillis, options.watchdog() ? " renewed by the watchdog" : "");
+                events.acquired(key, owner, attempt.token(), waitedMillis);
                 return lease;
             }
+            events.notAcquired(key, waitedMillis, LockEvent.NotAcquired.Reason.CONTENDED);
             if (throwOnContention) {
                 LOG.error("Lock '{}' not acquired: somebody else held it for the whole wait of {} ms", key.name(),
                         waitedMillis);
@@ -274,10 +293,13 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             return null;
         } catch (LockUnavailableException e) {
             LOG.error("Lock '{}' unavailable: {}", key.name(), e.getMessage());
+            events.notAcquired(key, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                    LockEvent.NotAcquired.Reason.UNAVAILABLE);
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            events.notAcquired(key, waitedMillis, LockEvent.NotAcquired.Reason.INTERRUPTED);
             throw new LockNotAcquiredException(key.name(), Duration.ofMillis(waitedMillis), "Interrupted after "
                     + waitedMillis + " ms while waiting for lock '" + key.name() + "'");
         } finally {
@@ -311,6 +333,11 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     /** @return how many acquisitions are under way now (for tests of shutdown) */
     public int acquisitionsUnderWay() {
         return acquisitionsInFlight.count();
+    }
+
+    /** @return the types of lock events this adapter builds and reports (its listener wants them) */
+    public Set<Class<? extends LockEvent>> reportedEvents() {
+        return events.reported();
     }
 
     /** @return how many leases this adapter holds now */
