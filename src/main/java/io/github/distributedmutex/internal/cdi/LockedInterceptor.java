@@ -85,7 +85,7 @@ public class LockedInterceptor {
             adapter.acquire(key, method.options());
         }
         try {
-            return context.proceed();
+            return LockContext.proceed(context, key, adapter.fencingToken(key));
         } finally {
             adapter.release(key);
         }
@@ -101,7 +101,7 @@ public class LockedInterceptor {
         Lease lease = acquired.get();
         Object result;
         try {
-            result = context.proceed();
+            result = LockContext.proceed(context, lease);
         } catch (Exception | Error e) {
             lease.close();
             throw e;
