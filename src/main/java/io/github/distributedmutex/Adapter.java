@@ -201,7 +201,9 @@ public interface Adapter {
      *         hold ended is present with {@link LockInfo#releasedEarly()} set (it is still taken)
      * @throws NullPointerException     when {@code key} is null
      * @throws IllegalArgumentException when {@code key} is not a valid key, before any Redis call
-     * @throws LockUnavailableException when Redis could not answer within 5 s
+     * @throws LockUnavailableException when Redis could not answer: the call waits for it at most 5 s, like
+     *                                  {@link Lease#extend(Duration)} (up to 7 s while the library's own
+     *                                  client is still making its first connection)
      * @throws IllegalStateException    when the adapter is closed
      */
     Optional<LockInfo> inspect(String key);

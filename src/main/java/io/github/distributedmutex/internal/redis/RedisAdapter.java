@@ -12,6 +12,7 @@ import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.key.KeyFormat;
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -238,7 +239,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     public List<LockInfo> heldLocally() {
         List<LockInfo> held = new ArrayList<>();
         for (RedisLease lease : leases.snapshot()) {
-            Duration remaining = lease.remainingLocally();
+            Duration remaining = lease.remainingLocally().truncatedTo(ChronoUnit.MILLIS);
             if (lease.isClosed() || lease.isLost() || remaining.isZero()) {
                 continue;
             }
