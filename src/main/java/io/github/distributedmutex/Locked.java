@@ -104,6 +104,15 @@ import java.time.Duration;
  * {@code uni.subscribeAsCompletionStage()}, Reactor: {@code mono.toFuture()}), or do the work
  * before returning. A method declared to return {@code Object} or a type variable is treated as
  * synchronous, whatever it returns.
+ *
+ * <p><b>Log context.</b> While the method body runs, the SLF4J MDC holds the lock key under
+ * {@code distributedmutex.key} and its fencing token under {@code distributedmutex.token}, so a log
+ * pattern such as {@code %X{distributedmutex.key}} shows which lock a line was written under.
+ * Afterwards both are set back to the values they had before the call (a nested {@code @Locked}
+ * method restores its caller's). The MDC belongs to the thread: for a method returning a
+ * {@code CompletionStage} it covers the method body up to its return on the calling thread, not the
+ * continuations that complete the stage on other threads (copy it there yourself, for example with
+ * {@code MDC.getCopyOfContextMap()}, if you need it).
  */
 @InterceptorBinding
 @Inherited

@@ -110,7 +110,7 @@ public class LockedInterceptor {
         }
         Object result;
         try {
-            result = context.proceed();
+            result = LockContext.proceed(context, key, adapter.fencingToken(key));
         } catch (Exception | Error e) {
             adapter.releaseNow(key); // a failed run may be retried at once: no minimum hold
             throw e;
@@ -134,7 +134,7 @@ public class LockedInterceptor {
         Lease lease = acquired.get();
         Object result;
         try {
-            result = context.proceed();
+            result = LockContext.proceed(context, lease);
         } catch (Exception | Error e) {
             lease.closeNow();
             throw e;

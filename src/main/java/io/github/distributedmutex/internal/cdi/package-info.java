@@ -8,6 +8,8 @@
  * return {@code null}, recognised by name in {@code AsynchronousMethods}), and the two extensions that
  * validate every {@code @Locked} method at deployment (a portable extension for CDI Full, a
  * build compatible extension for CDI Lite / Quarkus), both through the one shared
- * {@link io.github.distributedmutex.internal.cdi.LockedMethodValidator}.
+ * {@link io.github.distributedmutex.internal.cdi.LockedMethodValidator}. Around the method body the
+ * interceptor sets the SLF4J MDC ({@code LockContext}); the producer fires the adapter's
+ * {@link io.github.distributedmutex.LockEvent}s as asynchronous CDI events ({@code CdiLockEvents}).
  */
 package io.github.distributedmutex.internal.cdi;

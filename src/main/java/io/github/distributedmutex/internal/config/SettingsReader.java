@@ -28,6 +28,8 @@ public final class SettingsReader {
     public static final String KEY_PREFIX = PREFIX + "key-prefix";
     /** How long closing the adapter waits for holders that still run. */
     public static final String SHUTDOWN_GRACE = PREFIX + "shutdown-grace";
+    /** The name of this application instance in owner ids. */
+    public static final String INSTANCE_NAME = PREFIX + "instance-name";
 
     private static final int MAX_PREFIX_LENGTH = 128;
 
@@ -48,7 +50,10 @@ public final class SettingsReader {
         String prefix = lookup.get(KEY_PREFIX).map(SettingsReader::checkPrefix).orElse(defaults.keyPrefix());
         Duration grace = value(lookup, SHUTDOWN_GRACE).map(v -> duration(SHUTDOWN_GRACE, v))
                 .orElse(defaults.shutdownGrace());
-        return new Settings(address, configFile, wait, lease, prefix, grace);
+        // set but blank is an error, not the default: a name that a deployment meant to give went missing
+        String instanceName = lookup.get(INSTANCE_NAME).map(String::trim).map(SettingsReader::checkInstanceName)
+                .orElse(defaults.instanceName());
+        return new Settings(address, configFile, wait, lease, prefix, grace, instanceName);
     }
 
     private static Optional<String> value(ConfigLookup lookup, String key) {
@@ -107,6 +112,15 @@ public final class SettingsReader {
             throw bad(KEY_PREFIX, value, e.getMessage(), e);
         }
         return value;
+    }
+
+    private static String checkInstanceName(String value) {
+        try {
+            return InstanceName.check(value);
+        } catch (IllegalArgumentException e) {
+            String shown = value.length() > 64 ? value.substring(0, 64) + "..." : value;
+            throw bad(INSTANCE_NAME, shown, e.getMessage(), e);
+        }
     }
 
     private static IllegalArgumentException bad(String key, String shownValue, String why) {

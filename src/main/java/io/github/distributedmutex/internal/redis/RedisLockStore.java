@@ -32,7 +32,7 @@ import org.redisson.client.codec.StringCodec;
  * every script but RELEASE is idempotent per owner anyway: ACQUIRE by the owner that already
  * holds the lock answers with its grant and token, EXTEND sets an absolute lease, ABANDON deletes
  * the owner's lock and always leaves the owner's refusal marker (so a delivery of that owner's
- * attempt after it is refused, whatever came first), IS_HELD only reads.
+ * attempt after it is refused, whatever came first), IS_HELD and INSPECT only read.
  *
  * <p><b>Minimum hold.</b> A RELEASE with a minimum hold ({@code holdAtLeast}) that comes earlier
  * than that after the acquisition, measured on the Redis clock as {@code TIME} minus the lock's
@@ -141,6 +141,38 @@ final class RedisLockStore {
             return 0
             """;
 
+    /**
+     * Reads a lock without changing it: its owner, token and remaining time to live in one
+     * atomic step; an empty list when the key does not exist.
+     */
+    private static final String INSPECT = """
+            local fields = redis.call('hmget', KEYS[1], 'owner', 'token')
+            if not fields[1] then
+              return {}
+            end
+            return {fields[1], fields[2] or '0', redis.call('pttl', KEYS[1])}
+            """;
+
+    /**
+     * What {@link #inspect} read.
+     *
+     * @param owner         the owner field, {@value #RELEASED_SUFFIX} included when there is one
+     * @param token         the fencing token
+     * @param remainingMillis the key's remaining time to live ({@code -1}: no expiry)
+     */
+    record Snapshot(String owner, long token, long remainingMillis) {
+
+        /** @return whether the holder released the lock before its minimum hold ended */
+        boolean releasedEarly() {
+            return owner.endsWith(RELEASED_SUFFIX);
+        }
+
+        /** @return the holder's owner id, without {@value #RELEASED_SUFFIX} */
+        String holder() {
+            return releasedEarly() ? owner.substring(0, owner.length() - RELEASED_SUFFIX.length()) : owner;
+        }
+    }
+
     /** Outcome of one acquisition attempt. */
     record Attempt(boolean acquired, long token, long holderRemainingMillis) {
     }
@@ -232,6 +264,17 @@ final class RedisLockStore {
     /** Whether {@code owner} holds the lock right now. */
     CompletableFuture<Boolean> isHeld(LockKey key, String owner) {
         return this.<Long>eval(key.redisKey(), IS_HELD, ReturnType.LONG, owner).thenApply(result -> result == 1L);
+    }
+
+    /**
+     * Reads the lock in one round trip, on the node that owns it (the master: a replica may lag).
+     *
+     * @return the lock's state, or null when the key does not exist
+     */
+    CompletableFuture<Snapshot> inspect(LockKey key) {
+        CompletableFuture<List<Object>> reply = eval(key.redisKey(), INSPECT, ReturnType.LIST);
+        return reply.thenApply(values -> values == null || values.isEmpty() ? null
+                : new Snapshot(String.valueOf(values.get(0)), asLong(values.get(1)), asLong(values.get(2))));
     }
 
     /** Runs a script on the node that owns the key; a synchronous failure becomes a failed future. */
