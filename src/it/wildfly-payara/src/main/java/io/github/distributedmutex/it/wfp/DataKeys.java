@@ -28,7 +28,7 @@ public final class DataKeys {
 
     /**
      * @return the list of {@code <tick> <server> <micros> <lock key existed> <thread>} lines, one per
-     *         execution of runAt job {@code job} that reached {@link RunAtProbeInterceptor}, skipped or not
+     *         execution of scheduled job {@code job} that reached {@link TickProbeInterceptor}, skipped or not
      */
     public static String tickAttempts(String job) {
         return "wfp-it:attempts:" + job;

@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
  * calls them.
  *
  * <p>The container's asynchronous interceptor intercepts the starting call and, at every tick, proceeds with
- * the rest of the interceptor chain on a thread of its {@code ManagedScheduledExecutorService}: {@link RunAtProbe}
+ * the rest of the interceptor chain on a thread of its {@code ManagedScheduledExecutorService}: {@link TickProbe}
  * (+50) records the attempt, then {@code @Locked} (+100) takes or skips the tick's lock.
  */
 @ApplicationScoped
@@ -35,7 +35,7 @@ public class RunAtJobs {
 
     /** Every 2 s: runs the tick on one instance only. */
     @Asynchronous(runAt = @Schedule(cron = "*/2 * * * * *"))
-    @RunAtProbe(LOCKED_VOID)
+    @TickProbe(LOCKED_VOID)
     @Locked(value = LOCKED_VOID, onContention = Locked.OnContention.SKIP, maxWait = "0s", lease = "10s",
             holdAtLeast = "1500ms")
     public void lockedVoid() {
@@ -50,7 +50,7 @@ public class RunAtJobs {
      * @return null to run again at the next tick, or the completed result that ends the schedule
      */
     @Asynchronous(runAt = @Schedule(cron = "*/2 * * * * *"))
-    @RunAtProbe(LOCKED_FUTURE)
+    @TickProbe(LOCKED_FUTURE)
     @Locked(value = LOCKED_FUTURE, onContention = Locked.OnContention.SKIP, maxWait = "0s", lease = "10s",
             holdAtLeast = "1500ms")
     public CompletableFuture<String> lockedFuture() {
@@ -65,7 +65,7 @@ public class RunAtJobs {
 
     /** The control: the same schedule without {@code @Locked} runs every tick on every instance. */
     @Asynchronous(runAt = @Schedule(cron = "*/2 * * * * *"))
-    @RunAtProbe(UNLOCKED)
+    @TickProbe(UNLOCKED)
     public void unlocked() {
         ledger.record(UNLOCKED);
     }

@@ -366,6 +366,21 @@ class WildFlyPayaraIT {
         report.add("@Schedule(second = \"*/2\") @Locked(SKIP, holdAtLeast = 1500ms), every server at the same second: "
                 + window.describe(ScheduledJob.NAME));
         assertEveryTickRanOnce(ScheduledJob.NAME, window, runs);
+        // and not because only one server fired: every server's timer fired every tick (then all but one skipped)
+        Map<Long, Set<String>> firedBy = attempts(ScheduledJob.NAME).stream()
+                .filter(a -> a.tick() >= window.first() && a.tick() <= window.last())
+                .collect(Collectors.groupingBy(Attempt::tick, TreeMap::new,
+                        Collectors.mapping(Attempt::server, Collectors.toCollection(TreeSet::new))));
+        Set<String> serverNames = servers.stream().map(server -> server.name).collect(Collectors.toCollection(TreeSet::new));
+        Map<Long, Set<String>> notAll = new TreeMap<>();
+        window.ticks().forEach(tick -> {
+            if (!firedBy.getOrDefault(tick, Set.of()).equals(serverNames)) {
+                notAll.put(tick, firedBy.getOrDefault(tick, Set.of()));
+            }
+        });
+        report.add("@Schedule job: servers whose timer fired, per tick: " + firedBy);
+        assertTrue(notAll.isEmpty(), "every server's timer must fire every tick (" + serverNames + "); ticks where not:"
+                + " " + notAll);
     }
 
     @Test
@@ -527,7 +542,7 @@ class WildFlyPayaraIT {
         }
     }
 
-    /** One execution of a runAt job as {@link RunAtProbeInterceptor} recorded it. */
+    /** One execution of a scheduled job as {@link TickProbeInterceptor} recorded it. */
     private record Attempt(long tick, String server, long micros, boolean lockExisted, String thread) {
 
         static Attempt parse(String line) {

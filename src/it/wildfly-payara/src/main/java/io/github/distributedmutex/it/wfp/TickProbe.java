@@ -7,13 +7,17 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** Binds {@link RunAtProbeInterceptor}, which records every scheduled execution of a runAt job. */
+/** Binds {@link TickProbeInterceptor}, which records every execution of a scheduled job (runAt or EJB timer), before its lock. */
 @InterceptorBinding
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.METHOD, ElementType.TYPE})
-public @interface RunAtProbe {
+public @interface TickProbe {
 
-    /** @return the job's name, which is also its lock key */
+    /** @return the job's name, which is also its lock key unless {@link #lockKey()} says otherwise */
     @Nonbinding
     String value();
+
+    /** @return the job's lock key (without the prefix); empty for {@link #value()} */
+    @Nonbinding
+    String lockKey() default "";
 }
