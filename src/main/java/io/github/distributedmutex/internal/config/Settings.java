@@ -16,9 +16,11 @@ import java.util.Optional;
  * @param keyPrefix       the prefix of every Redis key and channel ({@code distributedmutex.key-prefix})
  * @param shutdownGrace   how long closing the adapter waits for holders still running to release
  *                        ({@code distributedmutex.shutdown-grace}), not negative
+ * @param replicaAcks     how many replicas must acknowledge a grant, and within how long
+ *                        ({@code distributedmutex.replica-acks}, {@code distributedmutex.replica-ack-timeout})
  */
 public record Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
-                       String keyPrefix, Duration shutdownGrace) {
+                       String keyPrefix, Duration shutdownGrace, ReplicaAcks replicaAcks) {
 
     /** Default of {@code distributedmutex.redis.address}. */
     public static final String DEFAULT_ADDRESS = "redis://127.0.0.1:6379";
@@ -39,6 +41,7 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
         Objects.requireNonNull(lease, "lease");
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        Objects.requireNonNull(replicaAcks, "replicaAcks");
         if (maxWait.isNegative()) {
             throw new IllegalArgumentException("maxWait must not be negative: " + maxWait);
         }
@@ -51,6 +54,12 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
         if (shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdownGrace must not be negative: " + shutdownGrace);
         }
+    }
+
+    /** Settings whose grants are not waited for by replicas. */
+    public Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
+                    String keyPrefix, Duration shutdownGrace) {
+        this(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, ReplicaAcks.OFF);
     }
 
     /** Settings with the default shutdown grace. */
@@ -67,33 +76,39 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
 
     /** @return a copy with another key prefix */
     public Settings withKeyPrefix(String prefix) {
-        return new Settings(redisAddress, redisConfigFile, maxWait, lease, prefix, shutdownGrace);
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, prefix, shutdownGrace, replicaAcks);
     }
 
     /** @return a copy with another default wait */
     public Settings withMaxWait(Duration wait) {
-        return new Settings(redisAddress, redisConfigFile, wait, lease, keyPrefix, shutdownGrace);
+        return new Settings(redisAddress, redisConfigFile, wait, lease, keyPrefix, shutdownGrace, replicaAcks);
     }
 
     /** @return a copy with another default lease */
     public Settings withLease(Duration newLease) {
-        return new Settings(redisAddress, redisConfigFile, maxWait, newLease, keyPrefix, shutdownGrace);
+        return new Settings(redisAddress, redisConfigFile, maxWait, newLease, keyPrefix, shutdownGrace, replicaAcks);
     }
 
     /** @return a copy with another Redis address */
     public Settings withRedisAddress(String address) {
-        return new Settings(address, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace);
+        return new Settings(address, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, replicaAcks);
     }
 
     /** @return a copy with another shutdown grace */
     public Settings withShutdownGrace(Duration grace) {
-        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, grace);
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, grace, replicaAcks);
+    }
+
+    /** @return a copy with another replica acknowledgement policy */
+    public Settings withReplicaAcks(ReplicaAcks acks) {
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, acks);
     }
 
     @Override
     public String toString() {
         return "Settings[redisAddress=" + CredentialMasking.maskUri(redisAddress) + ", redisConfigFile="
                 + redisConfigFile.map(Path::toString).orElse("none") + ", maxWait=" + maxWait + ", lease=" + lease
-                + ", keyPrefix='" + keyPrefix + "', shutdownGrace=" + shutdownGrace + "]";
+                + ", keyPrefix='" + keyPrefix + "', shutdownGrace=" + shutdownGrace + ", replicaAcks=" + replicaAcks
+                + "]";
     }
 }
