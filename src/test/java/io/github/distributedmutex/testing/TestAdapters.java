@@ -1,5 +1,6 @@
 package io.github.distributedmutex.testing;
 
+import io.github.distributedmutex.internal.config.ReplicaAcks;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
@@ -58,6 +59,13 @@ public final class TestAdapters implements AutoCloseable {
     /** @return a copy of this fixture's settings with another shutdown grace */
     public TestAdapters withShutdownGrace(Duration grace) {
         TestAdapters copy = new TestAdapters(address, settings.withShutdownGrace(grace));
+        resources.add(copy);
+        return copy;
+    }
+
+    /** @return a copy of this fixture's settings with another replica acknowledgement policy */
+    public TestAdapters withReplicaAcks(ReplicaAcks acks) {
+        TestAdapters copy = new TestAdapters(address, settings.withReplicaAcks(acks));
         resources.add(copy);
         return copy;
     }

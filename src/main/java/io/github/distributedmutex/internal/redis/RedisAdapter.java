@@ -93,7 +93,8 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     private RedisAdapter(RedisConnection connection, Settings settings, Executor completions, Duration backstop) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.acquisitions = new AcquisitionLoop(abandoned, backstop.toNanos());
+        this.acquisitions = new AcquisitionLoop(abandoned, backstop.toNanos(),
+                new ReplicaAcknowledgements(settings.replicaAcks()));
         this.instanceId = ProcessHandle.current().pid() + "-"
                 + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         this.backend = new LockBackend(connection, LockKey.releaseChannel(settings.keyPrefix()));
