@@ -284,6 +284,45 @@ class ReplicaAcksTest {
         }
     }
 
+    /**
+     * The ACL rule of the documentation ({@link AclTest#COMMANDS}) needs {@code +wait} for the policy, and {@code +info}
+     * for {@code all} (the grant's script asks the master how many replicas it has); without it, {@code all} fails with
+     * Redis's ACL error, raised before the script writes the lock, and leaves no lock.
+     */
+    @Test
+    void anAclUserNeedsWaitAndForAllInfo() throws Exception {
+        String password = "Ack-" + UUID.randomUUID();
+        try (TestAdapters acker = TestAdapters.on("redis://acker:" + password + "@127.0.0.1:" + master.port());
+             TestAdapters noInfo = TestAdapters.on("redis://acker-noinfo:" + password + "@127.0.0.1:" + master.port())) {
+            allow("acker", password, acker.settings().keyPrefix(), "+wait", "+info");
+            allow("acker-noinfo", password, noInfo.settings().keyPrefix(), "+wait");
+            RedisAdapter all = acker.withReplicaAcks(new ReplicaAcks(ReplicaAcks.ALL, ACK_TIMEOUT)).newInstance();
+            RedisAdapter allWithoutInfo = noInfo.withReplicaAcks(new ReplicaAcks(ReplicaAcks.ALL, ACK_TIMEOUT))
+                    .newInstance();
+            RedisAdapter oneWithoutInfo = noInfo.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();
+            warmUp(all, oneWithoutInfo);
+            await("the adapter connected and refused").atMost(SETTLE).untilAsserted(() ->
+                    assertThatThrownBy(() -> allWithoutInfo.lock("acl-all", ONE_TRY))
+                            .isInstanceOf(LockUnavailableException.class)
+                            .hasMessageContaining("The user executing the script can't run this command"));
+            assertThat(RedisCommands.call(master.address(), "EXISTS", noInfo.redisKey("acl-all"))).isEqualTo("0");
+            try (Lease lease = all.lock("acl-all")) {
+                assertThat(lease.isHeld()).isTrue();
+            }
+        } finally {
+            RedisCommands.call(master.address(), "ACL", "DELUSER", "acker", "acker-noinfo");
+        }
+    }
+
+    /** Creates an ACL user with the documented rule for {@code prefix} ({@link AclTest#COMMANDS}) plus {@code extra}. */
+    private static void allow(String user, String password, String prefix, String... extra) {
+        List<String> rule = new ArrayList<>(List.of("ACL", "SETUSER", user, "reset", "resetchannels", "on",
+                ">" + password, "~" + prefix + "*", "&distributedmutex:released:*"));
+        rule.addAll(List.of(AclTest.COMMANDS.split(" ")));
+        rule.addAll(List.of(extra));
+        RedisCommands.call(master.address(), rule.toArray(String[]::new));
+    }
+
     @Test
     void aScriptTheServerForgotIsLoadedAgain() {
         RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();

@@ -7,6 +7,7 @@ import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.LockUnavailableException;
 import io.github.distributedmutex.internal.config.LeaseDuration;
 import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.internal.config.SettingsReader;
 import io.github.distributedmutex.internal.key.KeyFormat;
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
@@ -99,6 +100,12 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                 + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         this.backend = new LockBackend(connection, LockKey.releaseChannel(settings.keyPrefix()));
         this.leases = new HeldLeases(completions, threadHolds::forget, backend::releasedLocally);
+        if (!settings.replicaAcks().isOff()) {
+            LOG.info("distributed-mutex waits for replicas to acknowledge every grant (Redis WAIT): {}={}, {}={} ms;"
+                    + " with fewer acknowledgements an acquisition fails", SettingsReader.REPLICA_ACKS,
+                    settings.replicaAcks().isAll() ? "all" : Integer.toString(settings.replicaAcks().replicas()),
+                    SettingsReader.REPLICA_ACK_TIMEOUT, settings.replicaAcks().timeoutMillis());
+        }
     }
 
     /** @return the settings this adapter uses */

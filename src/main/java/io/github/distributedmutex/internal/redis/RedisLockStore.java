@@ -48,6 +48,12 @@ import org.redisson.client.codec.StringCodec;
  * they sleep at most the holder's remaining lease), and no owner-checked script of the releasing
  * holder (a late watchdog renewal, an extend, an is-held check) matches it any more. Still one
  * script, one round trip.
+ *
+ * <p><b>Replica acknowledgements.</b> With {@code distributedmutex.replica-acks}, ACQUIRE goes out in
+ * one Redisson batch with {@code WAIT}, on one connection, so that {@code WAIT} counts the replicas
+ * that have the grant ({@code WAIT} only counts its own connection's writes); asked to (ARGV[4]), a
+ * grant also reports how many replicas its master has connected ({@code INFO replication}). Without
+ * the policy ACQUIRE is sent alone, as before. {@link ReplicaAcknowledgements} judges the answer.
  */
 final class RedisLockStore {
 
@@ -56,21 +62,22 @@ final class RedisLockStore {
 
     private static final String ACQUIRE = """
             redis.replicate_commands()
-            local function granted(token)
+            local function replicas()
               if ARGV[4] == '1' then
                 local info = redis.call('info', 'replication')
-                return {1, token, tonumber(string.match(info, 'connected_slaves:(%d+)') or '0')}
+                return tonumber(string.match(info, 'connected_slaves:(%d+)') or '0')
               end
-              return {1, token}
+              return nil
             end
             if redis.call('exists', KEYS[2]) == 1 then
               return {0, -3}
             end
             local holder = redis.call('hget', KEYS[1], 'owner')
             if holder == ARGV[1] then
-              return granted(redis.call('hget', KEYS[1], 'token'))
+              return {1, redis.call('hget', KEYS[1], 'token'), replicas()}
             end
             if holder == false then
+              local connected = replicas()
               local now = redis.call('time')
               local token = now[1] .. string.format('%06d', tonumber(now[2]))
               redis.call('hset', KEYS[1], 'owner', ARGV[1], 'token', token)
@@ -78,7 +85,7 @@ final class RedisLockStore {
                 redis.call('hset', KEYS[1], 'waiters', '1')
               end
               redis.call('pexpire', KEYS[1], ARGV[2])
-              return granted(token)
+              return {1, token, connected}
             end
             if ARGV[3] == '1' then
               redis.call('hset', KEYS[1], 'waiters', '1')
