@@ -1,6 +1,7 @@
 package io.github.distributedmutex;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -192,4 +193,43 @@ public interface Adapter {
      * @throws LockNotAcquiredException when the waiting thread was interrupted (its interrupt status stays set)
      */
     Optional<Lease> tryLock(String key, LockOptions options);
+
+    // ---- operations ---------------------------------------------------------------------------------
+
+    /**
+     * Reads the current state of the lock for {@code key} from Redis, for operations and incident
+     * debugging: whoever holds it, in any instance. One Redis round trip (a read-only script on
+     * the node that owns the key), no lock taken, nothing changed; a lock held by this instance is
+     * read from Redis like any other.
+     *
+     * <pre>{@code
+     * adapter.inspect("job:42").ifPresentOrElse(
+     *         info -> log.info("job:42 is held by {} (token {}) for {} more", info.instance(),
+     *                 info.fencingToken(), info.remainingLease()),
+     *         () -> log.info("job:42 is free"));
+     * }</pre>
+     *
+     * @param key the lock key, with the same rules as {@link #lock(String)}
+     * @return the lock's holder, or empty when the key is free; a lock released before its minimum
+     *         hold ended is present with {@link LockInfo#releasedEarly()} set (it is still taken)
+     * @throws NullPointerException     when {@code key} is null
+     * @throws IllegalArgumentException when {@code key} is not a valid key, before any Redis call
+     * @throws LockUnavailableException when Redis could not answer: the call waits for it at most 5 s, like
+     *                                  {@link Lease#extend(Duration)} (up to 7 s while the library's own
+     *                                  client is still making its first connection)
+     * @throws IllegalStateException    when the adapter is closed
+     */
+    Optional<LockInfo> inspect(String key);
+
+    /**
+     * The locks this adapter holds now, from its own memory, without a Redis call: every open
+     * {@link Lease} and every thread-owned hold (one entry per key and thread, however often it was
+     * re-entered), that has not been found lost and whose lease has not run out by the local clock.
+     * {@link LockInfo#remainingLease()} is the local clock's conservative estimate (measured from
+     * when the last acquisition or renewal was sent); {@link LockInfo#releasedEarly()} is always
+     * {@code false}. Ordered by key, then fencing token.
+     *
+     * @return a snapshot; empty when nothing is held
+     */
+    List<LockInfo> heldLocally();
 }

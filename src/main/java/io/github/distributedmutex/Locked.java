@@ -104,6 +104,15 @@ import java.time.Duration;
  * {@code uni.subscribeAsCompletionStage()}, Reactor: {@code mono.toFuture()}), or do the work
  * before returning. A method declared to return {@code Object} or a type variable is treated as
  * synchronous, whatever it returns.
+ *
+ * <p><b>Log context.</b> While the method body runs, the SLF4J MDC holds the lock key under
+ * {@code distributedmutex.key} and its fencing token under {@code distributedmutex.token}, so a log
+ * pattern such as {@code %X{distributedmutex.key}} shows which lock a line was written under.
+ * Afterwards both are set back to the values they had before the call (a nested {@code @Locked}
+ * method restores its caller's). The MDC belongs to the thread: for a method returning a
+ * {@code CompletionStage} it covers the method body up to its return on the calling thread, not the
+ * continuations that complete the stage on other threads (copy it there yourself, for example with
+ * {@code MDC.getCopyOfContextMap()}, if you need it).
  */
 @InterceptorBinding
 @Inherited
@@ -138,10 +147,10 @@ public @interface Locked {
      *         cluster although the instances start it a little apart, such as a scheduled job (see
      *         "Timer callbacks" above). Positive but shorter than 1 ms, or longer than this
      *         annotation's {@link #lease()}, is a deployment error; without a {@code lease} here,
-     *         one longer than {@code distributedmutex.lease} fails the application's startup. With
-     *         {@link OnContention#SKIP} and no {@link #maxWait()}, the wait is {@code 0s} (one
-     *         attempt), because waiting out another node's minimum hold would run the same tick
-     *         again. A run that throws (or whose stage fails) frees the lock at once, without the
+     *         one longer than {@code distributedmutex.lease} fails the application's startup. Without a
+     *         {@link #maxWait()}, the wait is {@code 0s} (one attempt), whatever
+     *         {@link #onContention()} says, because waiting out another node's minimum hold would
+     *         run the same tick again. A run that throws (or whose stage fails) frees the lock at once, without the
      *         minimum hold, so that a retry can run
      */
     @Nonbinding
@@ -162,8 +171,10 @@ public @interface Locked {
         /**
          * Do not run the method and return {@code null} (for {@code void} and reference types),
          * {@code Optional.empty()} (for {@code Optional}) or an already completed stage holding
-         * {@code null} (for {@code CompletionStage} / {@code CompletableFuture}). Methods that
-         * return a primitive cannot be skipped: that is a deployment error.
+         * {@code null} (for {@code CompletionStage} / {@code CompletableFuture}; but {@code null}
+         * for a Jakarta Concurrency {@code @Asynchronous(runAt = ...)} method, whose container ends
+         * the schedule on any other result). Methods that return a primitive cannot be skipped:
+         * that is a deployment error.
          *
          * <p>An interrupt of the waiting thread is not contention: the method does not run and the
          * caller gets {@link LockNotAcquiredException} (as with {@code THROW}), with the thread's

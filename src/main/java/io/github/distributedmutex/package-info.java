@@ -9,6 +9,10 @@
  * out) and {@link io.github.distributedmutex.LockUnavailableException} (Redis could not answer),
  * both subclasses of {@link io.github.distributedmutex.DistributedMutexException}.
  *
+ * <p>For operations: {@link io.github.distributedmutex.LockInfo}, a snapshot of a held lock
+ * ({@code Adapter.inspect}, {@code Adapter.heldLocally}), and
+ * {@link io.github.distributedmutex.LockEvent}, the asynchronous CDI events the adapter fires.
+ *
  * <p>Everything in {@code io.github.distributedmutex.internal} and its subpackages is machinery:
  * it may change in any release and must not be used by applications.
  */

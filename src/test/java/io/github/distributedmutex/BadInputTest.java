@@ -52,7 +52,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * zero durations and null options; {@link Lease#extend(Duration)}; {@link LockOptions#withMaxWait}
  * and {@link LockOptions#withLease}; and bad configuration values through
  * {@link SettingsReader#read} (bad durations, zero lease, a non-Redis address, a missing or
- * unreadable configuration file, bad key prefixes, braces in the key prefix).
+ * unreadable configuration file, bad key prefixes, braces in the key prefix, bad instance names).
  *
  * <p><b>Redis is untouched.</b> The adapter calls run against two adapters:
  * <ul>
@@ -155,6 +155,7 @@ class BadInputTest {
         calls.put("tryLock(key, maxWait)", (a, key) -> a.tryLock(key, Duration.ZERO));
         calls.put("tryLock(key, maxWait, lease)", (a, key) -> a.tryLock(key, Duration.ZERO, Duration.ofSeconds(1)));
         calls.put("tryLock(key, options)", (a, key) -> a.tryLock(key, LockOptions.defaults()));
+        calls.put("inspect(key)", Adapter::inspect);
         return calls;
     }
 
@@ -343,7 +344,22 @@ class BadInputTest {
                 config("overlong prefix", SettingsReader.KEY_PREFIX, "p".repeat(129), "distributedmutex.key-prefix=",
                         "longer than 128 characters"),
                 config("prefix with a brace", SettingsReader.KEY_PREFIX, "app{1}:",
-                        "distributedmutex.key-prefix=app{1}:", "must not contain braces"));
+                        "distributedmutex.key-prefix=app{1}:", "must not contain braces"),
+                config("empty instance name", SettingsReader.INSTANCE_NAME, "", "distributedmutex.instance-name=",
+                        "must not be blank"),
+                config("blank instance name", SettingsReader.INSTANCE_NAME, "   ", "distributedmutex.instance-name=",
+                        "must not be blank"),
+                config("instance name with a space", SettingsReader.INSTANCE_NAME, "web 1",
+                        "distributedmutex.instance-name=web 1", "whitespace character U+0020 at index 3"),
+                config("instance name with a newline", SettingsReader.INSTANCE_NAME, "web\n1",
+                        "distributedmutex.instance-name=", "control character U+000A at index 3"),
+                config("instance name with a C1 control", SettingsReader.INSTANCE_NAME, "web\u00851",
+                        "distributedmutex.instance-name=", "control character U+0085"),
+                config("instance name with a no-break space", SettingsReader.INSTANCE_NAME, "web\u00a01",
+                        "distributedmutex.instance-name=", "whitespace character U+00A0"),
+                config("overlong instance name", SettingsReader.INSTANCE_NAME, "w".repeat(256),
+                        "distributedmutex.instance-name=" + "w".repeat(64) + "...",
+                        "256 characters long, the maximum is 255"));
     }
 
     private static Arguments config(String name, String key, String value, String... message) {

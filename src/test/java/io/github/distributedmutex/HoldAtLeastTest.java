@@ -117,6 +117,27 @@ class HoldAtLeastTest {
     }
 
     @Test
+    void theRestOfTheHoldIsNeverLongerThanTheHoldNorThanTheLockStillHas() {
+        Adapter first = adapters.newInstance();
+        String address = adapters.settings().redisAddress();
+        // the Redis clock went back 300 s since the acquisition (a failover to a replica whose clock is behind)
+        Lease behind = first.lock("clock-back", LockOptions.defaults().withLease(Duration.ofMinutes(10))
+                .withHoldAtLeast(HOLD));
+        RedisCommands.call(address, "HSET", adapters.redisKey("clock-back"), "token",
+                Long.toString(behind.fencingToken() + 300_000_000L));
+        behind.close();
+        assertThat(RedisCommands.callForLong(address, "PTTL", adapters.redisKey("clock-back")))
+                .as("capped at holdAtLeast, not 300 s").isPositive().isLessThanOrEqualTo(HOLD.toMillis());
+
+        // the lock has less left than the rest of the hold: it keeps what it has
+        Lease shortLeft = first.lock("short-left", LockOptions.defaults().withHoldAtLeast(Duration.ofSeconds(30)));
+        RedisCommands.call(address, "PEXPIRE", adapters.redisKey("short-left"), "500");
+        shortLeft.close();
+        assertThat(RedisCommands.callForLong(address, "PTTL", adapters.redisKey("short-left")))
+                .as("never extended beyond the expiry it had").isLessThanOrEqualTo(500);
+    }
+
+    @Test
     void withoutHoldAtLeastAnEarlyReleaseFreesTheLockAtOnce() {
         Adapter first = adapters.newInstance();
         first.lock("plain").close();

@@ -79,6 +79,7 @@ class DeploymentValidationTest {
                         "holdAtLeast PT1M must not exceed the lease (lease PT30S)"),
                 Arguments.of(HoldAtLeastNotADuration.class, "HoldAtLeastNotADuration#tick()",
                         "holdAtLeast 'soon'"),
+                Arguments.of(RunAtWithThrow.class, "RunAtWithThrow#tick()", "use onContention = SKIP"),
                 Arguments.of(HoldAtLeastSubMillisecond.class, "HoldAtLeastSubMillisecond#tick()",
                         "holdAtLeast 'PT0.0005S': holdAtLeast must be at least 1 ms"));
     }
@@ -242,6 +243,14 @@ class DeploymentValidationTest {
     @Dependent
     public static class HoldAtLeastNotADuration {
         @Locked(value = "tick", holdAtLeast = "soon")
+        public void tick() {
+        }
+    }
+
+    @Dependent
+    public static class RunAtWithThrow {
+        @jakarta.enterprise.concurrent.Asynchronous(runAt = @jakarta.enterprise.concurrent.Schedule(cron = "0 * * * * *"))
+        @Locked("tick")
         public void tick() {
         }
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.internal.config.Settings;
@@ -116,6 +117,14 @@ class LockedTimerTest {
     }
 
     @Test
+    void throwWithHoldAtLeastAndNoMaxWaitDoesNotWaitOutAnotherNodesMinimumHoldEither() {
+        otherInstance.lock("waitless-throw", LockOptions.defaults().withHoldAtLeast(Duration.ofSeconds(3))).close();
+        WaitlessJob job = cdi.select(WaitlessJob.class);
+        assertThatThrownBy(job::tickOrThrow).isInstanceOf(LockNotAcquiredException.class);
+        assertThat(job.throwingRuns()).as("not run after waiting out the other node's hold").isZero();
+    }
+
+    @Test
     void skipWithHoldAtLeastAndNoMaxWaitDoesNotWaitOutAnotherNodesMinimumHold() {
         // another node ran the tick and released it, keeping its minimum hold of 3 s
         otherInstance.lock("waitless", LockOptions.defaults().withHoldAtLeast(Duration.ofSeconds(3))).close();
@@ -191,6 +200,7 @@ class LockedTimerTest {
     @ApplicationScoped
     public static class WaitlessJob {
         private final AtomicInteger runs = new AtomicInteger();
+        private final AtomicInteger throwingRuns = new AtomicInteger();
 
         public int runs() {
             return runs.get();
@@ -199,6 +209,15 @@ class LockedTimerTest {
         @Locked(value = "waitless", onContention = Locked.OnContention.SKIP, holdAtLeast = "3s")
         public void tick() {
             runs.incrementAndGet();
+        }
+
+        @Locked(value = "waitless-throw", holdAtLeast = "3s")
+        public void tickOrThrow() {
+            throwingRuns.incrementAndGet();
+        }
+
+        public int throwingRuns() {
+            return throwingRuns.get();
         }
     }
 

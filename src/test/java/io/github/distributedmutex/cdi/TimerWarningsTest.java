@@ -6,7 +6,9 @@ import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.internal.cdi.LockedMethodValidator;
 import jakarta.ejb.Schedule;
 import jakarta.ejb.Schedules;
+import jakarta.ejb.TimedObject;
 import jakarta.ejb.Timeout;
+import jakarta.ejb.Timer;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import jakarta.ejb.TransactionManagement;
@@ -15,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The deployment warnings for {@code @Locked} timeout methods whose setup defeats "once per
- * cluster" in ways the lock cannot fix: a persistent {@code @Schedule} (missed ticks are fired
+ * cluster" in ways the lock cannot fix: no minimum hold (a node firing later runs the tick again),
+ * a persistent {@code @Schedule} (missed ticks are fired
  * when a node starts again, after the lock was freed) and a container-managed transaction (it
  * commits after the lock is released). Pure reflection over annotations: no container needed.
  */
@@ -50,6 +53,26 @@ class TimerWarningsTest {
     }
 
     @Test
+    void aTimeoutMethodWithoutHoldAtLeastIsWarnedThatALateNodeRunsTheTickAgain() {
+        assertThat(LockedMethodValidator.warnings(NoHold.class)).singleElement().asString()
+                .contains("NoHold#tick()").contains("no holdAtLeast");
+    }
+
+    @Test
+    void theClassLevelTransactionAttributeIsTheOneOfTheClassThatDeclaresTheMethod() {
+        assertThat(LockedMethodValidator.warnings(SubclassOfNotSupportedBase.class))
+                .as("the tick is declared in a NOT_SUPPORTED class: no transaction").isEmpty();
+        assertThat(LockedMethodValidator.warnings(NotSupportedSubclassOfDefaultBase.class)).singleElement().asString()
+                .as("the tick is declared in a class with the default REQUIRED").contains("container-managed transaction");
+    }
+
+    @Test
+    void ejbTimeoutOfATimedObjectIsATimeoutMethod() {
+        assertThat(LockedMethodValidator.warnings(TimedObjectBean.class)).singleElement().asString()
+                .contains("TimedObjectBean#ejbTimeout(Timer)").contains("container-managed transaction");
+    }
+
+    @Test
     void businessMethodsAndUnlockedTimersGetNone() {
         assertThat(LockedMethodValidator.warnings(NotATimer.class)).isEmpty();
         assertThat(LockedMethodValidator.warnings(UnlockedTimer.class)).isEmpty();
@@ -73,7 +96,7 @@ class TimerWarningsTest {
     @TransactionManagement(TransactionManagementType.BEAN)
     public static class BeanManagedTransactions {
         @Schedule(hour = "2", persistent = false)
-        @Locked
+        @Locked(holdAtLeast = "1s")
         void tick() {
         }
     }
@@ -81,7 +104,7 @@ class TimerWarningsTest {
     @TransactionAttribute(TransactionAttributeType.NEVER)
     public static class NeverTransactionalOnTheClass {
         @Schedule(hour = "2", persistent = false)
-        @Locked
+        @Locked(holdAtLeast = "1s")
         void tick() {
         }
     }
@@ -89,20 +112,57 @@ class TimerWarningsTest {
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public static class SeveralSchedules {
         @Schedules({@Schedule(hour = "2", persistent = false), @Schedule(hour = "14")})
-        @Locked
+        @Locked(holdAtLeast = "1s")
         void tick() {
         }
     }
 
     public static class ProgrammaticTimer {
         @Timeout
-        @Locked
+        @Locked(holdAtLeast = "1s")
         void onTimeout() {
         }
     }
 
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public static class NoHold {
+        @Schedule(hour = "2", persistent = false)
+        @Locked(onContention = Locked.OnContention.SKIP)
+        void tick() {
+        }
+    }
+
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public static class NotSupportedBase {
+        @Schedule(hour = "2", persistent = false)
+        @Locked(holdAtLeast = "1s")
+        void tick() {
+        }
+    }
+
+    public static class SubclassOfNotSupportedBase extends NotSupportedBase {
+    }
+
+    public static class DefaultBase {
+        @Schedule(hour = "2", persistent = false)
+        @Locked(holdAtLeast = "1s")
+        void tick() {
+        }
+    }
+
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public static class NotSupportedSubclassOfDefaultBase extends DefaultBase {
+    }
+
+    public static class TimedObjectBean implements TimedObject {
+        @Override
+        @Locked(holdAtLeast = "1s")
+        public void ejbTimeout(Timer timer) {
+        }
+    }
+
     public static class NotATimer {
-        @Locked
+        @Locked(holdAtLeast = "1s")
         void work() {
         }
     }

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.CodeSource;
 import java.time.Duration;
@@ -27,8 +28,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +37,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Contract:
  * <ul>
- *     <li>The executable is {@link #binary()}: the {@code redis-server} found on {@code PATH}, otherwise the
- *     binary bundled in the {@code embedded-redis} test dependency, extracted once under the build's
- *     {@code target/} directory (falling back to {@code java.io.tmpdir}).</li>
+ *     <li>The executable is {@link #binary()}, chosen once per JVM by the system property
+ *     {@value #SERVER_PROPERTY}: unset, blank or {@code auto}, the {@code redis-server} found on {@code PATH},
+ *     otherwise the binary bundled in the {@code embedded-redis} test dependency (Redis 6.2), extracted once under
+ *     the build's {@code target/} directory (falling back to {@code java.io.tmpdir}); {@code path}, only the one on
+ *     {@code PATH}; {@code embedded}, only the bundled one; an absolute path, that executable. Its version
+ *     ({@code redis-server --version}) is logged with it, and appended to {@link #VERSIONS_FILE} under the same
+ *     directory, where {@code .ci/run} reads which Redis a run used. When the system property
+ *     {@value #EXPECT_VERSION_PROPERTY} is set (for example {@code 7.} or {@code 6.2.}), a binary whose version
+ *     does not start with it is refused: every start fails with an {@link IllegalStateException} saying so.</li>
  *     <li>The server is launched as
  *     {@code redis-server --port P --bind 127.0.0.1 --save "" --appendonly no --protected-mode no [extra args]}
  *     (plus {@code --enable-debug-command yes} when the binary is Redis 7 or newer, so that {@code DEBUG SLEEP}
@@ -76,14 +81,30 @@ public final class RedisServerProcess implements AutoCloseable {
     private static final Duration SIGNAL_TIMEOUT = Duration.ofSeconds(10);
     private static final int START_ATTEMPTS = 5;
     private static final int LOG_TAIL_LINES = 25;
-    private static final Pattern VERSION = Pattern.compile("\\bv=(\\d+)\\.");
+
+    /**
+     * System property choosing the {@code redis-server} binary: {@code auto} (the default), {@code path},
+     * {@code embedded} or an absolute path; see {@link #binary()}. Surefire forwards it from
+     * {@code mvn -Dredis.server=...}.
+     */
+    public static final String SERVER_PROPERTY = "redis.server";
+
+    /**
+     * System property: when set, the version every Redis the tests use must start with, for example {@code 7.}
+     * or {@code 6.2.}; checked against the binary ({@code redis-server --version}) and the shared server
+     * ({@code INFO server}, see {@link TestRedis}). Surefire forwards it from {@code mvn -Dredis.expect-version=...}.
+     */
+    public static final String EXPECT_VERSION_PROPERTY = "redis.expect-version";
+
+    /** File under the fixture directory ({@code target/redis-fixture/}) listing the Redis versions a run used. */
+    public static final String VERSIONS_FILE = "redis-versions.txt";
 
     /** Servers started and not yet known to be stopped; killed by the shutdown hook. */
     private static final Set<RedisServerProcess> RUNNING = ConcurrentHashMap.newKeySet();
 
     private static final Object BINARY_LOCK = new Object();
-    private static Path resolvedBinary;
-    private static Integer resolvedMajorVersion;
+    private static Binary resolvedBinary;
+    private static RuntimeException binaryFailure;
 
     static {
         Runtime.getRuntime().addShutdownHook(
@@ -146,23 +167,52 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /**
      * Returns the absolute path of the {@code redis-server} executable this class launches, resolving it on
-     * first use: the first {@code redis-server} on {@code PATH}, otherwise the binary for this OS and CPU
-     * bundled in the {@code embedded-redis} jar, extracted (and marked executable) under the build's
-     * {@code target/} directory.
+     * first use according to the system property {@value #SERVER_PROPERTY}:
+     * <ul>
+     *     <li>unset, blank or {@code auto}: the first {@code redis-server} on {@code PATH}, otherwise the binary
+     *     for this OS and CPU bundled in the {@code embedded-redis} jar (Redis 6.2), extracted (and marked
+     *     executable) under the build's {@code target/} directory;</li>
+     *     <li>{@code path}: the first {@code redis-server} on {@code PATH}, or a failure;</li>
+     *     <li>{@code embedded}: the bundled binary, whatever is on {@code PATH};</li>
+     *     <li>an absolute path: that executable.</li>
+     * </ul>
+     * The choice and the binary's version are logged once, and checked against {@value #EXPECT_VERSION_PROPERTY}
+     * when that is set. A failed resolution is not retried: every later call fails the same way.
      *
      * @return absolute path of the executable
-     * @throws IllegalStateException if there is no {@code redis-server} on {@code PATH} and no bundled binary
-     *                               for this platform, or the extraction fails
+     * @throws IllegalStateException    if the chosen binary does not exist (no {@code redis-server} on
+     *                                  {@code PATH}, no bundled binary for this platform, no executable at the
+     *                                  given path), the extraction fails, or its version is not the expected one
+     * @throws IllegalArgumentException if {@value #SERVER_PROPERTY} has another value
      */
     public static String binary() {
-        synchronized (BINARY_LOCK) {
-            if (resolvedBinary == null) {
-                Path onPath = findOnPath();
-                resolvedBinary = onPath != null ? onPath : extractBundledBinary();
-                LOG.info("Using redis-server binary {}", resolvedBinary);
-            }
-            return resolvedBinary.toString();
+        return resolvedBinary().path().toString();
+    }
+
+    /**
+     * Returns the version of {@link #binary()}, as {@code redis-server --version} reports it.
+     *
+     * @return the version, for example {@code 7.0.15}
+     * @throws IllegalStateException as {@link #binary()}, and if the version cannot be read
+     */
+    public static RedisVersion binaryVersion() {
+        Binary binary = resolvedBinary();
+        if (binary.version() == null) {
+            throw new IllegalStateException("Could not read the version of " + binary.path()
+                    + " with redis-server --version");
         }
+        return binary.version();
+    }
+
+    /**
+     * Tells whether {@value #SERVER_PROPERTY} names a binary ({@code path}, {@code embedded} or a path) rather
+     * than leaving the choice to the default; {@link TestRedis} then starts no Testcontainers container.
+     *
+     * @return {@code true} when the property is set to anything but blank or {@code auto}
+     */
+    public static boolean binaryChosenExplicitly() {
+        String choice = System.getProperty(SERVER_PROPERTY, "").trim();
+        return !choice.isEmpty() && !choice.equals("auto");
     }
 
     /**
@@ -333,7 +383,8 @@ public final class RedisServerProcess implements AutoCloseable {
                 "--save", "",
                 "--appendonly", "no",
                 "--protected-mode", "no"));
-        if (binaryMajorVersion() >= 7) {
+        RedisVersion version = resolvedBinary().version();
+        if (version != null && version.major() >= 7) {
             // Redis 7 refuses DEBUG (e.g. DEBUG SLEEP) by default; tests may need it. The server only listens
             // on 127.0.0.1 anyway.
             command.addAll(List.of("--enable-debug-command", "yes"));
@@ -582,20 +633,111 @@ public final class RedisServerProcess implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------
     // binary resolution
 
-    /** Major version reported by {@code redis-server --version}, or 0 if it cannot be determined. */
-    private static int binaryMajorVersion() {
-        String executable = binary();
+    private static Binary resolvedBinary() {
         synchronized (BINARY_LOCK) {
-            if (resolvedMajorVersion == null) {
-                resolvedMajorVersion = queryMajorVersion(executable);
+            if (binaryFailure != null) {
+                throw new IllegalStateException("Choosing the redis-server binary failed earlier: "
+                        + binaryFailure.getMessage(), binaryFailure);
             }
-            return resolvedMajorVersion;
+            if (resolvedBinary == null) {
+                try {
+                    resolvedBinary = resolveBinary();
+                } catch (RuntimeException e) {
+                    binaryFailure = e;
+                    throw e;
+                }
+            }
+            return resolvedBinary;
         }
     }
 
-    private static int queryMajorVersion(String executable) {
+    private static Binary resolveBinary() {
+        String choice = System.getProperty(SERVER_PROPERTY, "").trim();
+        Path path;
+        String origin;
+        switch (choice) {
+            case "", "auto" -> {
+                Path onPath = findOnPath();
+                path = onPath != null ? onPath : extractBundledBinary();
+                origin = onPath != null ? "the first redis-server on PATH" : "the embedded-redis jar (none on PATH)";
+            }
+            case "path" -> {
+                path = findOnPath();
+                if (path == null) {
+                    throw new IllegalStateException(SERVER_PROPERTY + "=path, but there is no redis-server on PATH ("
+                            + System.getenv("PATH") + ")");
+                }
+                origin = "PATH (" + SERVER_PROPERTY + "=path)";
+            }
+            case "embedded" -> {
+                path = extractBundledBinary();
+                origin = "the embedded-redis jar (" + SERVER_PROPERTY + "=embedded)";
+            }
+            default -> {
+                Path given;
+                try {
+                    given = Path.of(choice);
+                } catch (InvalidPathException e) {
+                    throw new IllegalArgumentException(invalidChoice(choice), e);
+                }
+                if (!given.isAbsolute()) {
+                    throw new IllegalArgumentException(invalidChoice(choice));
+                }
+                if (!Files.isRegularFile(given) || !Files.isExecutable(given)) {
+                    throw new IllegalStateException(SERVER_PROPERTY + "=" + choice + " is not an executable file");
+                }
+                path = given;
+                origin = SERVER_PROPERTY + "=" + choice;
+            }
+        }
+        RedisVersion version = queryVersion(path);
+        String versionText = version == null ? "of unknown version" : version.text();
+        LOG.info("Using redis-server {} at {}, from {}", versionText, path, origin);
+        checkExpectedVersion("The redis-server binary " + path + " (from " + origin + ")", version);
+        recordVersion("redis-server " + versionText + " at " + path + ", from " + origin);
+        return new Binary(path, version);
+    }
+
+    private static String invalidChoice(String choice) {
+        return SERVER_PROPERTY + " must be auto, path, embedded or the absolute path of a redis-server executable, was '"
+                + choice + "'";
+    }
+
+    /**
+     * Fails when {@value #EXPECT_VERSION_PROPERTY} is set and {@code version} does not start with it.
+     *
+     * @param what    the server or binary, for the message
+     * @param version its version, {@code null} if unknown (which fails whenever a version is expected)
+     * @throws IllegalStateException if a version is expected and this is not it
+     */
+    static void checkExpectedVersion(String what, RedisVersion version) {
+        String expected = System.getProperty(EXPECT_VERSION_PROPERTY, "").trim();
+        if (expected.isEmpty()) {
+            return;
+        }
+        if (version == null || !version.text().startsWith(expected)) {
+            throw new IllegalStateException(what + " is Redis " + (version == null ? "of unknown version" : version)
+                    + ", but " + EXPECT_VERSION_PROPERTY + "=" + expected + " asks for a version starting with '"
+                    + expected + "'");
+        }
+    }
+
+    /** Appends a line to {@link #VERSIONS_FILE}, where {@code .ci/run} shows which Redis a stage used. */
+    static void recordVersion(String line) {
+        Path file = fixtureRoot().resolve(VERSIONS_FILE);
         try {
-            Process version = new ProcessBuilder(executable, "--version").redirectErrorStream(true).start();
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, line + System.lineSeparator(), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not append to " + file, e);
+        }
+    }
+
+    /** The version reported by {@code redis-server --version}, or {@code null} if it cannot be read. */
+    private static RedisVersion queryVersion(Path executable) {
+        try {
+            Process version = new ProcessBuilder(executable.toString(), "--version").redirectErrorStream(true).start();
             version.getOutputStream().close();
             String output;
             try (InputStream in = version.getInputStream()) {
@@ -603,16 +745,16 @@ public final class RedisServerProcess implements AutoCloseable {
             }
             if (!version.waitFor(SIGNAL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 version.destroyForcibly();
-                return 0;
+                LOG.warn("{} --version did not finish within {}", executable, SIGNAL_TIMEOUT);
+                return null;
             }
-            Matcher matcher = VERSION.matcher(output);
-            return matcher.find() ? Integer.parseInt(matcher.group(1)) : 0;
+            return RedisVersion.fromVersionOutput(output);
         } catch (IOException | RuntimeException e) {
-            LOG.debug("Could not determine the version of {}", executable, e);
-            return 0;
+            LOG.warn("Could not determine the version of {}", executable, e);
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return 0;
+            throw new IllegalStateException("Interrupted while asking " + executable + " for its version", e);
         }
     }
 
@@ -642,7 +784,7 @@ public final class RedisServerProcess implements AutoCloseable {
         byte[] content;
         try (InputStream in = RedisServerProcess.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("No redis-server on PATH and resource " + resource
+                throw new IllegalStateException("Resource " + resource
                         + " not found on the test classpath (is embedded-redis a test dependency?)");
             }
             content = in.readAllBytes();
@@ -710,7 +852,7 @@ public final class RedisServerProcess implements AutoCloseable {
                 return "redis-server-6.2.6-v5-darwin-arm64";
             }
         }
-        throw new IllegalStateException("No redis-server on PATH and no bundled redis-server binary for os.name="
+        throw new IllegalStateException("No redis-server binary bundled in embedded-redis for os.name="
                 + os + ", os.arch=" + arch + "; install redis-server or set REDIS_URL");
     }
 
@@ -735,6 +877,10 @@ public final class RedisServerProcess implements AutoCloseable {
             LOG.debug("Cannot locate the build directory, using java.io.tmpdir", e);
         }
         return Path.of(System.getProperty("java.io.tmpdir"), "distributed-mutex-redis-fixture");
+    }
+
+    /** The chosen executable and its version ({@code null} when {@code --version} could not be read). */
+    private record Binary(Path path, RedisVersion version) {
     }
 
     /** Start failure caused by the port being used by someone else; {@link #start(String...)} retries it. */

@@ -49,6 +49,40 @@ class RedisServerProcessTest {
     }
 
     @Test
+    void theBinaryVersionIsTheVersionTheStartedServerReports() {
+        RedisServerProcess server = track(RedisServerProcess.start());
+
+        RedisVersion reported = RedisVersion.fromInfo(RedisCommands.call(server.address(), "INFO", "server"));
+        assertThat(RedisServerProcess.binaryVersion()).isEqualTo(reported);
+        assertThat(reported.major()).isGreaterThanOrEqualTo(6);
+    }
+
+    @Test
+    void anExpectedVersionIsAPrefixOfTheVersionAndAnythingElseIsRefused() {
+        String before = System.getProperty(RedisServerProcess.EXPECT_VERSION_PROPERTY);
+        System.setProperty(RedisServerProcess.EXPECT_VERSION_PROPERTY, "7.");
+        try {
+            RedisServerProcess.checkExpectedVersion("a 7.0 server", RedisVersion.parse("7.0.15"));
+            assertThatThrownBy(() -> RedisServerProcess.checkExpectedVersion("a 6.2 server",
+                    RedisVersion.fromVersionOutput("Redis server v=6.2.11 sha=00000000:0 malloc=jemalloc-5.1.0")))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("a 6.2 server is Redis 6.2.11")
+                    .hasMessageContaining("redis.expect-version=7.");
+            assertThatThrownBy(() -> RedisServerProcess.checkExpectedVersion("a server", null))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("unknown version");
+        } finally {
+            if (before == null) {
+                System.clearProperty(RedisServerProcess.EXPECT_VERSION_PROPERTY);
+            } else {
+                System.setProperty(RedisServerProcess.EXPECT_VERSION_PROPERTY, before);
+            }
+        }
+        assertThat(RedisVersion.parse("7.2.4").atLeast(7, 2)).isTrue();
+        assertThat(RedisVersion.parse("7.0.15").atLeast(7, 2)).isFalse();
+        assertThat(RedisVersion.parse("10.0.0").atLeast(7, 2)).isTrue();
+    }
+
+    @Test
     void extraArgumentsAreAppliedAndNothingIsPersisted() {
         RedisServerProcess server = track(RedisServerProcess.start("--maxmemory", "10mb"));
 

@@ -3,6 +3,7 @@ package io.github.distributedmutex.testing;
 import io.github.distributedmutex.internal.config.ReplicaAcks;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.key.LockKey;
+import io.github.distributedmutex.internal.redis.LockListener;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import java.time.Duration;
@@ -63,6 +64,13 @@ public final class TestAdapters implements AutoCloseable {
         return copy;
     }
 
+    /** @return a copy of this fixture's settings with another instance name ({@code distributedmutex.instance-name}) */
+    public TestAdapters withInstanceName(String name) {
+        TestAdapters copy = new TestAdapters(address, settings.withInstanceName(name));
+        resources.add(copy);
+        return copy;
+    }
+
     /** @return a copy of this fixture's settings with another replica acknowledgement policy */
     public TestAdapters withReplicaAcks(ReplicaAcks acks) {
         TestAdapters copy = new TestAdapters(address, settings.withReplicaAcks(acks));
@@ -95,6 +103,16 @@ public final class TestAdapters implements AutoCloseable {
      */
     public RedisAdapter newInstance() {
         RedisAdapter adapter = new RedisAdapter(RedissonClientFactory.connect(settings), settings);
+        resources.add(adapter);
+        return adapter;
+    }
+
+    /**
+     * @param listener where the adapter's lock events go (as the CDI producer plugs in its CDI one)
+     * @return a new adapter like {@link #newInstance()}, reporting its lock events to {@code listener}
+     */
+    public RedisAdapter newInstance(LockListener listener) {
+        RedisAdapter adapter = new RedisAdapter(RedissonClientFactory.connect(settings), settings, null, listener);
         resources.add(adapter);
         return adapter;
     }

@@ -19,10 +19,14 @@ import org.testcontainers.utility.DockerImageName;
  *     <ol>
  *         <li>the environment variable {@code REDIS_URL} when set and not blank (for example
  *         {@code redis://127.0.0.1:6379}), used as is; that server is <em>not owned</em> by the tests;</li>
- *         <li>a Testcontainers {@code redis:7} container, when a Docker engine is reachable; any failure of the
- *         Docker check or of the container start is logged and falls through to the next source;</li>
+ *         <li>a Testcontainers {@code redis:7} container, when a Docker engine is reachable and the system property
+ *         {@value RedisServerProcess#SERVER_PROPERTY} does not name a binary; any failure of the Docker check or of
+ *         the container start is logged and falls through to the next source;</li>
  *         <li>a {@code redis-server} process on a free {@code 127.0.0.1} port, see {@link RedisServerProcess}.</li>
  *     </ol></li>
+ *     <li>The server's version ({@code INFO server}) is logged with its source, appended to
+ *     {@link RedisServerProcess#VERSIONS_FILE}, and, when {@value RedisServerProcess#EXPECT_VERSION_PROPERTY} is
+ *     set, must start with it: otherwise provisioning fails.</li>
  *     <li>Containers and processes started here live until the JVM exits (shutdown hooks, plus
  *     Testcontainers' own reaper, remove them). Tests must not stop, kill or pause this shared server; tests that
  *     need to break Redis start their own {@link RedisServerProcess}.</li>
@@ -70,6 +74,21 @@ public final class TestRedis {
     }
 
     /**
+     * Returns the version of the shared server, from its {@code INFO server} at provisioning.
+     *
+     * @return the version, for example {@code 7.0.15}
+     * @throws IllegalStateException if no Redis server could be provisioned, or its version could not be read
+     */
+    public static RedisVersion version() {
+        Provisioned server = provisioned();
+        if (server.version == null) {
+            throw new IllegalStateException("The version of the shared test Redis (" + server.source
+                    + ") could not be read at provisioning");
+        }
+        return server.version;
+    }
+
+    /**
      * Tells whether the shared server was started by the tests (container or process), and may therefore be
      * flushed, as opposed to an external server named by {@code REDIS_URL}.
      *
@@ -111,12 +130,11 @@ public final class TestRedis {
                     throw new IllegalStateException("Provisioning the shared test Redis failed earlier", failure);
                 }
                 try {
-                    provisioned = provision();
+                    provisioned = withVersion(provision());
                 } catch (RuntimeException e) {
                     failure = e;
                     throw e;
                 }
-                LOG.info("Tests use Redis from {}", provisioned.source);
             }
             return provisioned;
         }
@@ -128,17 +146,41 @@ public final class TestRedis {
             String address = url.trim();
             return new Provisioned(address,
                     "REDIS_URL environment variable (" + USER_INFO.matcher(address).replaceFirst("***@") + ")",
-                    false);
+                    "REDIS_URL", false, null);
         }
-        Provisioned container = Containers.tryStart();
-        if (container != null) {
-            return container;
+        if (RedisServerProcess.binaryChosenExplicitly()) {
+            LOG.info("{}={} names the redis-server binary; not using Testcontainers", RedisServerProcess.SERVER_PROPERTY,
+                    System.getProperty(RedisServerProcess.SERVER_PROPERTY));
+        } else {
+            Provisioned container = Containers.tryStart();
+            if (container != null) {
+                return container;
+            }
         }
         RedisServerProcess server = RedisServerProcess.start();
         return new Provisioned(server.address(),
                 "redis-server process pid " + server.pid() + " at " + server.address()
                         + " (binary " + RedisServerProcess.binary() + ")",
-                true);
+                "a redis-server process, " + RedisServerProcess.binary(), true, null);
+    }
+
+    /**
+     * Reads the server's version, logs and records it, and checks it against
+     * {@value RedisServerProcess#EXPECT_VERSION_PROPERTY}.
+     */
+    private static Provisioned withVersion(Provisioned server) {
+        RedisVersion version = null;
+        try {
+            version = RedisVersion.fromInfo(RedisCommands.call(server.address, "INFO", "server"));
+        } catch (RuntimeException e) {
+            // Checked below when a version is expected; otherwise the tests can run without knowing it.
+            LOG.warn("Could not read the version of the shared test Redis ({}): {}", server.source, e.toString());
+        }
+        String versionText = version == null ? "of unknown version" : version.text();
+        LOG.info("Tests use Redis {} from {}", versionText, server.source);
+        RedisServerProcess.checkExpectedVersion("The shared test Redis (" + server.source + ")", version);
+        RedisServerProcess.recordVersion("shared test Redis " + versionText + ", from " + server.kind);
+        return new Provisioned(server.address, server.source, server.kind, server.owned, version);
     }
 
     /** Keeps every Testcontainers class out of class loading unless this path is taken. */
@@ -174,7 +216,7 @@ public final class TestRedis {
                 Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "redis-container-reaper"));
                 return new Provisioned(address,
                         "Testcontainers " + IMAGE + " container " + container.getContainerId() + " at " + address,
-                        true);
+                        "a Testcontainers " + IMAGE + " container", true, null);
             } catch (Exception | LinkageError e) {
                 LOG.warn("Docker is reachable but the {} container could not be started; falling back to a "
                         + "redis-server process", IMAGE, e);
@@ -190,17 +232,24 @@ public final class TestRedis {
         }
     }
 
-    /** The shared server: its address, a loggable description and whether the tests own it. */
+    /**
+     * The shared server: its address, a loggable description, its kind (the description without pids and ports),
+     * whether the tests own it, and its version ({@code null} until read, or when it could not be read).
+     */
     private static final class Provisioned {
 
         private final String address;
         private final String source;
+        private final String kind;
         private final boolean owned;
+        private final RedisVersion version;
 
-        Provisioned(String address, String source, boolean owned) {
+        Provisioned(String address, String source, String kind, boolean owned, RedisVersion version) {
             this.address = address;
             this.source = source;
+            this.kind = kind;
             this.owned = owned;
+            this.version = version;
         }
     }
 }

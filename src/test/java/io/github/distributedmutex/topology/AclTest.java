@@ -13,6 +13,7 @@ import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.RedisVersion;
 import io.github.distributedmutex.testing.SlowTest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -176,6 +177,38 @@ class AclTest {
                 .hasMessageContaining("NOPERM");
         assertThatThrownBy(() -> RedisCommands.call(locker, "KEYS", "*")).hasMessageContaining("NOPERM");
         assertThatThrownBy(() -> RedisCommands.call(locker, "FLUSHALL")).hasMessageContaining("NOPERM");
+    }
+
+    /**
+     * Why the rule names the release channel: a user created without a channel rule may use every channel on
+     * Redis 6.2 ({@code acl-pubsub-default allchannels}) and none on Redis 7 (the default became
+     * {@code resetchannels}), so there the release script's {@code PUBLISH} and the waiters' {@code SUBSCRIBE}
+     * would be refused. The documented rule ({@code resetchannels &distributedmutex:released:*}) means the same on
+     * both.
+     */
+    @Test
+    void aUserWithoutAChannelRuleMayPublishOnRedis62ButNotOnRedis7() {
+        RedisVersion version = RedisServerProcess.binaryVersion();
+        String password = "N0channels-" + UUID.randomUUID();
+        RedisCommands.call(admin, "ACL", "SETUSER", "nochannels", "on", ">" + password, "~" + PREFIX + "*",
+                "-@all", "+publish");
+        try {
+            String user = "redis://nochannels:" + password + "@127.0.0.1:" + server.port();
+            String channel = LockKey.releaseChannel(PREFIX);
+            if (version.major() >= 7) {
+                assertThat(RedisCommands.callForList(admin, "CONFIG", "GET", "acl-pubsub-default"))
+                        .containsExactly("acl-pubsub-default", "resetchannels");
+                assertThatThrownBy(() -> RedisCommands.call(user, "PUBLISH", channel, PREFIX + "{job}"))
+                        .as("PUBLISH on the release channel on Redis %s", version).hasMessageContaining("NOPERM");
+            } else {
+                assertThat(RedisCommands.callForList(admin, "CONFIG", "GET", "acl-pubsub-default"))
+                        .containsExactly("acl-pubsub-default", "allchannels");
+                assertThat(RedisCommands.callForLong(user, "PUBLISH", channel, PREFIX + "{job}"))
+                        .as("PUBLISH on the release channel on Redis %s (receivers)", version).isNotNegative();
+            }
+        } finally {
+            RedisCommands.call(admin, "ACL", "DELUSER", "nochannels");
+        }
     }
 
     private long subscribers(String channel) {

@@ -1,6 +1,7 @@
 package io.github.distributedmutex.internal.cdi;
 
 import io.github.distributedmutex.Adapter;
+import io.github.distributedmutex.LockEvent;
 import io.github.distributedmutex.internal.config.ConfigLookup;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.config.SettingsReader;
@@ -10,6 +11,7 @@ import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
@@ -36,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * with the container and never publishes as a bean. The adapter is created when the application
  * starts, so a bad configuration value fails the startup, naming the key; the private client
  * connects lazily, so the startup does not need Redis to be up.
+ *
+ * <p>The adapter fires {@link LockEvent}s as asynchronous CDI events ({@link CdiLockEvents}), only
+ * of the types that have {@code @ObservesAsync} observers, and none once the container shuts down.
  */
 @ApplicationScoped
 public class AdapterProducer {
@@ -44,34 +49,58 @@ public class AdapterProducer {
     private static final String DEFAULT_MANAGED_EXECUTOR = "java:comp/DefaultManagedExecutorService";
 
     private final Instance<RedissonClient> applicationClients;
+    private final Event<LockEvent> lockEvents;
+    private final BeanManager beanManager;
     private final Object guard = new Object();
     private RedisAdapter adapter;
     private Settings settings;
+    private CdiLockEvents listener;
 
     /** For the container's proxy only. */
     protected AdapterProducer() {
         this.applicationClients = null;
+        this.lockEvents = null;
+        this.beanManager = null;
     }
 
-    /** @param applicationClients the application's Redisson client beans, if any */
+    /**
+     * @param applicationClients the application's Redisson client beans, if any
+     * @param lockEvents         where the adapter's lock events are fired
+     * @param beanManager        the container, asked once which lock events have observers
+     */
     @Inject
-    public AdapterProducer(Instance<RedissonClient> applicationClients) {
+    public AdapterProducer(Instance<RedissonClient> applicationClients, Event<LockEvent> lockEvents,
+                           BeanManager beanManager) {
         this.applicationClients = applicationClients;
+        this.lockEvents = lockEvents;
+        this.beanManager = beanManager;
     }
 
     /**
      * Creates the adapter at startup so configuration errors fail the deployment, and checks the
      * {@code @Locked} methods against the configuration (their other rules were checked at deployment).
+     *
+     * @param event     the application scope's start
+     * @param extension the portable extension, which saw the {@code @Locked} beans of every archive
+     *                  (unresolvable where only the build compatible one runs, as on Quarkus: then the
+     *                  beans this container resolves are checked)
      */
-    void onStartup(@Observes @Initialized(ApplicationScoped.class) Object event, BeanManager beanManager) {
+    void onStartup(@Observes @Initialized(ApplicationScoped.class) Object event,
+                   Instance<LockedPortableExtension> extension) {
         adapter();
-        Set<Class<?>> checked = new HashSet<>();
-        List<String> problems = new ArrayList<>();
-        for (Bean<?> bean : beanManager.getBeans(Object.class, Any.Literal.INSTANCE)) {
-            Class<?> beanClass = bean.getBeanClass();
-            if (checked.add(beanClass) && LockedMethodValidator.usesLocked(beanClass)) {
-                problems.addAll(LockedMethodValidator.problemsWithConfiguredLease(beanClass, settings.lease()));
+        Set<Class<?>> lockedClasses = new HashSet<>();
+        if (extension.isResolvable()) {
+            lockedClasses.addAll(extension.get().lockedClasses());
+        } else {
+            for (Bean<?> bean : beanManager.getBeans(Object.class, Any.Literal.INSTANCE)) {
+                if (LockedMethodValidator.usesLocked(bean.getBeanClass())) {
+                    lockedClasses.add(bean.getBeanClass());
+                }
             }
+        }
+        List<String> problems = new ArrayList<>();
+        for (Class<?> beanClass : lockedClasses) {
+            problems.addAll(LockedMethodValidator.problemsWithConfiguredLease(beanClass, settings.lease()));
         }
         if (!problems.isEmpty()) {
             throw new IllegalStateException("distributed-mutex cannot start: " + String.join("; ", problems));
@@ -92,17 +121,19 @@ public class AdapterProducer {
 
     private RedisAdapter create() {
         settings = SettingsReader.read(ConfigLookup.detect());
+        RedisConnection connection;
         if (applicationClients.isResolvable()) {
             LOG.info("distributed-mutex uses the application's RedissonClient bean; {}", settings);
-            return new RedisAdapter(RedisConnection.of(RedissonClientFactory.requireNoNameMapper(applicationClients.get()),
-                    false), settings, managedExecutor());
-        }
-        if (applicationClients.isAmbiguous()) {
+            connection = RedisConnection.of(RedissonClientFactory.requireNoNameMapper(applicationClients.get()), false);
+        } else if (applicationClients.isAmbiguous()) {
             throw new IllegalStateException("distributed-mutex found several RedissonClient beans and cannot choose;"
                     + " keep one @Default RedissonClient bean, or none to let the library build its own");
+        } else {
+            LOG.info("distributed-mutex builds its own Redisson client; {}", settings);
+            connection = RedissonClientFactory.connect(settings);
         }
-        LOG.info("distributed-mutex builds its own Redisson client; {}", settings);
-        return new RedisAdapter(RedissonClientFactory.connect(settings), settings, managedExecutor());
+        listener = CdiLockEvents.create(lockEvents, beanManager);
+        return new RedisAdapter(connection, settings, managedExecutor(), listener);
     }
 
     /**
@@ -125,10 +156,13 @@ public class AdapterProducer {
         return null;
     }
 
-    /** Releases held locks and shuts the private client down. */
+    /** Stops firing lock events, releases held locks and shuts the private client down. */
     @PreDestroy
     void shutdown() {
         synchronized (guard) {
+            if (listener != null) {
+                listener.stop();
+            }
             if (adapter != null) {
                 adapter.close();
                 adapter = null;

@@ -2,6 +2,7 @@ package io.github.distributedmutex.internal.cdi;
 
 import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.LockUnavailableException;
 import io.github.distributedmutex.Locked;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.inject.Intercepted;
@@ -12,8 +13,12 @@ import jakarta.interceptor.AroundTimeout;
 import jakarta.interceptor.Interceptor;
 import jakarta.interceptor.InvocationContext;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs {@code @Locked} methods, and {@code @Locked} EJB timeout methods ({@code @Schedule},
@@ -27,6 +32,12 @@ import java.util.concurrent.CompletionStage;
  * once, without the minimum hold ({@code holdAtLeast}): the hold is there to stop other nodes from
  * repeating a tick that ran, not to stop the container's retry of one that failed.
  *
+ * <p>Under a Jakarta Concurrency {@code @Asynchronous} method the container's interceptor runs first and
+ * calls this one per execution; the stage the method returns is handed back unchanged (the container
+ * completes the caller's future from it), and for a scheduled ({@code runAt}) method a skip returns
+ * {@code null} and an unreachable Redis skips the execution with a WARN, because anything else would end
+ * the schedule.
+ *
  * <p>Priority {@code PLATFORM_BEFORE + 100}: outside {@code @Transactional} (+200), so the lock
  * is taken before a transaction begins and released after it ends.
  */
@@ -34,6 +45,8 @@ import java.util.concurrent.CompletionStage;
 @Interceptor
 @Priority(Interceptor.Priority.PLATFORM_BEFORE + 100)
 public class LockedInterceptor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LockedInterceptor.class);
 
     private final Adapter adapter;
     private final LockedMethodRegistry registry;
@@ -81,16 +94,23 @@ public class LockedInterceptor {
         if (method.returns() == LockedMethod.Returns.STAGE) {
             return lockUntilCompleted(context, method, key);
         }
-        if (method.onContention() == Locked.OnContention.SKIP) {
-            if (!adapter.tryAcquire(key, method.options())) {
-                return method.returns().skipped();
+        boolean acquired;
+        try {
+            if (method.onContention() == Locked.OnContention.SKIP) {
+                acquired = adapter.tryAcquire(key, method.options());
+            } else {
+                adapter.acquire(key, method.options());
+                acquired = true;
             }
-        } else {
-            adapter.acquire(key, method.options());
+        } catch (LockUnavailableException e) {
+            return skipScheduledExecution(method, key, e);
+        }
+        if (!acquired) {
+            return method.skipped();
         }
         Object result;
         try {
-            result = context.proceed();
+            result = LockContext.proceed(context, key, adapter.fencingToken(key));
         } catch (Exception | Error e) {
             adapter.releaseNow(key); // a failed run may be retried at once: no minimum hold
             throw e;
@@ -100,16 +120,21 @@ public class LockedInterceptor {
     }
 
     private Object lockUntilCompleted(InvocationContext context, LockedMethod method, String key) throws Exception {
-        Optional<Lease> acquired = method.onContention() == Locked.OnContention.SKIP
-                ? adapter.tryLock(key, method.options())
-                : Optional.of(adapter.lock(key, method.options()));
+        Optional<Lease> acquired;
+        try {
+            acquired = method.onContention() == Locked.OnContention.SKIP
+                    ? adapter.tryLock(key, method.options())
+                    : Optional.of(adapter.lock(key, method.options()));
+        } catch (LockUnavailableException e) {
+            return skipScheduledExecution(method, key, e);
+        }
         if (acquired.isEmpty()) {
-            return method.returns().skipped();
+            return method.skipped();
         }
         Lease lease = acquired.get();
         Object result;
         try {
-            result = context.proceed();
+            result = LockContext.proceed(context, lease);
         } catch (Exception | Error e) {
             lease.closeNow();
             throw e;
@@ -118,9 +143,15 @@ public class LockedInterceptor {
             lease.close();
             return null;
         }
+        CompletionStage<?> stage = (CompletionStage<?>) result;
+        if (method.asynchronous() != LockedMethod.Asynchronous.NONE) {
+            // a Concurrency container completes the caller's future from this very stage (or ends a schedule
+            // on it): hand it back unchanged, the lock is released when it completes
+            stage.whenComplete((value, failure) -> close(lease, failure));
+            return result;
+        }
         CompletableFuture<Object> released = new CompletableFuture<>();
-        ((CompletionStage<?>) result).whenComplete((value, failure) -> (failure == null ? lease.closeAsync()
-                : lease.closeNowAsync()).whenComplete((ok, never) -> {
+        stage.whenComplete((value, failure) -> close(lease, failure).whenComplete((ok, never) -> {
             if (failure != null) {
                 released.completeExceptionally(failure);
             } else {
@@ -128,5 +159,35 @@ public class LockedInterceptor {
             }
         }));
         return released;
+    }
+
+    /**
+     * Success keeps the minimum hold, a failure frees the lock at once so that a retry can run. A
+     * cancelled stage says nothing about the work it stood for, which may still be running: the lock is
+     * released as after success, with its minimum hold.
+     */
+    private static CompletionStage<Void> close(Lease lease, Throwable failure) {
+        if (failure == null) {
+            return lease.closeAsync();
+        }
+        if (failure instanceof CancellationException
+                || failure instanceof CompletionException && failure.getCause() instanceof CancellationException) {
+            LOG.warn("The stage of a @Locked method holding '{}' was cancelled; the lock is released now (with its"
+                    + " minimum hold, if any) although work the method started may still be running", lease.key());
+            return lease.closeAsync();
+        }
+        return lease.closeNowAsync();
+    }
+
+    /**
+     * A scheduled Concurrency execution that cannot reach Redis is skipped, not failed: an exception would end
+     * the schedule of this instance for good, while the next tick may find Redis back.
+     */
+    private static Object skipScheduledExecution(LockedMethod method, String key, LockUnavailableException e) {
+        if (method.asynchronous() != LockedMethod.Asynchronous.RUN_AT) {
+            throw e;
+        }
+        LOG.warn("Scheduled execution of @Locked '{}' skipped, the schedule goes on: {}", key, e.getMessage());
+        return null;
     }
 }

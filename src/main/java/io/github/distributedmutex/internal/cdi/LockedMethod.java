@@ -13,8 +13,16 @@ import java.util.concurrent.CompletableFuture;
  * @param options      wait, lease and watchdog from the annotation (unset values use the configuration)
  * @param onContention what to do when the wait runs out
  * @param returns      how the method returns, which decides how long the lock is held and what a skip returns
+ * @param asynchronous whether a Jakarta Concurrency container runs the method ({@link AsynchronousMethods})
  */
-record LockedMethod(KeyTemplate key, LockOptions options, Locked.OnContention onContention, Returns returns) {
+record LockedMethod(KeyTemplate key, LockOptions options, Locked.OnContention onContention, Returns returns,
+                    Asynchronous asynchronous) {
+
+    /** @return what a skipped invocation returns */
+    Object skipped() {
+        // a runAt container reads anything but null as "the schedule is over"
+        return asynchronous == Asynchronous.RUN_AT ? null : returns.skipped();
+    }
 
     /** How a {@code @Locked} method returns. */
     enum Returns {
@@ -27,8 +35,7 @@ record LockedMethod(KeyTemplate key, LockOptions options, Locked.OnContention on
         /** A {@code CompletionStage} or {@code CompletableFuture}: the lock is held until it completes. */
         STAGE;
 
-        /** @return what a skipped invocation returns */
-        Object skipped() {
+        private Object skipped() {
             return switch (this) {
                 case OPTIONAL -> Optional.empty();
                 case STAGE -> CompletableFuture.completedFuture(null);
@@ -36,5 +43,22 @@ record LockedMethod(KeyTemplate key, LockOptions options, Locked.OnContention on
                 case PRIMITIVE -> throw new IllegalStateException("a method returning a primitive cannot be skipped");
             };
         }
+    }
+
+    /** Whether a Jakarta Concurrency {@code @Asynchronous} interceptor runs before {@code @Locked}. */
+    enum Asynchronous {
+        /** No: the caller calls the method. */
+        NONE,
+        /**
+         * {@code @Asynchronous}: the container calls the method on its executor and gives the caller its own
+         * future, completed from the stage the method returns; that stage is handed back unchanged.
+         */
+        ONCE,
+        /**
+         * {@code @Asynchronous(runAt = ...)}: the container calls the method at every scheduled time, goes on
+         * while an execution returns {@code null}, and ends the schedule for good when one returns anything
+         * else or throws.
+         */
+        RUN_AT
     }
 }

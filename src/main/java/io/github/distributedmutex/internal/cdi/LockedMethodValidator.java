@@ -67,7 +67,13 @@ public final class LockedMethodValidator {
         List<String> warnings = new ArrayList<>();
         for (Method method : lockedMethods(beanClass)) {
             if (TimeoutMethods.isTimeoutMethod(method)) {
-                warnings.addAll(TimeoutMethods.warnings(beanClass, method));
+                LockedMethod compiled;
+                try {
+                    compiled = compile(beanClass, method);
+                } catch (IllegalArgumentException reportedByProblems) {
+                    continue;
+                }
+                warnings.addAll(TimeoutMethods.warnings(beanClass, method, compiled));
             }
         }
         return warnings;
@@ -84,7 +90,12 @@ public final class LockedMethodValidator {
     public static List<String> problemsWithConfiguredLease(Class<?> beanClass, Duration configuredLease) {
         List<String> problems = new ArrayList<>();
         for (Method method : lockedMethods(beanClass)) {
-            LockOptions options = compile(beanClass, method).options();
+            LockOptions options;
+            try {
+                options = compile(beanClass, method).options();
+            } catch (IllegalArgumentException reportedAtDeployment) {
+                continue; // problems() owns that rule; where no extension ran, the call reports it
+            }
             if (options.lease().isEmpty()) {
                 try {
                     LeaseDuration.checkHoldAtLeast(options.holdAtLeast(), configuredLease, "distributedmutex.lease");
@@ -133,18 +144,24 @@ public final class LockedMethodValidator {
                 }
             }
             options = withHoldAtLeast(options, locked);
-            if (locked.maxWait().isBlank() && locked.onContention() == Locked.OnContention.SKIP
-                    && !options.holdAtLeast().isZero()) {
+            if (locked.maxWait().isBlank() && !options.holdAtLeast().isZero()) {
                 // waiting out another node's minimum hold would run the same tick again
                 options = options.withMaxWait(Duration.ZERO);
             }
             LockedMethod.Returns returns = returns(method);
+            LockedMethod.Asynchronous asynchronous = AsynchronousMethods.of(beanClass, method);
+            if (asynchronous == LockedMethod.Asynchronous.RUN_AT && locked.onContention() != Locked.OnContention.SKIP) {
+                throw new IllegalArgumentException("it is a Jakarta Concurrency @Asynchronous(runAt = ...) method with"
+                        + " onContention = " + locked.onContention() + ": an exception out of an execution ends the"
+                        + " schedule of this instance for good, so the first tick another instance holds would stop"
+                        + " it; use onContention = SKIP");
+            }
             if (locked.onContention() == Locked.OnContention.SKIP && returns == LockedMethod.Returns.PRIMITIVE) {
                 throw new IllegalArgumentException("onContention = SKIP needs a method that can return nothing, but it"
                         + " returns " + method.getReturnType().getName() + "; return void, a reference type, Optional"
                         + " or a CompletionStage");
             }
-            return new LockedMethod(key, options, locked.onContention(), returns);
+            return new LockedMethod(key, options, locked.onContention(), returns, asynchronous);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }

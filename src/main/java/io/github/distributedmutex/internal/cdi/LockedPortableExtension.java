@@ -4,6 +4,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.spi.DefinitionException;
 import jakarta.enterprise.inject.spi.Extension;
 import jakarta.enterprise.inject.spi.ProcessManagedBean;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,14 +19,25 @@ public class LockedPortableExtension implements Extension {
 
     private static final Logger LOG = LoggerFactory.getLogger(LockedPortableExtension.class);
 
+    private final Set<Class<?>> lockedClasses = ConcurrentHashMap.newKeySet();
+
     <T> void validate(@Observes ProcessManagedBean<T> event) {
         Class<?> beanClass = event.getAnnotatedBeanClass().getJavaClass();
         if (!LockedMethodValidator.usesLocked(beanClass)) {
             return;
         }
+        lockedClasses.add(beanClass);
         for (String problem : LockedMethodValidator.problems(beanClass)) {
             event.addDefinitionError(new DefinitionException(problem));
         }
         LockedMethodValidator.warnings(beanClass).forEach(LOG::warn);
+    }
+
+    /**
+     * @return the bean classes with {@code @Locked} methods this extension validated, in every archive of
+     *         the application, for the checks that need the configuration at startup
+     */
+    public Set<Class<?>> lockedClasses() {
+        return Set.copyOf(lockedClasses);
     }
 }

@@ -42,17 +42,23 @@ final class TimeoutMethods {
 
     /**
      * Advice for a {@code @Locked} timeout method whose setup defeats "once per cluster" in ways the
-     * lock cannot fix: a persistent {@code @Schedule} (a node that was down fires its missed ticks
+     * lock cannot fix: no minimum hold (a node firing later runs the tick again), a persistent {@code @Schedule} (a node that was down fires its missed ticks
      * when it starts again, after the others ran them and the lock is free), and a container-managed
      * transaction (it begins before any interceptor runs, so it commits after the lock is released).
      *
      * @param beanClass the bean class
      * @param method    a timeout method of it
+     * @param locked    the compiled method
      * @return one message per problem, each naming the method; empty when none
      */
-    static List<String> warnings(Class<?> beanClass, Method method) {
+    static List<String> warnings(Class<?> beanClass, Method method, LockedMethod locked) {
         List<String> warnings = new ArrayList<>();
         String where = "@Locked on timeout method " + LockedMethodValidator.describe(method) + ": ";
+        if (locked.options().holdAtLeast().isZero()) {
+            warnings.add(where + "it has no holdAtLeast: a node whose timer fires a little later than another's finds"
+                    + " the lock already released and runs the same tick again. Set holdAtLeast above the spread of"
+                    + " the nodes' firings and below the period");
+        }
         if (hasPersistentSchedule(method)) {
             warnings.add(where + "its @Schedule is persistent (the default): a node that was down fires the ticks it"
                     + " missed when it starts again, after the other nodes ran them and the lock was freed, so those"
@@ -62,8 +68,9 @@ final class TimeoutMethods {
         if (inContainerTransaction(beanClass, method)) {
             warnings.add(where + "it runs in a container-managed transaction, which begins before the interceptor"
                     + " takes the lock and commits after it is released, so another node may start before this"
-                    + " node's changes are committed. Mark it @TransactionAttribute(NOT_SUPPORTED) and do the"
-                    + " transactional work in a @Transactional or REQUIRES_NEW method it calls");
+                    + " node's changes are committed, and if the commit fails, the container's retry finds the lock"
+                    + " still held (holdAtLeast) and the tick is lost. Mark it @TransactionAttribute(NOT_SUPPORTED)"
+                    + " and do the transactional work in a @Transactional or REQUIRES_NEW method it calls");
         }
         return warnings;
     }
@@ -92,7 +99,8 @@ final class TimeoutMethods {
         }
         Object attribute = attributeOf(method.getDeclaredAnnotations(), "jakarta.ejb.TransactionAttribute");
         if (attribute == null) {
-            attribute = attributeOf(beanClass.getAnnotations(), "jakarta.ejb.TransactionAttribute");
+            // a class-level attribute applies to the methods that class declares (EJB; it is not @Inherited)
+            attribute = attributeOf(method.getDeclaringClass().getDeclaredAnnotations(), "jakarta.ejb.TransactionAttribute");
         }
         // absent: REQUIRED, the EJB default
         return attribute == null || !(attribute.toString().equals("NOT_SUPPORTED") || attribute.toString().equals("NEVER"));

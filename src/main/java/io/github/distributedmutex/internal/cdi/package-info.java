@@ -4,9 +4,12 @@
  * <p>CDI integration: the producer of the {@link io.github.distributedmutex.Adapter}, the
  * {@link io.github.distributedmutex.Locked @Locked} interceptor (business methods through
  * {@code @AroundInvoke}, EJB timer callbacks through {@code @AroundTimeout}, recognised by name in
- * {@code TimeoutMethods}), and the two extensions that
+ * {@code TimeoutMethods}; Jakarta Concurrency {@code @Asynchronous(runAt)} methods, whose skips must
+ * return {@code null}, recognised by name in {@code AsynchronousMethods}), and the two extensions that
  * validate every {@code @Locked} method at deployment (a portable extension for CDI Full, a
  * build compatible extension for CDI Lite / Quarkus), both through the one shared
- * {@link io.github.distributedmutex.internal.cdi.LockedMethodValidator}.
+ * {@link io.github.distributedmutex.internal.cdi.LockedMethodValidator}. Around the method body the
+ * interceptor sets the SLF4J MDC ({@code LockContext}); the producer fires the adapter's
+ * {@link io.github.distributedmutex.LockEvent}s as asynchronous CDI events ({@code CdiLockEvents}).
  */
 package io.github.distributedmutex.internal.cdi;

@@ -16,11 +16,13 @@ import java.util.Optional;
  * @param keyPrefix       the prefix of every Redis key and channel ({@code distributedmutex.key-prefix})
  * @param shutdownGrace   how long closing the adapter waits for holders still running to release
  *                        ({@code distributedmutex.shutdown-grace}), not negative
+ * @param instanceName    the name of this application instance, the start of every owner id
+ *                        ({@code distributedmutex.instance-name}; rules in {@link InstanceName})
  * @param replicaAcks     how many replicas must acknowledge a grant, and within how long
  *                        ({@code distributedmutex.replica-acks}, {@code distributedmutex.replica-ack-timeout})
  */
 public record Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
-                       String keyPrefix, Duration shutdownGrace, ReplicaAcks replicaAcks) {
+                       String keyPrefix, Duration shutdownGrace, String instanceName, ReplicaAcks replicaAcks) {
 
     /** Default of {@code distributedmutex.redis.address}. */
     public static final String DEFAULT_ADDRESS = "redis://127.0.0.1:6379";
@@ -54,15 +56,26 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
         if (shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdownGrace must not be negative: " + shutdownGrace);
         }
+        try {
+            InstanceName.check(instanceName);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("instanceName '" + instanceName + "' is not valid: " + e.getMessage(), e);
+        }
     }
 
     /** Settings whose grants are not waited for by replicas. */
     public Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
-                    String keyPrefix, Duration shutdownGrace) {
-        this(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, ReplicaAcks.OFF);
+                    String keyPrefix, Duration shutdownGrace, String instanceName) {
+        this(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, instanceName, ReplicaAcks.OFF);
     }
 
-    /** Settings with the default shutdown grace. */
+    /** Settings with the default instance name, whose grants are not waited for by replicas. */
+    public Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
+                    String keyPrefix, Duration shutdownGrace) {
+        this(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, InstanceName.defaultName());
+    }
+
+    /** Settings with the default shutdown grace and instance name, whose grants are not waited for by replicas. */
     public Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
                     String keyPrefix) {
         this(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, DEFAULT_SHUTDOWN_GRACE);
@@ -71,44 +84,56 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
     /** @return the settings used when nothing is configured */
     public static Settings defaults() {
         return new Settings(DEFAULT_ADDRESS, Optional.empty(), DEFAULT_WAIT, DEFAULT_LEASE, DEFAULT_KEY_PREFIX,
-                DEFAULT_SHUTDOWN_GRACE);
+                DEFAULT_SHUTDOWN_GRACE, InstanceName.defaultName());
     }
 
     /** @return a copy with another key prefix */
     public Settings withKeyPrefix(String prefix) {
-        return new Settings(redisAddress, redisConfigFile, maxWait, lease, prefix, shutdownGrace, replicaAcks);
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, prefix, shutdownGrace, instanceName,
+                replicaAcks);
     }
 
     /** @return a copy with another default wait */
     public Settings withMaxWait(Duration wait) {
-        return new Settings(redisAddress, redisConfigFile, wait, lease, keyPrefix, shutdownGrace, replicaAcks);
+        return new Settings(redisAddress, redisConfigFile, wait, lease, keyPrefix, shutdownGrace, instanceName,
+                replicaAcks);
     }
 
     /** @return a copy with another default lease */
     public Settings withLease(Duration newLease) {
-        return new Settings(redisAddress, redisConfigFile, maxWait, newLease, keyPrefix, shutdownGrace, replicaAcks);
+        return new Settings(redisAddress, redisConfigFile, maxWait, newLease, keyPrefix, shutdownGrace, instanceName,
+                replicaAcks);
     }
 
     /** @return a copy with another Redis address */
     public Settings withRedisAddress(String address) {
-        return new Settings(address, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, replicaAcks);
+        return new Settings(address, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, instanceName,
+                replicaAcks);
     }
 
     /** @return a copy with another shutdown grace */
     public Settings withShutdownGrace(Duration grace) {
-        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, grace, replicaAcks);
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, grace, instanceName,
+                replicaAcks);
+    }
+
+    /** @return a copy with another instance name */
+    public Settings withInstanceName(String name) {
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, name,
+                replicaAcks);
     }
 
     /** @return a copy with another replica acknowledgement policy */
     public Settings withReplicaAcks(ReplicaAcks acks) {
-        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, acks);
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, instanceName,
+                acks);
     }
 
     @Override
     public String toString() {
         return "Settings[redisAddress=" + CredentialMasking.maskUri(redisAddress) + ", redisConfigFile="
                 + redisConfigFile.map(Path::toString).orElse("none") + ", maxWait=" + maxWait + ", lease=" + lease
-                + ", keyPrefix='" + keyPrefix + "', shutdownGrace=" + shutdownGrace + ", replicaAcks=" + replicaAcks
-                + "]";
+                + ", keyPrefix='" + keyPrefix + "', shutdownGrace=" + shutdownGrace + ", instanceName='" + instanceName
+                + "', replicaAcks=" + replicaAcks + "]";
     }
 }

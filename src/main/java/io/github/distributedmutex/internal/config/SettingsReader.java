@@ -28,6 +28,8 @@ public final class SettingsReader {
     public static final String KEY_PREFIX = PREFIX + "key-prefix";
     /** How long closing the adapter waits for holders that still run. */
     public static final String SHUTDOWN_GRACE = PREFIX + "shutdown-grace";
+    /** The name of this application instance in owner ids. */
+    public static final String INSTANCE_NAME = PREFIX + "instance-name";
     /** How many replicas must acknowledge a grant: a number, {@code all}, or {@code 0} for off. */
     public static final String REPLICA_ACKS = PREFIX + "replica-acks";
     /** How long a grant waits for the replicas' acknowledgements. */
@@ -52,7 +54,10 @@ public final class SettingsReader {
         String prefix = lookup.get(KEY_PREFIX).map(SettingsReader::checkPrefix).orElse(defaults.keyPrefix());
         Duration grace = value(lookup, SHUTDOWN_GRACE).map(v -> duration(SHUTDOWN_GRACE, v))
                 .orElse(defaults.shutdownGrace());
-        return new Settings(address, configFile, wait, lease, prefix, grace, replicaAcks(lookup));
+        // set but blank is an error, not the default: a name that a deployment meant to give went missing
+        String instanceName = lookup.get(INSTANCE_NAME).map(String::trim).map(SettingsReader::checkInstanceName)
+                .orElse(defaults.instanceName());
+        return new Settings(address, configFile, wait, lease, prefix, grace, instanceName, replicaAcks(lookup));
     }
 
     private static ReplicaAcks replicaAcks(ConfigLookup lookup) {
@@ -141,6 +146,15 @@ public final class SettingsReader {
             throw bad(KEY_PREFIX, value, e.getMessage(), e);
         }
         return value;
+    }
+
+    private static String checkInstanceName(String value) {
+        try {
+            return InstanceName.check(value);
+        } catch (IllegalArgumentException e) {
+            String shown = value.length() > 64 ? value.substring(0, 64) + "..." : value;
+            throw bad(INSTANCE_NAME, shown, e.getMessage(), e);
+        }
     }
 
     private static IllegalArgumentException bad(String key, String shownValue, String why) {

@@ -8,6 +8,7 @@
  * MicroProfile Config when it is on the classpath, otherwise from system properties and then
  * environment variables ({@link io.github.distributedmutex.internal.config.ConfigLookup}).
  * Durations are parsed by {@link io.github.distributedmutex.internal.config.DurationParser},
- * which {@code @Locked} attributes use too. Nothing here talks to Redis.
+ * which {@code @Locked} attributes use too; the instance name of owner ids by
+ * {@link io.github.distributedmutex.internal.config.InstanceName}. Nothing here talks to Redis.
  */
 package io.github.distributedmutex.internal.config;

@@ -48,14 +48,16 @@ final class HeldLeases {
     private final Executor ownCompletions;
     private final Consumer<RedisLease> onClosed;
     private final Consumer<String> onReleased;
+    private final LockEvents events;
     private volatile boolean closed;
 
     /**
      * @param completions where callers' stages complete, null for the library's own threads
      * @param onClosed    called when a lease closes (the adapter forgets a thread-owned hold)
      * @param onReleased  called with the Redis key once Redis confirmed a release (wakes local waiters at once)
+     * @param events      where the leases report releases and losses
      */
-    HeldLeases(Executor completions, Consumer<RedisLease> onClosed, Consumer<String> onReleased) {
+    HeldLeases(Executor completions, Consumer<RedisLease> onClosed, Consumer<String> onReleased, LockEvents events) {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(COMPLETION_THREADS_MAX, COMPLETION_THREADS_MAX, 30,
                 TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
                     Thread thread = new Thread(runnable, "distributed-mutex-completion-"
@@ -68,6 +70,7 @@ final class HeldLeases {
         this.completions = completions == null ? ownCompletions : completions;
         this.onClosed = Objects.requireNonNull(onClosed, "onClosed");
         this.onReleased = Objects.requireNonNull(onReleased, "onReleased");
+        this.events = Objects.requireNonNull(events, "events");
     }
 
     /**
@@ -88,6 +91,10 @@ final class HeldLeases {
         }
         lease.startWatchdog();
         return lease;
+    }
+
+    LockEvents events() {
+        return events;
     }
 
     LeaseRenewals renewals() {
@@ -126,6 +133,11 @@ final class HeldLeases {
             // the application's executor is shutting down: the library's own threads still run
             ownCompletions.execute(() -> stage.complete(null));
         }
+    }
+
+    /** @return the leases open now (closed ones are gone; lost or run-out ones are not filtered here) */
+    List<RedisLease> snapshot() {
+        return List.copyOf(active);
     }
 
     /** @return how many leases are held now */

@@ -56,6 +56,15 @@ final class LockBackend {
      * @throws IllegalStateException    when the adapter closed
      */
     Parts await(LockKey key, long deadline) throws InterruptedException {
+        return await(key, deadline, "lock");
+    }
+
+    /**
+     * {@link #await(LockKey, long)} for another operation than locking.
+     *
+     * @param operation what the caller wants to do with the lock, as a verb ("lock", "inspect"), for messages
+     */
+    Parts await(LockKey key, long deadline, String operation) throws InterruptedException {
         Parts current = parts;
         if (current != null) {
             return current;
@@ -66,13 +75,13 @@ final class LockBackend {
                 // the application just started: wait for the first connection attempt rather than fail a caller
                 // while Redis is fine (Redisson's own connect timeout bounds this)
                 long startup = Math.max(deadline - System.nanoTime(), FIRST_CONNECTION_TIME.toNanos());
-                RedisCalls.await(connection.firstAttempt(), startup, key.name(), "connect to Redis to acquire");
+                RedisCalls.await(connection.firstAttempt(), startup, key.name(), "connect to Redis to " + operation);
             }
             long budget = Math.max(deadline - System.nanoTime(), RedisCalls.MIN_ATTEMPT_TIME.toNanos());
-            client = RedisCalls.await(connection.ready(), budget, key.name(), "connect to Redis to acquire");
+            client = RedisCalls.await(connection.ready(), budget, key.name(), "connect to Redis to " + operation);
         } catch (LockUnavailableException e) {
-            throw new LockUnavailableException(key.name(), "Redis cannot lock '" + key.name() + "': the library's Redis"
-                    + " client is not connected " + connection.lastFailure().map(reason -> "(last attempt: " + reason
+            throw new LockUnavailableException(key.name(), "Redis cannot " + operation + " '" + key.name()
+                    + "': the library's Redis client is not connected " + connection.lastFailure().map(reason -> "(last attempt: " + reason
                     + ")").orElse("yet (its first connection attempt is still running: check the address, credentials"
                     + " and TLS trust if this persists)") + "; it keeps retrying in the background", null);
         }
@@ -89,6 +98,12 @@ final class LockBackend {
         if (current != null) {
             current.notifications().releasedLocally(redisKey);
         }
+    }
+
+    /** @return how many local threads wait for the lock at {@code redisKey} now (0 before the client exists) */
+    int waiting(String redisKey) {
+        Parts current = parts;
+        return current == null ? 0 : current.notifications().waiting(redisKey);
     }
 
     /** @return how many keys have local waiters now */

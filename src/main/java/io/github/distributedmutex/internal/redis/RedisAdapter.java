@@ -2,6 +2,8 @@ package io.github.distributedmutex.internal.redis;
 
 import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.LockEvent;
+import io.github.distributedmutex.LockInfo;
 import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.LockUnavailableException;
@@ -11,12 +13,15 @@ import io.github.distributedmutex.internal.config.SettingsReader;
 import io.github.distributedmutex.internal.key.KeyFormat;
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
-import java.util.HexFormat;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.redisson.api.RedissonClient;
@@ -25,13 +30,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link Adapter} on Redis. Each acquisition gets a unique owner id
- * ({@code <pid>-<random>:<sequence>}) stored in the lock; thread ownership for
+ * ({@code <instance name>#<random>:<sequence>}, see {@link OwnerId}) stored in the lock; thread ownership for
  * {@code acquire}/{@code release} is a local hold count per (thread, key) on top of a
  * {@link RedisLease} ({@link ThreadHolds}). Waiting is {@link AcquisitionLoop}'s, the leases held
  * and their shutdown {@link HeldLeases}'; this class wires them to the Redis connection and owns
  * the lifecycle.
  *
- * <p>Size: the fourteen entry points of {@link Adapter} each take a few lines here; the work is in
+ * <p>Size: the sixteen entry points of {@link Adapter} each take a few lines here; the work is in
  * the classes named above.
  */
 public final class RedisAdapter implements Adapter, AutoCloseable {
@@ -47,13 +52,15 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     private final RedisConnection connection;
     private final Settings settings;
     private final LockBackend backend;
-    private final String instanceId;
+    /** The start of every owner id of this adapter: {@code <instance name>#<random>}. */
+    private final String ownerPrefix;
     private final AtomicLong ownerSequence = new AtomicLong();
     private final ThreadHolds threadHolds = new ThreadHolds();
     private final HeldLeases leases;
     private final AbandonedAttempts abandoned = new AbandonedAttempts();
     private final AcquisitionLoop acquisitions;
     private final InFlight acquisitionsInFlight = new InFlight();
+    private final LockEvents events;
     private volatile boolean closed;
 
     /**
@@ -64,7 +71,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      */
     public RedisAdapter(RedissonClient client, Settings settings, boolean ownsClient) {
         this(RedisConnection.of(RedissonClientFactory.requireNoNameMapper(client), ownsClient), settings, null,
-                BACKSTOP);
+                null, BACKSTOP);
     }
 
     /**
@@ -72,7 +79,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      * @param settings   defaults and key prefix
      */
     public RedisAdapter(RedisConnection connection, Settings settings) {
-        this(connection, settings, null, BACKSTOP);
+        this(connection, settings, null, null, BACKSTOP);
     }
 
     /**
@@ -83,23 +90,36 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      *                    the library's own threads
      */
     public RedisAdapter(RedisConnection connection, Settings settings, Executor completions) {
-        this(connection, settings, completions, BACKSTOP);
+        this(connection, settings, completions, null, BACKSTOP);
+    }
+
+    /**
+     * @param connection  the client, possibly still connecting; closed with this adapter
+     * @param settings    defaults and key prefix
+     * @param completions where stages handed to the application complete, null for the library's
+     *                    own threads
+     * @param listener    where the adapter's {@link LockEvent}s go; null for nowhere (then no event
+     *                    is ever built)
+     */
+    public RedisAdapter(RedisConnection connection, Settings settings, Executor completions, LockListener listener) {
+        this(connection, settings, completions, listener, BACKSTOP);
     }
 
     /** With another backstop (tests use a very long one to prove waiters are woken by notifications). */
     RedisAdapter(RedisConnection connection, Settings settings, Duration backstop) {
-        this(connection, settings, null, backstop);
+        this(connection, settings, null, null, backstop);
     }
 
-    private RedisAdapter(RedisConnection connection, Settings settings, Executor completions, Duration backstop) {
+    private RedisAdapter(RedisConnection connection, Settings settings, Executor completions, LockListener listener,
+                         Duration backstop) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.events = listener == null ? LockEvents.NONE : new LockEvents(listener);
         this.acquisitions = new AcquisitionLoop(abandoned, backstop.toNanos(),
                 new ReplicaAcknowledgements(settings.replicaAcks()));
-        this.instanceId = ProcessHandle.current().pid() + "-"
-                + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        this.ownerPrefix = OwnerId.newAdapterPart(settings.instanceName());
         this.backend = new LockBackend(connection, LockKey.releaseChannel(settings.keyPrefix()));
-        this.leases = new HeldLeases(completions, threadHolds::forget, backend::releasedLocally);
+        this.leases = new HeldLeases(completions, threadHolds::forget, backend::releasedLocally, events);
         if (!settings.replicaAcks().isOff()) {
             LOG.info("distributed-mutex waits for replicas to acknowledge every grant (Redis WAIT): {}={}, {}={} ms;"
                     + " with fewer acknowledgements an acquisition fails", SettingsReader.REPLICA_ACKS,
@@ -206,6 +226,47 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                 false, null));
     }
 
+    // ---- operations ----------------------------------------------------------------------------------
+
+    @Override
+    public Optional<LockInfo> inspect(String key) {
+        LockKey lockKey = lockKey(key);
+        ensureOpen();
+        long deadline = System.nanoTime() + RedisCalls.CALL_TIMEOUT.toNanos();
+        RedisLockStore.Snapshot snapshot;
+        try {
+            LockBackend.Parts redis = backend.await(lockKey, deadline, "inspect");
+            snapshot = RedisCalls.await(redis.store().inspect(lockKey), deadline - System.nanoTime(), lockKey.name(),
+                    "inspect");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LockUnavailableException(lockKey.name(), "interrupted while waiting for Redis to inspect lock '"
+                    + lockKey.name() + "'", e);
+        }
+        if (snapshot == null) {
+            return Optional.empty();
+        }
+        String holder = snapshot.holder();
+        return Optional.of(new LockInfo(lockKey.name(), holder, OwnerId.instanceOf(holder), snapshot.token(),
+                Duration.ofMillis(Math.max(-1, snapshot.remainingMillis())), backend.waiting(lockKey.redisKey()),
+                snapshot.releasedEarly()));
+    }
+
+    @Override
+    public List<LockInfo> heldLocally() {
+        List<LockInfo> held = new ArrayList<>();
+        for (RedisLease lease : leases.snapshot()) {
+            Duration remaining = lease.remainingLocally().truncatedTo(ChronoUnit.MILLIS);
+            if (lease.isClosed() || lease.isLost() || remaining.isZero()) {
+                continue;
+            }
+            held.add(new LockInfo(lease.key(), lease.owner(), settings.instanceName(), lease.fencingToken(), remaining,
+                    backend.waiting(lease.lockKey().redisKey()), false));
+        }
+        held.sort(Comparator.comparing(LockInfo::key).thenComparingLong(LockInfo::fencingToken));
+        return List.copyOf(held);
+    }
+
     // ---- the acquisition ---------------------------------------------------------------------------
 
     /**
@@ -236,8 +297,10 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                         options.watchdog(), holderThread, holdAtLeastMillis);
                 LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(), owner,
                         attempt.token(), waitedMillis, leaseMillis, options.watchdog() ? " renewed by the watchdog" : "");
+                events.acquired(key, owner, attempt.token(), waitedMillis);
                 return lease;
             }
+            events.notAcquired(key, waitedMillis, LockEvent.NotAcquired.Reason.CONTENDED);
             if (throwOnContention) {
                 LOG.error("Lock '{}' not acquired: somebody else held it for the whole wait of {} ms", key.name(),
                         waitedMillis);
@@ -248,10 +311,13 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             return null;
         } catch (LockUnavailableException e) {
             LOG.error("Lock '{}' unavailable: {}", key.name(), e.getMessage());
+            events.notAcquired(key, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                    LockEvent.NotAcquired.Reason.UNAVAILABLE);
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            events.notAcquired(key, waitedMillis, LockEvent.NotAcquired.Reason.INTERRUPTED);
             throw new LockNotAcquiredException(key.name(), Duration.ofMillis(waitedMillis), "Interrupted after "
                     + waitedMillis + " ms while waiting for lock '" + key.name() + "'");
         } finally {
@@ -260,9 +326,9 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     }
 
 
-    /** @return a new owner id, unique across processes: {@code <pid>-<random>:<sequence>} */
+    /** @return a new owner id, unique across processes: {@code <instance name>#<random>:<sequence>} */
     private String newOwner() {
-        return instanceId + ":" + ownerSequence.incrementAndGet();
+        return OwnerId.of(ownerPrefix, ownerSequence.incrementAndGet());
     }
 
     private LockKey lockKey(String key) {
@@ -285,6 +351,11 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     /** @return how many acquisitions are under way now (for tests of shutdown) */
     public int acquisitionsUnderWay() {
         return acquisitionsInFlight.count();
+    }
+
+    /** @return the types of lock events this adapter builds and reports (its listener wants them) */
+    public Set<Class<? extends LockEvent>> reportedEvents() {
+        return events.reported();
     }
 
     /** @return how many leases this adapter holds now */

@@ -118,6 +118,11 @@ final class RedisLease implements Lease {
         return holderThread;
     }
 
+    /** @return whether this lease was closed (its release may still be under way) */
+    boolean isClosed() {
+        return closed.get();
+    }
+
     /** @return whether the library found this lease lost (watchdog, extend or isHeld) */
     boolean isLost() {
         return lost.get();
@@ -139,8 +144,8 @@ final class RedisLease implements Lease {
             return false;
         }
         boolean held = call(store.isHeld(key, owner), "check");
-        if (!held) {
-            markLost();
+        if (!held && markLost()) {
+            reportLost();
         }
         return held;
     }
@@ -148,6 +153,7 @@ final class RedisLease implements Lease {
     @Override
     public boolean extend(Duration duration) {
         LeaseDuration.check("extend duration", duration);
+        Extension result;
         synchronized (extendLock) {
             if (closed.get() || lost.get()) {
                 return false;
@@ -162,16 +168,29 @@ final class RedisLease implements Lease {
                     // let the watchdog's renewal land first, so it cannot overwrite this extension in Redis
                     call(renewal.handle((ignored, failure) -> null), "extend");
                 }
-                return extendNow(LeaseDuration.toMillis(duration));
+                result = extendNow(LeaseDuration.toMillis(duration));
             } finally {
                 synchronized (this) {
                     extending = false;
                 }
             }
         }
+        if (result == Extension.FOUND_LOST) {
+            reportLost(); // outside the monitors: a listener never runs under the lease's locks
+        }
+        return result == Extension.EXTENDED;
     }
 
-    private boolean extendNow(long millis) {
+    /** What {@link #extendNow} found. */
+    private enum Extension {
+        EXTENDED,
+        /** The lease was gone, and this call was the first to find it lost. */
+        FOUND_LOST,
+        /** The lease was gone, and somebody had found it lost already. */
+        ALREADY_LOST
+    }
+
+    private Extension extendNow(long millis) {
         long sent = System.nanoTime();
         CompletableFuture<Boolean> extension = store.extend(key, owner, millis);
         boolean extended;
@@ -184,8 +203,7 @@ final class RedisLease implements Lease {
             throw e;
         }
         if (!extended) {
-            markLost();
-            return false;
+            return markLost() ? Extension.FOUND_LOST : Extension.ALREADY_LOST;
         }
         leaseMillis = millis;
         long believed = believedMillis(millis);
@@ -193,7 +211,7 @@ final class RedisLease implements Lease {
         if (watchdog) {
             scheduleRenewal(believed / 3);
         }
-        return true;
+        return Extension.EXTENDED;
     }
 
     /**
@@ -254,6 +272,7 @@ final class RedisLease implements Lease {
             } else if (!closed.get() && markLost()) {
                 LOG.error("Lock '{}' (owner {}) was lost while held: the watchdog found it expired or taken after {} ms;"
                         + " mutual exclusion may have been broken", key.name(), owner, heldMillis());
+                reportLost();
             }
         });
     }
@@ -270,6 +289,11 @@ final class RedisLease implements Lease {
             nextRenewal.cancel(false);
             nextRenewal = null;
         }
+    }
+
+    /** Tells the adapter's listener that this lease was found lost; call once, after {@link #markLost()} returned true. */
+    private void reportLost() {
+        host.events().lost(key, owner, token, heldMillis());
     }
 
     /** @return true for the call that marked the lease lost, false when it already was */
@@ -354,16 +378,21 @@ final class RedisLease implements Lease {
         } else if (result == RedisLockStore.Release.RELEASED) {
             host.released(key.redisKey());
             LOG.debug("Released lock '{}' (owner {}, token {}) after holding it {} ms", key.name(), owner, token, heldMillis);
+            host.events().released(key, owner, token, heldMillis);
         } else if (result == RedisLockStore.Release.RELEASED_HELD) {
             // not free yet: local waiters are not woken, they find it free when its minimum hold has passed
             LOG.debug("Released lock '{}' (owner {}, token {}) after holding it {} ms; it stays taken until {} ms after"
                     + " its acquisition (holdAtLeast)", key.name(), owner, token, heldMillis, holdAtLeastMillis);
+            host.events().released(key, owner, token, heldMillis);
         } else {
             LOG.error("Lock '{}' (owner {}, token {}) expired before its release: held {} ms with a lease of {} ms; {}"
                     + " Mutual exclusion may have been broken: protect writes with the fencing token, extend the lease"
                     + " or use the watchdog", key.name(), owner, token, heldMillis, leaseMillis,
                     result == RedisLockStore.Release.TAKEN_BY_OTHER
                             ? "another owner holds it now, its lock was left alone." : "nothing was deleted.");
+            if (markLost()) {
+                host.events().lost(key, owner, token, heldMillis);
+            }
         }
     }
 

@@ -37,12 +37,14 @@ import org.redisson.client.codec.StringCodec;
  * every script but RELEASE is idempotent per owner anyway: ACQUIRE by the owner that already
  * holds the lock answers with its grant and token, EXTEND sets an absolute lease, ABANDON deletes
  * the owner's lock and always leaves the owner's refusal marker (so a delivery of that owner's
- * attempt after it is refused, whatever came first), IS_HELD only reads.
+ * attempt after it is refused, whatever came first), IS_HELD and INSPECT only read.
  *
  * <p><b>Minimum hold.</b> A RELEASE with a minimum hold ({@code holdAtLeast}) that comes earlier
  * than that after the acquisition, measured on the Redis clock as {@code TIME} minus the lock's
  * token (the acquisition's {@code TIME} in microseconds), does not delete the lock: it shortens
- * its expiry to the rest of the minimum hold (never beyond the expiry it has) and renames its
+ * its expiry to the rest of the minimum hold (never beyond the expiry it has, nor beyond the
+ * minimum hold itself, should the Redis clock have gone back since the acquisition, for example
+ * after a failover to a replica whose clock is behind) and renames its
  * owner to {@code <owner>}{@value #RELEASED_SUFFIX}, which no acquirer uses. So the lock stays
  * taken for everyone, nothing publishes a release (waiters find it free when the rest has passed:
  * they sleep at most the holder's remaining lease), and no owner-checked script of the releasing
@@ -115,6 +117,9 @@ final class RedisLockStore {
               local now = redis.call('time')
               local heldMicros = tonumber(now[1]) * 1000000 + tonumber(now[2]) - tonumber(redis.call('hget', KEYS[1], 'token'))
               local rest = math.ceil((holdMillis * 1000 - heldMicros) / 1000)
+              if rest > holdMillis then
+                rest = holdMillis
+              end
               local ttl = redis.call('pttl', KEYS[1])
               if ttl > 0 and rest > ttl then
                 rest = ttl
@@ -154,6 +159,38 @@ final class RedisLockStore {
             end
             return 0
             """;
+
+    /**
+     * Reads a lock without changing it: its owner, token and remaining time to live in one
+     * atomic step; an empty list when the key does not exist.
+     */
+    private static final String INSPECT = """
+            local fields = redis.call('hmget', KEYS[1], 'owner', 'token')
+            if not fields[1] then
+              return {}
+            end
+            return {fields[1], fields[2] or '0', redis.call('pttl', KEYS[1])}
+            """;
+
+    /**
+     * What {@link #inspect} read.
+     *
+     * @param owner         the owner field, {@value #RELEASED_SUFFIX} included when there is one
+     * @param token         the fencing token
+     * @param remainingMillis the key's remaining time to live ({@code -1}: no expiry)
+     */
+    record Snapshot(String owner, long token, long remainingMillis) {
+
+        /** @return whether the holder released the lock before its minimum hold ended */
+        boolean releasedEarly() {
+            return owner.endsWith(RELEASED_SUFFIX);
+        }
+
+        /** @return the holder's owner id, without {@value #RELEASED_SUFFIX} */
+        String holder() {
+            return releasedEarly() ? owner.substring(0, owner.length() - RELEASED_SUFFIX.length()) : owner;
+        }
+    }
 
     /**
      * Outcome of one acquisition attempt.
@@ -314,6 +351,17 @@ final class RedisLockStore {
     /** Whether {@code owner} holds the lock right now. */
     CompletableFuture<Boolean> isHeld(LockKey key, String owner) {
         return this.<Long>eval(key.redisKey(), IS_HELD, ReturnType.LONG, owner).thenApply(result -> result == 1L);
+    }
+
+    /**
+     * Reads the lock in one round trip, on the node that owns it (the master: a replica may lag).
+     *
+     * @return the lock's state, or null when the key does not exist
+     */
+    CompletableFuture<Snapshot> inspect(LockKey key) {
+        CompletableFuture<List<Object>> reply = eval(key.redisKey(), INSPECT, ReturnType.LIST);
+        return reply.thenApply(values -> values == null || values.isEmpty() ? null
+                : new Snapshot(String.valueOf(values.get(0)), asLong(values.get(1)), asLong(values.get(2))));
     }
 
     /** Runs a script on the node that owns the key; a synchronous failure becomes a failed future. */

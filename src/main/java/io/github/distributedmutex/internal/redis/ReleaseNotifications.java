@@ -138,6 +138,12 @@ final class ReleaseNotifications implements AutoCloseable {
         waiters.values().forEach(queue -> queue.forEach(Waiter::signalIfIdle));
     }
 
+    /** @return how many local threads wait for the lock at {@code redisKey} right now */
+    int waiting(String redisKey) {
+        Queue<Waiter> queue = waiters.get(redisKey);
+        return queue == null ? 0 : queue.size();
+    }
+
     /** @return how many keys have local waiters right now (for tests of memory behaviour) */
     int keysWithWaiters() {
         return waiters.size();

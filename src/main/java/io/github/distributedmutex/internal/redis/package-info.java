@@ -19,12 +19,18 @@
  *   <li>{@link io.github.distributedmutex.internal.redis.ReplicaAcknowledgements}: whether enough
  *       replicas acknowledged a grant ({@code distributedmutex.replica-acks}, Redis {@code WAIT}).</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.RedisLockStore}: the Lua scripts (acquire
- *       with fencing token, extend, owner-checked release, abandon, ownership check), on the
+ *       with fencing token, extend, owner-checked release, abandon, ownership check, inspect), on the
  *       Redis names of {@link io.github.distributedmutex.internal.key.LockKey}.</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.ReleaseNotifications} and
  *       {@link io.github.distributedmutex.internal.redis.LockBackend}: one pub/sub subscription
  *       per adapter that wakes local waiters when a contended lock is released, and the Redis side
  *       built once the client exists.</li>
+ *   <li>{@link io.github.distributedmutex.internal.redis.OwnerId}: owner ids
+ *       ({@code <instance name>#<adapter>:<sequence>}) and reading the instance name back.</li>
+ *   <li>{@link io.github.distributedmutex.internal.redis.LockListener} and
+ *       {@link io.github.distributedmutex.internal.redis.LockEvents}: where the adapter reports its
+ *       {@link io.github.distributedmutex.LockEvent}s (the CDI producer plugs in a listener; none
+ *       costs nothing). Nothing here depends on CDI.</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.RedisConnection},
  *       {@link io.github.distributedmutex.internal.redis.RedissonClientFactory},
  *       {@link io.github.distributedmutex.internal.redis.RedisCalls} and

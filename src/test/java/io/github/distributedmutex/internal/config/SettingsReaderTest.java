@@ -28,6 +28,33 @@ class SettingsReaderTest {
         assertThat(settings.lease()).isEqualTo(Duration.ofSeconds(60));
         assertThat(settings.keyPrefix()).isEqualTo("distributedmutex:");
         assertThat(settings.redisConfigFile()).isEmpty();
+        assertThat(settings.instanceName()).isEqualTo(ProcessHandle.current().pid() + "@" + hostName())
+                .isEqualTo(InstanceName.defaultName());
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return InstanceName.defaultName().substring(InstanceName.defaultName().indexOf('@') + 1);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"web-1", "pod:7#blue/{x}~released", "ünïcødé", "12345@web-1.example.com"})
+    void anInstanceNameIsTakenAsItIsTrimmed(String name) {
+        assertThat(read(Map.of("distributedmutex.instance-name", " " + name + " ")).instanceName()).isEqualTo(name);
+        assertThat(read(Map.of("distributedmutex.instance-name", "w".repeat(255))).instanceName()).hasSize(255);
+    }
+
+    /** The rule holds for settings built in code too. */
+    @Test
+    void settingsBuiltInCodeRefuseABadInstanceName() {
+        assertThatThrownBy(() -> Settings.defaults().withInstanceName("web 1"))
+                .isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("instanceName 'web 1' is not valid").hasMessageContaining("whitespace");
+        assertThatThrownBy(() -> Settings.defaults().withInstanceName(null))
+                .isExactlyInstanceOf(NullPointerException.class).hasMessageContaining("instance name");
     }
 
     @Test
@@ -35,12 +62,14 @@ class SettingsReaderTest {
         Path yaml = Files.writeString(dir.resolve("redisson.yaml"), "singleServerConfig:\n  address: redis://h:1\n");
         Settings settings = read(Map.of("distributedmutex.redis.address", "rediss://cache:6380",
                 "distributedmutex.redis.config-file", yaml.toString(), "distributedmutex.wait", "250ms",
-                "distributedmutex.lease", "PT2M", "distributedmutex.key-prefix", "app1:"));
+                "distributedmutex.lease", "PT2M", "distributedmutex.key-prefix", "app1:",
+                "distributedmutex.instance-name", "web-1"));
         assertThat(settings.redisAddress()).isEqualTo("rediss://cache:6380");
         assertThat(settings.redisConfigFile()).contains(yaml);
         assertThat(settings.maxWait()).isEqualTo(Duration.ofMillis(250));
         assertThat(settings.lease()).isEqualTo(Duration.ofMinutes(2));
         assertThat(settings.keyPrefix()).isEqualTo("app1:");
+        assertThat(settings.instanceName()).isEqualTo("web-1");
     }
 
     @Test

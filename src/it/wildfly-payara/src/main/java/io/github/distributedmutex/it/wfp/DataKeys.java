@@ -25,4 +25,17 @@ public final class DataKeys {
     public static String tickLog(String job) {
         return "wfp-it:ticklog:" + job;
     }
+
+    /**
+     * @return the list of {@code <tick> <server> <micros> <lock key existed> <thread>} lines, one per
+     *         execution of scheduled job {@code job} that reached {@link TickProbeInterceptor}, skipped or not
+     */
+    public static String tickAttempts(String job) {
+        return "wfp-it:attempts:" + job;
+    }
+
+    /** @return the flag that makes {@link RunAtJobs#lockedFuture()} end its schedule */
+    public static String runAtStop() {
+        return "wfp-it:runat:stop";
+    }
 }

@@ -23,6 +23,7 @@ public class ScheduledJob {
 
     /** @param timer the firing timer; its info names the lock */
     @Schedule(second = "*/2", minute = "*", hour = "*", persistent = false, info = NAME)
+    @TickProbe(value = NAME, lockKey = "tick:" + NAME)
     @Locked(value = "tick:{timer.info}", onContention = Locked.OnContention.SKIP, maxWait = "0s", lease = "10s",
             holdAtLeast = "1500ms")
     public void tick(Timer timer) {

@@ -1,6 +1,7 @@
 package io.github.distributedmutex.it.wfp;
 
 import io.github.distributedmutex.internal.key.LockKey;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,11 +19,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -41,9 +44,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * distributed-mutex in real application servers: WildFly 39 and Payara Micro 7 (one of each by
- * default, {@code -Dit.wildfly.instances} / {@code -Dit.payara.instances} for more), each a separate
- * process running the same WAR against one shared Redis.
+ * distributed-mutex in real application servers: WildFly 39 and Payara Micro 7 (one WildFly and two
+ * Payara Micro by default, {@code -Dit.wildfly.instances} / {@code -Dit.payara.instances} to change;
+ * the Jakarta Concurrency 3.1 runAt tests need two Payara instances), each a separate process running
+ * the same WAR against one shared Redis.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -58,6 +62,8 @@ class WildFlyPayaraIT {
     private final List<ServerProcess> servers = new CopyOnWriteArrayList<>();
     private final List<String> report = new CopyOnWriteArrayList<>();
     private final Set<Integer> takenPorts = Collections.synchronizedSet(new HashSet<>());
+    /** per server, the answer to {@code POST runat/start}, called once every server is ready */
+    private final Map<String, Map<String, String>> runAtStarts = new LinkedHashMap<>();
     /** null when REDIS_URL names the Redis */
     private RedisServerProcess redis;
     private String redisAddress;
@@ -114,6 +120,11 @@ class WildFlyPayaraIT {
                 servers.size(), jvmOptions, (System.nanoTime() - t0) / 1e9));
         for (ServerProcess server : servers) {
             report.add(server.name + " command: " + server.command);
+        }
+        // the Concurrency 3.1 runAt jobs run from here on where the server has runAt (Payara Micro 7), so that
+        // they tick through the same window as the EJB timers (tickWindow)
+        for (ServerProcess server : servers) {
+            runAtStarts.put(server.name, http.post(server.api.resolve("runat/start"), CALL_TIMEOUT));
         }
     }
 
@@ -355,6 +366,21 @@ class WildFlyPayaraIT {
         report.add("@Schedule(second = \"*/2\") @Locked(SKIP, holdAtLeast = 1500ms), every server at the same second: "
                 + window.describe(ScheduledJob.NAME));
         assertEveryTickRanOnce(ScheduledJob.NAME, window, runs);
+        // and not because only one server fired: every server's timer fired every tick (then all but one skipped)
+        Map<Long, Set<String>> firedBy = attempts(ScheduledJob.NAME).stream()
+                .filter(a -> a.tick() >= window.first() && a.tick() <= window.last())
+                .collect(Collectors.groupingBy(Attempt::tick, TreeMap::new,
+                        Collectors.mapping(Attempt::server, Collectors.toCollection(TreeSet::new))));
+        Set<String> serverNames = servers.stream().map(server -> server.name).collect(Collectors.toCollection(TreeSet::new));
+        Map<Long, Set<String>> notAll = new TreeMap<>();
+        window.ticks().forEach(tick -> {
+            if (!firedBy.getOrDefault(tick, Set.of()).equals(serverNames)) {
+                notAll.put(tick, firedBy.getOrDefault(tick, Set.of()));
+            }
+        });
+        report.add("@Schedule job: servers whose timer fired, per tick: " + firedBy);
+        assertTrue(notAll.isEmpty(), "every server's timer must fire every tick (" + serverNames + "); ticks where not:"
+                + " " + notAll);
     }
 
     @Test
@@ -385,6 +411,155 @@ class WildFlyPayaraIT {
         }
     }
 
+    // ---- Jakarta Concurrency 3.1 @Asynchronous(runAt = @Schedule(...)): once per cluster ----------------
+
+    @Test
+    @Order(9)
+    void runAtSchedulesRunWhereConcurrency31IsAndTheSameWarDeploysOnWildFly() {
+        List<ServerProcess> payaras = payaras();
+        for (ServerProcess server : servers) {
+            Map<String, String> o = runAtStarts.get(server.name);
+            report.add(server.name + ": POST runat/start answered " + o);
+            if (payaras.contains(server)) {
+                assertEquals("true", o.get("runAtSupported"), server + ": Payara Micro 7 has Concurrency 3.1: " + o);
+                assertEquals("true", o.get("started"), server + ": the runAt schedules were started by this call: " + o);
+            } else {
+                // the WAR (compiled against Concurrency 3.1) deployed and answers; runAt is not there
+                assertEquals("false", o.get("runAtSupported"), server + ": WildFly 39 has Concurrency 3.0: " + o);
+                assertFalse(o.containsKey("started"), server + ": nothing may be scheduled there: " + o);
+            }
+        }
+        assertTrue(payaras.size() >= 2, "the runAt tests need two Payara Micro instances, got " + payaras.size()
+                + " (-Dit.payara.instances)");
+    }
+
+    @Test
+    @Order(10)
+    void aRunAtVoidMethodRunsEveryTickOnceAcrossPayaraInstances() {
+        assertRunAtTicksRanOnce(RunAtJobs.LOCKED_VOID, "void");
+    }
+
+    @Test
+    @Order(11)
+    void aRunAtCompletableFutureMethodRunsEveryTickOnceAndASkippedTickDoesNotEndItsSchedule() {
+        assertRunAtTicksRanOnce(RunAtJobs.LOCKED_FUTURE, "CompletableFuture (null: go on)");
+    }
+
+    @Test
+    @Order(12)
+    void withoutTheLockEveryPayaraInstanceRunsEveryRunAtTick() {
+        TickWindow window = tickWindow();
+        int instances = payaras().size();
+        Map<Long, Integer> runs = window.runs(RunAtJobs.UNLOCKED);
+        report.add("control: @Asynchronous(runAt = every 2 s) without @Locked on " + instances + " Payara instances: "
+                + window.describe(RunAtJobs.UNLOCKED));
+        Map<Long, Integer> wrong = new TreeMap<>();
+        window.ticks().forEach(tick -> {
+            if (runs.getOrDefault(tick, 0) != instances) {
+                wrong.put(tick, runs.getOrDefault(tick, 0));
+            }
+        });
+        assertTrue(wrong.isEmpty(), "without @Locked every instance should run every tick (" + instances
+                + " runs per tick); ticks that did not (tick=runs): " + wrong + "; log " + window.log(RunAtJobs.UNLOCKED));
+    }
+
+    @Test
+    @Order(13)
+    void returningACompletedResultEndsTheScheduleOnEachInstanceAndReleasesTheLock() {
+        tickWindow(); // after the other runAt tests' window
+        List<ServerProcess> payaras = payaras();
+        String lockKey = LockKey.of(RunAtJobs.LOCKED_FUTURE, KEY_PREFIX).redisKey();
+        RedisCommands.call(redisAddress, "SET", DataKeys.runAtStop(), "1");
+        // each instance ends its schedule at the first tick it wins after the flag: one tick after the other
+        Map<String, String> states = new TreeMap<>();
+        await("both runAt schedules of " + RunAtJobs.LOCKED_FUTURE + " end").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    for (ServerProcess server : payaras) {
+                        states.put(server.name, http.get(server.api.resolve("runat/status"), CALL_TIMEOUT)
+                                .get("lockedFuture"));
+                    }
+                    for (ServerProcess server : payaras) {
+                        assertEquals("completed: stopped by " + server.name, states.get(server.name),
+                                "states " + states);
+                    }
+                });
+        long attemptsAtEnd = attempts(RunAtJobs.LOCKED_FUTURE).size();
+        // no execution after the end: the attempts stay as they are for two more periods
+        await("no execution of an ended schedule").during(Duration.ofSeconds(2 * TickLedger.PERIOD_SECONDS))
+                .atMost(Duration.ofSeconds(4 * TickLedger.PERIOD_SECONDS)).pollInterval(Duration.ofMillis(250))
+                .until(() -> attempts(RunAtJobs.LOCKED_FUTURE).size() == attemptsAtEnd);
+        // the last run's lease: released (after holdAtLeast), not kept for a schedule that is over
+        await(lockKey + " released").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !exists(lockKey));
+        report.add("runAt CompletableFuture job after the stop flag: " + states + ", " + attemptsAtEnd
+                + " attempts in all, none after, " + lockKey + " released");
+    }
+
+    /**
+     * Every tick of the window ran exactly once across the Payara instances; every instance executed (attempted)
+     * every tick, on a thread of the container's executor, not the thread that started the schedule; and the
+     * earliest attempt of each tick found the lock free, so no lease outlives its tick (plus holdAtLeast).
+     */
+    private void assertRunAtTicksRanOnce(String job, String returns) {
+        TickWindow window = tickWindow();
+        List<ServerProcess> payaras = payaras();
+        Map<Long, Integer> runs = window.runs(job);
+        List<Attempt> attempts = attempts(job).stream().filter(a -> a.tick() >= window.first() && a.tick() <= window.last())
+                .toList();
+        Map<Long, List<Attempt>> byTick = attempts.stream()
+                .collect(Collectors.groupingBy(Attempt::tick, TreeMap::new, Collectors.toList()));
+        Set<String> threads = attempts.stream().map(Attempt::thread).collect(Collectors.toCollection(TreeSet::new));
+        report.add("@Asynchronous(runAt = every 2 s) returning " + returns + ", @Locked(SKIP, holdAtLeast = 1500ms), on "
+                + payaras.size() + " Payara instances: " + window.describe(job) + "; " + attempts.size()
+                + " executions reached the interceptors, on threads " + threads);
+
+        assertEveryTickRanOnce(job, window, runs);
+        Map<Long, String> missing = new TreeMap<>();
+        Map<Long, Attempt> lockedAtFirstAttempt = new TreeMap<>();
+        window.ticks().forEach(tick -> {
+            List<Attempt> inTick = byTick.getOrDefault(tick, List.of());
+            Map<String, Long> perServer = inTick.stream()
+                    .collect(Collectors.groupingBy(Attempt::server, TreeMap::new, Collectors.counting()));
+            for (ServerProcess server : payaras) {
+                if (perServer.getOrDefault(server.name, 0L) != 1L) {
+                    missing.put(tick, perServer.toString());
+                }
+            }
+            inTick.stream().min(Comparator.comparingLong(Attempt::micros)).filter(Attempt::lockExisted)
+                    .ifPresent(first -> lockedAtFirstAttempt.put(tick, first));
+        });
+        assertTrue(missing.isEmpty(), job + ": every Payara instance must execute every tick once (a skip must not end"
+                + " its schedule); ticks that were not (tick=executions per server): " + missing);
+        assertTrue(lockedAtFirstAttempt.isEmpty(), job + ": the lock was already taken at the first execution of these"
+                + " ticks, so a lease outlived its tick: " + lockedAtFirstAttempt);
+        Set<String> payaraNames = payaras.stream().map(p -> p.name).collect(Collectors.toSet());
+        for (Attempt attempt : attempts) {
+            assertTrue(payaraNames.contains(attempt.server()), "only the Payara instances schedule runAt: " + attempt);
+            String startThread = runAtStarts.get(attempt.server()).get("requestThread");
+            assertFalse(attempt.thread().equals(startThread), "an execution ran on the thread that started the"
+                    + " schedule: " + attempt);
+        }
+    }
+
+    /** One execution of a scheduled job as {@link TickProbeInterceptor} recorded it. */
+    private record Attempt(long tick, String server, long micros, boolean lockExisted, String thread) {
+
+        static Attempt parse(String line) {
+            String[] f = line.split(" ", 5);
+            return new Attempt(Long.parseLong(f[0]), f[1], Long.parseLong(f[2]), Boolean.parseBoolean(f[3]), f[4]);
+        }
+    }
+
+    private List<Attempt> attempts(String job) {
+        return RedisCommands.callForList(redisAddress, "LRANGE", DataKeys.tickAttempts(job), "0", "-1").stream()
+                .map(Attempt::parse).toList();
+    }
+
+    private List<ServerProcess> payaras() {
+        return servers.stream().filter(s -> s.kind.equals("Payara Micro")).toList();
+    }
+
     private void assertEveryTickRanOnce(String job, TickWindow window, Map<Long, Integer> runs) {
         assertTrue(window.ticks().count() >= 10, "fewer than 10 ticks observed: " + window);
         Map<Long, Integer> wrong = new TreeMap<>();
@@ -401,20 +576,20 @@ class WildFlyPayaraIT {
     private TickWindow ticks;
 
     /**
-     * The ticks observed by all three timer tests, waited for once: every tick that began after both
+     * The ticks observed by all timer and runAt tests, waited for once: every tick that began after all
      * servers were up and ended before the test looked, at least 10 of them (about 24 s).
      */
-    private TickWindow tickWindow() throws InterruptedException {
+    private TickWindow tickWindow() {
         if (ticks == null) {
-            long period = 2;
+            long period = TickLedger.PERIOD_SECONDS;
             long startSecond = redisSeconds();
             long first = startSecond / period + 1;
             long last = first + 10;
             // waiting for the timers to fire is the behaviour under test; the last tick's later firings
             // (one second after it began) are over once the tick after it has passed too
-            while (redisSeconds() / period < last + 2) {
-                Thread.sleep(500);
-            }
+            await("tick " + (last + 2) + " on the Redis clock").atMost(Duration.ofSeconds((last + 3 - first) * period + 30))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> redisSeconds() / period >= last + 2);
             ticks = new TickWindow(first, last, redisAddress);
         }
         return ticks;

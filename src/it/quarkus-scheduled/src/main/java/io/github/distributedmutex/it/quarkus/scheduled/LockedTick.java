@@ -6,7 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 /**
- * A job that every instance fires every even second (cron, so both instances fire the same tick);
+ * A job that every instance fires every 4 s (cron, so both instances fire the same tick);
  * {@code @Locked} with SKIP and a minimum hold makes it run once per tick across all instances.
  * {@code concurrentExecution = SKIP} alone would not: it only skips a firing while the previous one is
  * still running in the same instance (see {@link UnlockedTick}).
@@ -20,7 +20,7 @@ public class LockedTick {
     @Inject
     TickLedger ledger;
 
-    @Scheduled(identity = "locked-tick", cron = "*/2 * * * * ?", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(identity = "locked-tick", cron = "*/4 * * * * ?", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     @Locked(value = "tick-job", onContention = Locked.OnContention.SKIP, maxWait = "0s", lease = "10s",
             holdAtLeast = "1500ms")
     public void tick() {

@@ -17,7 +17,7 @@ public class UnlockedTick {
     @Inject
     TickLedger ledger;
 
-    @Scheduled(identity = "unlocked-tick", cron = "*/2 * * * * ?", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(identity = "unlocked-tick", cron = "*/4 * * * * ?", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void tick() {
         ledger.record(NAME);
     }

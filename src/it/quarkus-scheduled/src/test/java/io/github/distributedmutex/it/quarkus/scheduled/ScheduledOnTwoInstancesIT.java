@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Two instances of the packaged Quarkus application ({@code java -jar target/quarkus-app/quarkus-run.jar}),
  * each its own process, against one Redis: the {@code @Scheduled} + {@code @Locked(onContention = SKIP,
- * holdAtLeast = "1500ms")} job runs exactly once per 2 s tick across both; so does the job whose key is
- * per tick ({@code {execution.scheduledFireTime}}) with a minimum hold of 5 s, longer than the period, which
+ * holdAtLeast = "1500ms")} job runs exactly once per 4 s tick across both; so does the job whose key is
+ * per tick ({@code {execution.scheduledFireTime}}) with a minimum hold of 6 s, longer than the period, which
  * a key per job could not have without skipping ticks; the control job (same cron,
  * {@code concurrentExecution = SKIP}, no {@code @Locked}) runs twice per tick, once in each instance.
  */
@@ -116,7 +116,7 @@ class ScheduledOnTwoInstancesIT {
         // firing of the window's ticks is over then
         try {
             await("ticks " + firstTick + ".." + lastTick + " counted")
-                    .atMost(Duration.ofSeconds(2L * (WINDOW_TICKS + 2) + 30)).pollInterval(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(TickLedger.PERIOD_SECONDS * (WINDOW_TICKS + 2) + 30)).pollInterval(Duration.ofMillis(500))
                     .until(() -> count(address, locked, lastTick + 1) >= 1 && count(address, perTick, lastTick + 1) >= 1
                             && count(address, unlocked, lastTick + 1) >= 2);
         } catch (ConditionTimeoutException e) {
@@ -136,7 +136,7 @@ class ScheduledOnTwoInstancesIT {
                 + lockedRuns + ", runs per instance " + lockedByInstance);
         System.out.println("[ScheduledOnTwoInstancesIT] unlocked job (concurrentExecution = SKIP only), runs per tick "
                 + unlockedRuns + ", runs per instance " + unlockedByInstance);
-        System.out.println("[ScheduledOnTwoInstancesIT] job with a key per tick and holdAtLeast 5 s, runs per tick "
+        System.out.println("[ScheduledOnTwoInstancesIT] job with a key per tick and holdAtLeast 6 s, runs per tick "
                 + perTickRuns);
         System.out.println("[ScheduledOnTwoInstancesIT] locked job log: "
                 + RedisCommands.callForList(address, "LRANGE", DataKeys.tickLog(run, LockedTick.NAME), "0", "-1"));
