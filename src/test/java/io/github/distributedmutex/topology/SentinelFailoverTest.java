@@ -262,7 +262,7 @@ class SentinelFailoverTest {
     @Test
     void aLockGrantedWhileTheReplicasLagIsLostOnFailoverUnlessReplicaAcksAreRequired() throws Exception {
         // no output buffer limit for replicas: the master keeps the backlog instead of dropping them
-        Topology topology = startTopology("--client-output-buffer-limit", "replica 0 0 0");
+        Topology topology = startTopology("--client-output-buffer-limit", "replica", "0", "0", "0");
         RedisServerProcess master = topology.master();
         Settings settings = settingsFor(topology);
         Settings acknowledging = settings.withReplicaAcks(new ReplicaAcks(1, Duration.ofMillis(500)));
