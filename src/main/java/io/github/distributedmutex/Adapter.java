@@ -29,9 +29,11 @@ import java.util.OptionalLong;
  * <p><b>Never proceeds without the lock.</b> Blocking calls wait at most the maximum wait
  * (default 5 s, {@code distributedmutex.wait}), woken as soon as the holder releases, and then
  * throw {@link LockNotAcquiredException}; when Redis cannot answer they throw
- * {@link LockUnavailableException} within the same bound. A lock is kept in Redis for its lease
- * (default 60 s, {@code distributedmutex.lease}), so a holder that dies frees it after at most
- * that.
+ * {@link LockUnavailableException} within the same bound (with {@code distributedmutex.replica-acks}
+ * configured, an attempt may take up to {@code distributedmutex.replica-ack-timeout} longer, and a
+ * grant too few replicas acknowledged fails with {@link LockUnavailableException}). A lock is kept
+ * in Redis for its lease (default 60 s, {@code distributedmutex.lease}), so a holder that dies
+ * frees it after at most that.
  *
  * <p><b>Interrupts.</b> Interrupting a thread that waits for a lock ends the wait with
  * {@link LockNotAcquiredException}, for the {@code try…} methods too (an interrupt is never

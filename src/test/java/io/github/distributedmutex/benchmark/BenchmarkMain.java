@@ -93,6 +93,12 @@ public final class BenchmarkMain {
                 part(results, out, "memory", "retained heap");
                 results.memory = memory(options, address, keyPrefix);
             }
+            if (options.runs("acks")) {
+                Path jmhLog = options.workDirectory().resolve("jmh-acks.log");
+                part(results, out, "acks", "replica acknowledgements (JMH, a master with one replica; its own report"
+                        + " goes to " + jmhLog + ")");
+                results.replicaAcks = ReplicaAckRun.run(options, keyPrefix, jmhLog);
+            }
             results.loadAverages.put("end", MachineInfo.loadAverage());
         } finally {
             deleteKeys(address, keyPrefix);

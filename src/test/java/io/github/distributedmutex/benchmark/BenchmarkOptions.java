@@ -14,7 +14,7 @@ import java.util.Set;
  * <p>System properties: {@code benchmark.smoke} ({@code false}), {@code benchmark.out} (the results
  * folder; default {@code benchmark-results/} for a full run and
  * {@code target/benchmark-results-smoke/} for a smoke run, below {@code benchmark.basedir}),
- * {@code benchmark.sections} (a comma-separated subset of {@code micro,census,hot,distinct,memory};
+ * {@code benchmark.sections} (a comma-separated subset of {@code micro,census,hot,distinct,memory,acks};
  * default all), {@code benchmark.memory.keys} (distinct keys of the memory run),
  * {@code benchmark.jmh.forks} (JMH forks per benchmark; 2, and 0 in a smoke run).
  *
@@ -53,7 +53,7 @@ record BenchmarkOptions(boolean smoke, Path outputDirectory, Path workDirectory,
                         int memoryHeldLocks, int memoryKeys, int memoryThreads) {
 
     /** Every part, in the order they run. */
-    static final List<String> ALL_SECTIONS = List.of("micro", "census", "hot", "distinct", "memory");
+    static final List<String> ALL_SECTIONS = List.of("micro", "census", "hot", "distinct", "memory", "acks");
 
     /** @return the options given as system properties */
     static BenchmarkOptions fromSystemProperties() {

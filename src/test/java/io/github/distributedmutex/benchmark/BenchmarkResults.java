@@ -19,12 +19,13 @@ import java.util.Map;
  * @param distinctKeys distinct keys, by configuration ("1 thread", ...) and contender
  * @param memory       the memory probe's figures, by name
  * @param workerFlags  the JVM options of the load workers and the memory probe (those of the test fixture JvmProcess)
+ * @param replicaAcks  the uncontended cycle with and without replica acknowledgements, on a master with one replica
  */
 record BenchmarkResults(BenchmarkOptions options, MachineInfo machine, Instant started, Duration took,
                         Map<String, String> loadAverages, MicroBenchmarkRun.Outcome micro,
                         Map<Contender, RoundTripCensus.Count> census, Map<Contender, LoadResult> hotKey,
                         Map<String, Map<Contender, LoadResult>> distinctKeys, Map<String, Double> memory,
-                        String workerFlags) {
+                        String workerFlags, ReplicaAckRun.Outcome replicaAcks) {
 
     /** A run's results while they are being collected. */
     static final class Builder {
@@ -39,6 +40,7 @@ record BenchmarkResults(BenchmarkOptions options, MachineInfo machine, Instant s
         Map<String, Map<Contender, LoadResult>> distinctKeys;
         Map<String, Double> memory;
         String workerFlags;
+        ReplicaAckRun.Outcome replicaAcks;
 
         Builder(BenchmarkOptions options, MachineInfo machine) {
             this.options = options;
@@ -47,7 +49,7 @@ record BenchmarkResults(BenchmarkOptions options, MachineInfo machine, Instant s
 
         BenchmarkResults build() {
             return new BenchmarkResults(options, machine, started, Duration.ofNanos(System.nanoTime() - startedNanos),
-                    loadAverages, micro, census, hotKey, distinctKeys, memory, workerFlags);
+                    loadAverages, micro, census, hotKey, distinctKeys, memory, workerFlags, replicaAcks);
         }
     }
 }

@@ -112,6 +112,8 @@ final class ResultsReport {
                         .collect(Collectors.joining("; ")))
                 .append(" |\n");
         md.append("| Command | `mvn -Pbenchmark verify").append(options.smoke() ? " -Dbenchmark.smoke=true" : "")
+                .append(options.sections().containsAll(BenchmarkOptions.ALL_SECTIONS) ? ""
+                        : " -Dbenchmark.sections=" + String.join(",", options.sections()))
                 .append("` |\n\n");
 
         targets(md);
@@ -120,9 +122,11 @@ final class ResultsReport {
         hotKey(md);
         distinctKeys(md);
         memory(md);
+        replicaAcks(md);
         md.append("## Reproduce\n\n")
                 .append("`mvn -Pbenchmark verify` on a machine that does nothing else (it starts its own Redis as the tests")
-                .append(" do, or uses `REDIS_URL`) rewrites this folder. `-Dbenchmark.sections=micro,census,hot,distinct,memory`")
+                .append(" do, or uses `REDIS_URL`) rewrites this folder.")
+                .append(" `-Dbenchmark.sections=micro,census,hot,distinct,memory,acks`")
                 .append(" runs a subset. Raw data (every lock call of the load runs, JMH's own report) is left in")
                 .append(" `target/benchmark-work/`. The harness: `src/test/java/io/github/distributedmutex/benchmark/`.\n");
         return md.toString();
@@ -131,6 +135,10 @@ final class ResultsReport {
     // ---- targets --------------------------------------------------------------------------------
 
     private void targets(StringBuilder md) {
+        if (results.micro() == null && results.census() == null && results.hotKey() == null
+                && results.memory() == null) {
+            return; // a run of other parts only: no target to judge
+        }
         md.append("## Targets\n\n")
                 .append("Where a ratio has a confidence interval (the uncontended cycles: ± the 99.9 % interval), the")
                 .append(" verdict is taken on the interval, not on the point estimate: *yes* when the whole interval meets")
@@ -464,6 +472,52 @@ final class ResultsReport {
                     .append(results.options().memoryThreads()).append(" threads) | – | – |\n");
         }
         md.append("\n");
+    }
+
+    // ---- 6. replica acknowledgements ----------------------------------------------------------------
+
+    private void replicaAcks(StringBuilder md) {
+        ReplicaAckRun.Outcome acks = results.replicaAcks();
+        if (acks == null) {
+            return;
+        }
+        md.append("## 6. Replica acknowledgements (`distributedmutex.replica-acks`)\n\n")
+                .append(acks.settings()).append(". ").append(acks.servers()).append(". One thread, one key per")
+                .append(" benchmark, time per `Lease` lock/close cycle (± the 99.9 % confidence interval), both")
+                .append(" adapters on one Redisson client. With the policy, the acquisition's script call and `WAIT 1 1000` go")
+                .append(" out together on one connection (one round trip), and the call returns once the replica has")
+                .append(" acknowledged the grant; the release is not waited for. Commands per acquisition counted by")
+                .append(" the master (`INFO commandstats`) over 200 acquisitions.\n\n")
+                .append("| Policy | µs per cycle | Ratio to off | Extra per acquisition")
+                .append(" | Script calls + `WAIT`s per acquisition |\n")
+                .append("|---|---|---|---|---|\n");
+        MicroBenchmarkRun.Score off = acks.scores().get("off");
+        for (String benchmark : List.of("off", "acks1")) {
+            MicroBenchmarkRun.Score score = acks.scores().get(benchmark);
+            if (score == null) {
+                continue;
+            }
+            boolean base = benchmark.equals("off");
+            md.append("| ").append(base ? "off (default)" : "`replica-acks=1`, timeout 1 s").append(" | ")
+                    .append(number(score.micros(), 1))
+                    .append(Double.isNaN(score.error()) ? "" : " ± " + number(score.error(), 1)).append(" | ")
+                    .append(base || off == null ? "–" : number(score.micros() / off.micros(), 2) + " ± "
+                            + number(ratioError(score, off), 2))
+                    .append(" | ")
+                    .append(base || off == null ? "–" : number(score.micros() - off.micros(), 1) + " µs")
+                    .append(" | ").append(number(acks.scriptsPerAcquisition().getOrDefault(benchmark, Double.NaN), 2))
+                    .append(" + ").append(number(acks.waitsPerAcquisition().getOrDefault(benchmark, Double.NaN), 2))
+                    .append(" |\n");
+        }
+        ReplicaAckRun.Interleaved mixed = acks.interleaved();
+        md.append("\nThe same two cycles alternated in one loop in the driver JVM (").append(number(mixed.pairs(), 0))
+                .append(" pairs after as many unmeasured ones, which policy goes first alternating), so that other work")
+                .append(" on the machine slows both alike: median ").append(number(mixed.offMedian(), 1))
+                .append(" µs off and ").append(number(mixed.acksMedian(), 1)).append(" µs with `replica-acks=1` (")
+                .append(times(mixed.acksMedian() / mixed.offMedian())).append("); 90th percentile ")
+                .append(number(mixed.offP90(), 1)).append(" and ").append(number(mixed.acksP90(), 1))
+                .append(" µs; median difference within a pair ").append(number(mixed.differenceMedian(), 1))
+                .append(" µs per acquisition.\n\n");
     }
 
     // ---- formatting -------------------------------------------------------------------------------

@@ -17,7 +17,9 @@
  *   <li>one hot key and distinct keys under load, in separate JVMs ({@link LoadWorker}, driven
  *       by {@link LoadRun}), for {@code Adapter}, raw {@code RLock}, the Go package's polling
  *       strategy ({@link GoPackageLock}) and the floor;</li>
- *   <li>heap retained per held lock and after a million distinct keys ({@link MemoryProbe}).</li>
+ *   <li>heap retained per held lock and after a million distinct keys ({@link MemoryProbe});</li>
+ *   <li>what {@code distributedmutex.replica-acks=1} costs per acquisition, against the policy off, with JMH on a
+ *       master with one replica it starts on loopback ({@link ReplicaAckBenchmarks}, {@link ReplicaAckRun}).</li>
  * </ol>
  *
  * <p>Not here: assertions on speed (the figures are reported, never asserted), and anything the

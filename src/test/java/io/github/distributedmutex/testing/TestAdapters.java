@@ -1,5 +1,6 @@
 package io.github.distributedmutex.testing;
 
+import io.github.distributedmutex.internal.config.ReplicaAcks;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.LockListener;
@@ -66,6 +67,13 @@ public final class TestAdapters implements AutoCloseable {
     /** @return a copy of this fixture's settings with another instance name ({@code distributedmutex.instance-name}) */
     public TestAdapters withInstanceName(String name) {
         TestAdapters copy = new TestAdapters(address, settings.withInstanceName(name));
+        resources.add(copy);
+        return copy;
+    }
+
+    /** @return a copy of this fixture's settings with another replica acknowledgement policy */
+    public TestAdapters withReplicaAcks(ReplicaAcks acks) {
+        TestAdapters copy = new TestAdapters(address, settings.withReplicaAcks(acks));
         resources.add(copy);
         return copy;
     }

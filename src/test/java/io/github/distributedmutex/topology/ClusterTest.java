@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockOptions;
+import io.github.distributedmutex.internal.config.ReplicaAcks;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
@@ -216,8 +217,30 @@ class ClusterTest {
         return TimeUnit.NANOSECONDS.toMillis(acquiredAt.get() - releasedAt);
     }
 
+    /**
+     * {@code distributedmutex.replica-acks=all} on the cluster: the grant's script and its {@code WAIT} go to the
+     * key's own master in one batch, and when the call returns, that master's replica already has the lock.
+     */
     @Test
     @Order(2)
+    void replicaAcknowledgedGrantsOnEveryMaster() {
+        Settings acknowledging = settings.withReplicaAcks(new ReplicaAcks(ReplicaAcks.ALL, Duration.ofSeconds(2)));
+        RedisAdapter acknowledged = new RedisAdapter(RedissonClientFactory.connect(acknowledging), acknowledging);
+        resources.add(acknowledged);
+        for (Map.Entry<Node, String> entry : keysPerMaster("acknowledged").entrySet()) {
+            Node replica = cluster.replicaOf(entry.getKey()).orElseThrow();
+            try (Lease lease = await("the instance connected").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> acknowledged.lock(entry.getValue()), held -> true)) {
+                // KEYS, not a keyed command: a cluster replica redirects those to the master
+                assertThat(RedisCommands.callForList(replica.address(), "KEYS", redisKey(entry.getValue())))
+                        .as("lock %s on the replica %s of its master %s when lock() returned", entry.getValue(),
+                                replica, entry.getKey()).containsExactly(redisKey(entry.getValue()));
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
     void lockingResumesAfterMasterFailover() throws Exception {
         Node victim = cluster.masters().stream()
                 .filter(master -> !RedisCommands.callForList(master.address(), "PUBSUB", "CHANNELS", LockKey.releaseChannel("") + "*")
@@ -251,6 +274,14 @@ class ClusterTest {
                     return lease.isPresent();
                 });
         long firstLockMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+        // each instance's client finds the new master on its own topology scan: A's may come later than B's
+        await("instance A locks on the failed master's slots too").atMost(Duration.ofSeconds(40))
+                .pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+                .until(() -> {
+                    Optional<Lease> lease = instanceA.tryLock(freshKey, Duration.ZERO);
+                    lease.ifPresent(Lease::close);
+                    return lease.isPresent();
+                });
         List<Node> survivors = cluster.nodes().stream().filter(node -> node != victim).toList();
         ClusterServers.awaitHealthy(survivors, Duration.ofSeconds(30));
         long healthyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);

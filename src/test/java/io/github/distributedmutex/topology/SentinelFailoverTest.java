@@ -1,10 +1,13 @@
 package io.github.distributedmutex.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockOptions;
+import io.github.distributedmutex.LockUnavailableException;
+import io.github.distributedmutex.internal.config.ReplicaAcks;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
@@ -55,9 +58,12 @@ import org.junit.jupiter.api.io.TempDir;
  * than every token obtained before it, and that no lock which survived on the new master could be taken by
  * another instance. It prints, as {@code FAULT FIGURE} lines, the time from the kill to the first successful
  * lock and how many held locks were lost in each group; loss is measured, not asserted, because replication
- * is asynchronous and the library's scripts do not issue {@code WAIT}. What is asserted about waiters: each of
- * them, waiting across the failover, ends in the lock or in its bounded wait running out, never in an exception,
- * and one that got a lock got one its holder had lost.
+ * is asynchronous and, without {@code distributedmutex.replica-acks}, the library does not issue {@code WAIT}.
+ * What is asserted about waiters: each of them, waiting across the failover, ends in the lock or in its bounded
+ * wait running out, never in an exception, and one that got a lock got one its holder had lost.
+ *
+ * <p>The second test builds the lagging-replica case: a lock granted while the replicas lag is lost on failover
+ * (asserted), and with {@code distributedmutex.replica-acks=1} the acquisition fails instead of granting it.
  */
 @SlowTest
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -92,37 +98,12 @@ class SentinelFailoverTest {
 
     @Test
     void lockingResumesAfterTheMasterIsKilledAndTokensKeepIncreasing() throws Exception {
-        // ---- topology -------------------------------------------------------------------------------------
-        RedisServerProcess master = keep(RedisServerProcess.start());
-        RedisServerProcess replica1 = keep(RedisServerProcess.start("--replicaof", "127.0.0.1",
-                Integer.toString(master.port())));
-        RedisServerProcess replica2 = keep(RedisServerProcess.start("--replicaof", "127.0.0.1",
-                Integer.toString(master.port())));
-        await("replicas in sync").atMost(SETTLE).pollInterval(Duration.ofMillis(100)).until(() ->
-                infoField(replica1.address(), "replication", "master_link_status").equals("up")
-                        && infoField(replica2.address(), "replication", "master_link_status").equals("up"));
-        List<SentinelProcess> sentinels = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            sentinels.add(keep(SentinelProcess.start(MASTER_NAME, master.port(), 2, Duration.ofMillis(1000),
-                    Duration.ofMillis(2000))));
-        }
-        await("sentinels know each other and both replicas").atMost(SETTLE).pollInterval(Duration.ofMillis(200))
-                .until(() -> sentinels.stream().allMatch(s -> {
-                    Map<String, String> view = sentinelMaster(s);
-                    return "2".equals(view.get("num-slaves")) && "2".equals(view.get("num-other-sentinels"));
-                }));
-
-        // ---- two application instances, configured like production ---------------------------------------
-        Path yaml = tempDir.resolve("redisson-sentinel.yaml");
-        Files.writeString(yaml, "sentinelServersConfig:\n"
-                + "  masterName: \"" + MASTER_NAME + "\"\n"
-                + "  sentinelAddresses:\n"
-                + sentinels.stream().map(s -> "    - \"" + s.address() + "\"\n").collect(Collectors.joining())
-                + "  readMode: \"MASTER\"\n"
-                + "  subscriptionMode: \"MASTER\"\n"
-                + "  scanInterval: 1000\n", StandardCharsets.UTF_8);
-        Settings settings = new Settings(Settings.DEFAULT_ADDRESS, Optional.of(yaml), Duration.ofSeconds(5),
-                LONG_LEASE, "sentinel-" + UUID.randomUUID().toString().substring(0, 8) + ":");
+        Topology topology = startTopology();
+        RedisServerProcess master = topology.master();
+        RedisServerProcess replica1 = topology.replica1();
+        RedisServerProcess replica2 = topology.replica2();
+        List<SentinelProcess> sentinels = topology.sentinels();
+        Settings settings = settingsFor(topology);
         RedisAdapter appA = keep(new RedisAdapter(RedissonClientFactory.connect(settings), settings));
         RedisAdapter appB = keep(new RedisAdapter(RedissonClientFactory.connect(settings), settings));
 
@@ -263,6 +244,192 @@ class SentinelFailoverTest {
         try (Lease again = appB.tryLock("synced-0", Duration.ofSeconds(5)).orElseThrow()) {
             assertThat(again.fencingToken()).isGreaterThan(maxTokenBefore);
         }
+    }
+
+    /**
+     * The lagging-replica scenario: the replicas are paused ({@code SIGSTOP}) behind a backlog of replication data
+     * larger than the kernel's socket buffers can hold, so a lock granted now stays in the master's memory; then the
+     * master is killed and the replicas, resumed, catch up on what reached them, which does not include the grant.
+     * Without replica acknowledgements the grant is lost: another instance gets the key while its holder still
+     * believes it holds it. With {@code distributedmutex.replica-acks=1} the acquisition fails at once instead
+     * ({@code WAIT} counts 0), and the grant is given back, so there is nothing to lose.
+     *
+     * <p>Why the backlog: a paused replica's kernel still receives and acknowledges TCP data, and applies it once
+     * resumed (tried by hand: with {@code SIGSTOP} alone the grant survived the failover). The backlog fills those
+     * buffers ({@code tcp_rmem} + {@code tcp_wmem} maxima plus 8 MB); the test checks that more than 2 MB of
+     * replication data, which ends with the grant, has not left the master ({@code CLIENT LIST} {@code omem}).
+     */
+    @Test
+    void aLockGrantedWhileTheReplicasLagIsLostOnFailoverUnlessReplicaAcksAreRequired() throws Exception {
+        // no output buffer limit for replicas: the master keeps the backlog instead of dropping them
+        Topology topology = startTopology("--client-output-buffer-limit", "replica", "0", "0", "0");
+        RedisServerProcess master = topology.master();
+        Settings settings = settingsFor(topology);
+        Settings acknowledging = settings.withReplicaAcks(new ReplicaAcks(1, Duration.ofMillis(500)));
+        RedisAdapter unacknowledged = keep(new RedisAdapter(RedissonClientFactory.connect(settings), settings));
+        RedisAdapter acknowledged = keep(new RedisAdapter(RedissonClientFactory.connect(acknowledging), acknowledging));
+        RedisAdapter other = keep(new RedisAdapter(RedissonClientFactory.connect(settings), settings));
+        LockOptions hold = LockOptions.defaults().withMaxWait(Duration.ofSeconds(5)).withLease(LONG_LEASE);
+        for (RedisAdapter adapter : List.of(unacknowledged, acknowledged, other)) {
+            await("first lock through the sentinels").atMost(SETTLE).pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions().until(() -> {
+                        adapter.lock("warm-up", hold).close();
+                        return true;
+                    });
+        }
+
+        // ---- healthy replicas: the policy grants ------------------------------------------------------------
+        try (Lease healthy = acknowledged.lock("acknowledged-while-healthy", hold)) {
+            assertThat(healthy.isHeld()).isTrue();
+        }
+
+        // ---- the replicas lag -------------------------------------------------------------------------------
+        topology.replica1().pause();
+        topology.replica2().pause();
+        long backlog = writeReplicationBacklog(master);
+        Lease lagging = unacknowledged.lock("granted-while-lagging", hold);
+        assertThat(unsentToReplicas(master)).as("replication bytes still in the master (the grant is the last"
+                + " of them), per replica, after a backlog of %d bytes", backlog).hasSize(2)
+                .allSatisfy(bytes -> assertThat(bytes).isGreaterThan(2_000_000L));
+        long refusedAt = System.nanoTime();
+        assertThatThrownBy(() -> acknowledged.lock("refused-while-lagging", hold))
+                .isInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("only 0 replica(s) acknowledged it within 500 ms")
+                .hasMessageContaining("it was given back");
+        figure("lagging replicas, acquisition with replica-acks=1 failed after",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - refusedAt) + " ms");
+        assertThat(RedisCommands.call(master.address(), "EXISTS", redisKey(settings, "refused-while-lagging")))
+                .as("the refused grant was given back on the master").isEqualTo("0");
+
+        // ---- kill the master; the replicas catch up on what reached them and one is promoted ----------------
+        master.kill();
+        topology.replica1().resume();
+        topology.replica2().resume();
+        String newMasterPort = await("sentinels report the new master").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> masterAddress(topology.sentinels().get(0)).get(1),
+                        port -> !port.equals(Integer.toString(master.port())));
+        String newMaster = "redis://127.0.0.1:" + newMasterPort;
+        await("locking works on the new master").atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptions().until(() -> {
+                    other.tryLock("after-failover", Duration.ZERO).orElseThrow().close();
+                    return true;
+                });
+
+        // ---- without the policy: the grant is lost, another instance gets the key ---------------------------
+        assertThat(RedisCommands.call(newMaster, "EXISTS", redisKey(settings, "granted-while-lagging")))
+                .as("the grant never reached the promoted replica").isEqualTo("0");
+        Optional<Lease> taken = other.tryLock("granted-while-lagging", Duration.ZERO);
+        assertThat(taken).as("another instance gets the key its holder still believes it holds").isPresent();
+        // the holder finds out only when it asks Redis (once its own client has found the new master)
+        await("the holder's isHeld() answers false").atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptions().until(() -> !lagging.isHeld());
+        assertThat(taken.get().fencingToken()).as("the fencing token orders the two holders")
+                .isGreaterThan(lagging.fencingToken());
+        figure("lagging replicas, lock granted without replica-acks", "lost on failover, taken by another instance");
+
+        // ---- with the policy: nothing was granted, so nothing was lost ---------------------------------------
+        try (Lease free = other.tryLock("refused-while-lagging", Duration.ZERO).orElseThrow()) {
+            assertThat(free.isHeld()).isTrue();
+        }
+        taken.get().close();
+        lagging.close();
+
+        // ---- and the policy grants again once a replica follows the new master --------------------------------
+        await("a replica acknowledges grants of the new master").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+                    acknowledged.lock("acknowledged-after-failover", hold).close();
+                    return true;
+                });
+    }
+
+    /** The processes of one Sentinel topology. */
+    private record Topology(RedisServerProcess master, RedisServerProcess replica1, RedisServerProcess replica2,
+                            List<SentinelProcess> sentinels) {
+    }
+
+    /**
+     * A master (with {@code masterArgs}), two replicas ({@code --replicaof}) in sync, and three sentinels (quorum 2,
+     * {@code down-after-milliseconds} 1000) that know each other and both replicas.
+     */
+    private Topology startTopology(String... masterArgs) {
+        RedisServerProcess master = keep(RedisServerProcess.start(masterArgs));
+        RedisServerProcess replica1 = keep(RedisServerProcess.start("--replicaof", "127.0.0.1",
+                Integer.toString(master.port())));
+        RedisServerProcess replica2 = keep(RedisServerProcess.start("--replicaof", "127.0.0.1",
+                Integer.toString(master.port())));
+        await("replicas in sync").atMost(SETTLE).pollInterval(Duration.ofMillis(100)).until(() ->
+                infoField(replica1.address(), "replication", "master_link_status").equals("up")
+                        && infoField(replica2.address(), "replication", "master_link_status").equals("up"));
+        List<SentinelProcess> sentinels = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            sentinels.add(keep(SentinelProcess.start(MASTER_NAME, master.port(), 2, Duration.ofMillis(1000),
+                    Duration.ofMillis(2000))));
+        }
+        await("sentinels know each other and both replicas").atMost(SETTLE).pollInterval(Duration.ofMillis(200))
+                .until(() -> sentinels.stream().allMatch(s -> {
+                    Map<String, String> view = sentinelMaster(s);
+                    return "2".equals(view.get("num-slaves")) && "2".equals(view.get("num-other-sentinels"));
+                }));
+        return new Topology(master, replica1, replica2, sentinels);
+    }
+
+    /** Settings of an application instance configured like production: a Redisson YAML file naming the sentinels. */
+    private Settings settingsFor(Topology topology) throws IOException {
+        Path yaml = Files.createTempFile(tempDir, "redisson-sentinel-", ".yaml");
+        Files.writeString(yaml, "sentinelServersConfig:\n"
+                + "  masterName: \"" + MASTER_NAME + "\"\n"
+                + "  sentinelAddresses:\n"
+                + topology.sentinels().stream().map(s -> "    - \"" + s.address() + "\"\n")
+                        .collect(Collectors.joining())
+                + "  readMode: \"MASTER\"\n"
+                + "  subscriptionMode: \"MASTER\"\n"
+                + "  scanInterval: 1000\n", StandardCharsets.UTF_8);
+        return new Settings(Settings.DEFAULT_ADDRESS, Optional.of(yaml), Duration.ofSeconds(5), LONG_LEASE,
+                "sentinel-" + UUID.randomUUID().toString().substring(0, 8) + ":");
+    }
+
+    /**
+     * Writes 1 MB values to the master until more replication data is queued for the (paused) replicas than the
+     * kernel can buffer between the master and a replica: the {@code tcp_wmem} and {@code tcp_rmem} maxima plus
+     * 8 MB (64 MB where {@code /proc} cannot tell).
+     *
+     * @return the bytes written
+     */
+    private static long writeReplicationBacklog(RedisServerProcess master) {
+        long kernel;
+        try {
+            kernel = lastField(Path.of("/proc/sys/net/ipv4/tcp_rmem"))
+                    + lastField(Path.of("/proc/sys/net/ipv4/tcp_wmem"));
+        } catch (IOException | RuntimeException e) {
+            kernel = 56L << 20;
+        }
+        long target = kernel + (8L << 20);
+        String megabyte = "x".repeat(1 << 20);
+        long written = 0;
+        for (int i = 0; written < target; i++) {
+            RedisCommands.call(master.address(), "SET", "sentinel-test:backlog:" + (i % 4), megabyte);
+            written += megabyte.length();
+        }
+        return written;
+    }
+
+    private static long lastField(Path file) throws IOException {
+        String[] fields = Files.readString(file, StandardCharsets.US_ASCII).trim().split("\\s+");
+        return Long.parseLong(fields[fields.length - 1]);
+    }
+
+    /** @return per replica connection of the master, the bytes of its output not sent yet ({@code omem}) */
+    private static List<Long> unsentToReplicas(RedisServerProcess master) {
+        List<Long> unsent = new ArrayList<>();
+        for (String line : RedisCommands.call(master.address(), "CLIENT", "LIST", "TYPE", "replica").split("\n")) {
+            for (String field : line.trim().split(" ")) {
+                if (field.startsWith("omem=")) {
+                    unsent.add(Long.parseLong(field.substring("omem=".length())));
+                }
+            }
+        }
+        return unsent;
     }
 
     /**

@@ -18,9 +18,11 @@ import java.util.Optional;
  *                        ({@code distributedmutex.shutdown-grace}), not negative
  * @param instanceName    the name of this application instance, the start of every owner id
  *                        ({@code distributedmutex.instance-name}; rules in {@link InstanceName})
+ * @param replicaAcks     how many replicas must acknowledge a grant, and within how long
+ *                        ({@code distributedmutex.replica-acks}, {@code distributedmutex.replica-ack-timeout})
  */
 public record Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
-                       String keyPrefix, Duration shutdownGrace, String instanceName) {
+                       String keyPrefix, Duration shutdownGrace, String instanceName, ReplicaAcks replicaAcks) {
 
     /** Default of {@code distributedmutex.redis.address}. */
     public static final String DEFAULT_ADDRESS = "redis://127.0.0.1:6379";
@@ -41,6 +43,7 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
         Objects.requireNonNull(lease, "lease");
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        Objects.requireNonNull(replicaAcks, "replicaAcks");
         if (maxWait.isNegative()) {
             throw new IllegalArgumentException("maxWait must not be negative: " + maxWait);
         }
@@ -60,13 +63,19 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
         }
     }
 
-    /** Settings with the default instance name. */
+    /** Settings whose grants are not waited for by replicas. */
+    public Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
+                    String keyPrefix, Duration shutdownGrace, String instanceName) {
+        this(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, instanceName, ReplicaAcks.OFF);
+    }
+
+    /** Settings with the default instance name, whose grants are not waited for by replicas. */
     public Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
                     String keyPrefix, Duration shutdownGrace) {
         this(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, InstanceName.defaultName());
     }
 
-    /** Settings with the default shutdown grace and instance name. */
+    /** Settings with the default shutdown grace and instance name, whose grants are not waited for by replicas. */
     public Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
                     String keyPrefix) {
         this(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, DEFAULT_SHUTDOWN_GRACE);
@@ -80,32 +89,44 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
 
     /** @return a copy with another key prefix */
     public Settings withKeyPrefix(String prefix) {
-        return new Settings(redisAddress, redisConfigFile, maxWait, lease, prefix, shutdownGrace, instanceName);
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, prefix, shutdownGrace, instanceName,
+                replicaAcks);
     }
 
     /** @return a copy with another default wait */
     public Settings withMaxWait(Duration wait) {
-        return new Settings(redisAddress, redisConfigFile, wait, lease, keyPrefix, shutdownGrace, instanceName);
+        return new Settings(redisAddress, redisConfigFile, wait, lease, keyPrefix, shutdownGrace, instanceName,
+                replicaAcks);
     }
 
     /** @return a copy with another default lease */
     public Settings withLease(Duration newLease) {
-        return new Settings(redisAddress, redisConfigFile, maxWait, newLease, keyPrefix, shutdownGrace, instanceName);
+        return new Settings(redisAddress, redisConfigFile, maxWait, newLease, keyPrefix, shutdownGrace, instanceName,
+                replicaAcks);
     }
 
     /** @return a copy with another Redis address */
     public Settings withRedisAddress(String address) {
-        return new Settings(address, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, instanceName);
+        return new Settings(address, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, instanceName,
+                replicaAcks);
     }
 
     /** @return a copy with another shutdown grace */
     public Settings withShutdownGrace(Duration grace) {
-        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, grace, instanceName);
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, grace, instanceName,
+                replicaAcks);
     }
 
     /** @return a copy with another instance name */
     public Settings withInstanceName(String name) {
-        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, name);
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, name,
+                replicaAcks);
+    }
+
+    /** @return a copy with another replica acknowledgement policy */
+    public Settings withReplicaAcks(ReplicaAcks acks) {
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, instanceName,
+                acks);
     }
 
     @Override
@@ -113,6 +134,6 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
         return "Settings[redisAddress=" + CredentialMasking.maskUri(redisAddress) + ", redisConfigFile="
                 + redisConfigFile.map(Path::toString).orElse("none") + ", maxWait=" + maxWait + ", lease=" + lease
                 + ", keyPrefix='" + keyPrefix + "', shutdownGrace=" + shutdownGrace + ", instanceName='" + instanceName
-                + "']";
+                + "', replicaAcks=" + replicaAcks + "]";
     }
 }

@@ -30,6 +30,10 @@ public final class SettingsReader {
     public static final String SHUTDOWN_GRACE = PREFIX + "shutdown-grace";
     /** The name of this application instance in owner ids. */
     public static final String INSTANCE_NAME = PREFIX + "instance-name";
+    /** How many replicas must acknowledge a grant: a number, {@code all}, or {@code 0} for off. */
+    public static final String REPLICA_ACKS = PREFIX + "replica-acks";
+    /** How long a grant waits for the replicas' acknowledgements. */
+    public static final String REPLICA_ACK_TIMEOUT = PREFIX + "replica-ack-timeout";
 
     private static final int MAX_PREFIX_LENGTH = 128;
 
@@ -53,7 +57,37 @@ public final class SettingsReader {
         // set but blank is an error, not the default: a name that a deployment meant to give went missing
         String instanceName = lookup.get(INSTANCE_NAME).map(String::trim).map(SettingsReader::checkInstanceName)
                 .orElse(defaults.instanceName());
-        return new Settings(address, configFile, wait, lease, prefix, grace, instanceName);
+        return new Settings(address, configFile, wait, lease, prefix, grace, instanceName, replicaAcks(lookup));
+    }
+
+    private static ReplicaAcks replicaAcks(ConfigLookup lookup) {
+        int replicas = value(lookup, REPLICA_ACKS).map(SettingsReader::replicaCount).orElse(0);
+        Optional<String> timeoutValue = value(lookup, REPLICA_ACK_TIMEOUT);
+        Duration timeout = timeoutValue.map(v -> duration(REPLICA_ACK_TIMEOUT, v)).orElse(ReplicaAcks.DEFAULT_TIMEOUT);
+        try {
+            return new ReplicaAcks(replicas, timeout);
+        } catch (IllegalArgumentException e) {
+            throw bad(REPLICA_ACK_TIMEOUT, timeoutValue.orElse(timeout.toString()), e.getMessage());
+        }
+    }
+
+    private static int replicaCount(String value) {
+        if (value.equalsIgnoreCase("all")) {
+            return ReplicaAcks.ALL;
+        }
+        int count;
+        try {
+            count = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw bad(REPLICA_ACKS, value, "use a whole number of replicas (0 turns it off) or 'all'");
+        }
+        if (count < 0) {
+            throw bad(REPLICA_ACKS, value, "it must not be negative (0 turns it off)");
+        }
+        if (count > ReplicaAcks.MAX_REPLICAS) {
+            throw bad(REPLICA_ACKS, value, "it must be at most " + ReplicaAcks.MAX_REPLICAS);
+        }
+        return count;
     }
 
     private static Optional<String> value(ConfigLookup lookup, String key) {

@@ -26,6 +26,13 @@ import java.util.function.Supplier;
  * belongs to an owner all of whose attempts were answered, and its lease is timed from the
  * attempt that won. A failure that proves the script never ran (no connection, a cluster
  * redirect or "try again") needs no give-back.
+ *
+ * <p><b>Replica acknowledgements</b> ({@code distributedmutex.replica-acks}, off by default): every
+ * attempt goes out with a {@code WAIT} on the same connection ({@link ReplicaAcknowledgements}); a grant
+ * that too few replicas acknowledged is given back at once (owner-checked release, else abandoned) and the
+ * acquisition fails with {@link LockUnavailableException}, without waiting or trying again: the same
+ * lagging replicas would most likely make the next grant fail too, each after the whole acknowledgement
+ * timeout. A refused attempt's acknowledgements mean nothing and are ignored.
  */
 final class AcquisitionLoop {
 
@@ -46,14 +53,17 @@ final class AcquisitionLoop {
 
     private final AbandonedAttempts abandoned;
     private final long backstopNanos;
+    private final ReplicaAcknowledgements acks;
 
     /**
      * @param abandoned     where owners of attempts whose answer never came are given back
      * @param backstopNanos the longest a waiter sleeps without re-checking
+     * @param acks          how many replicas must acknowledge a grant (off: none, and no {@code WAIT} is sent)
      */
-    AcquisitionLoop(AbandonedAttempts abandoned, long backstopNanos) {
+    AcquisitionLoop(AbandonedAttempts abandoned, long backstopNanos, ReplicaAcknowledgements acks) {
         this.abandoned = abandoned;
         this.backstopNanos = backstopNanos;
+        this.acks = acks;
     }
 
     /**
@@ -66,7 +76,7 @@ final class AcquisitionLoop {
      */
     Outcome run(RedisLockStore store, ReleaseNotifications notifications, LockKey key, Supplier<String> owners,
                 long leaseMillis, long deadline, Runnable stillOpen) throws InterruptedException {
-        Tries tries = new Tries(store, key, owners, leaseMillis, deadline, stillOpen);
+        Tries tries = new Tries(store, notifications, key, owners, leaseMillis, deadline, stillOpen);
         RedisLockStore.Attempt attempt = tries.attempt(false);
         if (!attempt.acquired() && deadline - System.nanoTime() > 0) {
             RedisCalls.await(notifications.subscription(), atLeastMinimum(deadline), key.name(), "wait for");
@@ -93,12 +103,14 @@ final class AcquisitionLoop {
         private final long leaseMillis;
         private final long deadline;
         private final Runnable stillOpen;
+        private final ReleaseNotifications notifications;
         private String owner;
         private long lastSent;
 
-        Tries(RedisLockStore store, LockKey key, Supplier<String> owners, long leaseMillis, long deadline,
-              Runnable stillOpen) {
+        Tries(RedisLockStore store, ReleaseNotifications notifications, LockKey key, Supplier<String> owners,
+              long leaseMillis, long deadline, Runnable stillOpen) {
             this.store = store;
+            this.notifications = notifications;
             this.key = key;
             this.owners = owners;
             this.leaseMillis = leaseMillis;
@@ -107,33 +119,85 @@ final class AcquisitionLoop {
             this.owner = owners.get();
         }
 
-        /** One attempt, tried again after failures while the deadline allows. */
+        /**
+         * One attempt, tried again after failures while the deadline allows. With replica
+         * acknowledgements, a grant too few replicas acknowledged is given back and fails the
+         * acquisition ({@code all}: asked once more first when more replicas were connected than the
+         * {@code WAIT} asked for).
+         */
         RedisLockStore.Attempt attempt(boolean markWaiting) throws InterruptedException {
             long retryMillis = FIRST_RETRY_MILLIS;
+            boolean askedAgain = false;
             while (true) {
                 lastSent = System.nanoTime();
-                CompletableFuture<RedisLockStore.Attempt> call = store.tryAcquire(key, owner, leaseMillis, markWaiting);
-                boolean answered = false;
+                int askedFor = acks.isOff() ? 0 : acks.waitFor();
+                CompletableFuture<RedisLockStore.Attempt> call = acks.isOff()
+                        ? store.tryAcquire(key, owner, leaseMillis, markWaiting)
+                        : store.tryAcquire(key, owner, leaseMillis, markWaiting, askedFor, acks.timeoutMillis(),
+                                acks.countsReplicas());
+                RedisLockStore.Attempt attempt = null;
                 try {
-                    RedisLockStore.Attempt attempt = RedisCalls.await(call, atLeastMinimum(deadline), key.name(),
+                    attempt = RedisCalls.await(call, atLeastMinimum(deadline) + acks.extraAttemptNanos(), key.name(),
                             "acquire");
-                    answered = true;
-                    return attempt;
                 } catch (LockUnavailableException e) {
                     if (AbandonedAttempts.isFinal(call)
                             || deadline - System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(retryMillis) <= 0) {
                         throw e;
                     }
                 } finally {
-                    if (!answered && AbandonedAttempts.mayHaveReachedRedis(call)) {
+                    if (attempt == null && AbandonedAttempts.mayHaveReachedRedis(call)) {
                         abandoned.giveBack(store, key, owner, leaseMillis);
                         owner = owners.get();
                     }
+                }
+                if (attempt != null) {
+                    if (!attempt.acquired() || acks.isOff()) {
+                        return attempt;
+                    }
+                    ReplicaAcknowledgements.Verdict verdict = acks.judge(attempt, askedFor);
+                    if (verdict == ReplicaAcknowledgements.Verdict.ENOUGH) {
+                        return attempt;
+                    }
+                    String givenBack = giveBack();
+                    owner = owners.get();
+                    if (verdict == ReplicaAcknowledgements.Verdict.ASK_AGAIN && !askedAgain) {
+                        askedAgain = true;
+                        continue;
+                    }
+                    throw new LockUnavailableException(key.name(), acks.tooFew(key.name(), attempt) + "; " + givenBack,
+                            null);
                 }
                 stillOpen.run();
                 // a pause before trying a failed call again, not a wait for an event
                 TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextLong(retryMillis / 2, retryMillis + 1));
                 retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+            }
+        }
+
+        /**
+         * Gives back a grant too few replicas acknowledged: the owner-checked release (nothing left behind,
+         * waiters woken), and when its answer does not come, the owner's abandonment, retried until Redis
+         * answers ({@link AbandonedAttempts}). The owner id is not used again.
+         *
+         * @return what became of the grant, for the exception's message
+         */
+        private String giveBack() throws InterruptedException {
+            CompletableFuture<RedisLockStore.Release> release = store.release(key, owner, 0);
+            try {
+                RedisLockStore.Release result = RedisCalls.await(release, RedisCalls.CALL_TIMEOUT.toNanos(), key.name(),
+                        "give back");
+                if (result == RedisLockStore.Release.RELEASED) {
+                    notifications.releasedLocally(key.redisKey());
+                    return "it was given back";
+                }
+                return "its lease had already ended";
+            } catch (LockUnavailableException | InterruptedException e) {
+                abandoned.giveBack(store, key, owner, leaseMillis);
+                if (e instanceof InterruptedException) {
+                    throw (InterruptedException) e;
+                }
+                return "it is given back as soon as Redis answers (at the latest it frees itself when its lease of "
+                        + leaseMillis + " ms ends)";
             }
         }
     }

@@ -9,6 +9,7 @@ import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.LockUnavailableException;
 import io.github.distributedmutex.internal.config.LeaseDuration;
 import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.internal.config.SettingsReader;
 import io.github.distributedmutex.internal.key.KeyFormat;
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
@@ -114,10 +115,17 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.events = listener == null ? LockEvents.NONE : new LockEvents(listener);
-        this.acquisitions = new AcquisitionLoop(abandoned, backstop.toNanos());
+        this.acquisitions = new AcquisitionLoop(abandoned, backstop.toNanos(),
+                new ReplicaAcknowledgements(settings.replicaAcks()));
         this.ownerPrefix = OwnerId.newAdapterPart(settings.instanceName());
         this.backend = new LockBackend(connection, LockKey.releaseChannel(settings.keyPrefix()));
         this.leases = new HeldLeases(completions, threadHolds::forget, backend::releasedLocally, events);
+        if (!settings.replicaAcks().isOff()) {
+            LOG.info("distributed-mutex waits for replicas to acknowledge every grant (Redis WAIT): {}={}, {}={} ms;"
+                    + " with fewer acknowledgements an acquisition fails", SettingsReader.REPLICA_ACKS,
+                    settings.replicaAcks().isAll() ? "all" : Integer.toString(settings.replicaAcks().replicas()),
+                    SettingsReader.REPLICA_ACK_TIMEOUT, settings.replicaAcks().timeoutMillis());
+        }
     }
 
     /** @return the settings this adapter uses */

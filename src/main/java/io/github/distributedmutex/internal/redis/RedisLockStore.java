@@ -1,14 +1,19 @@
 package io.github.distributedmutex.internal.redis;
 
+import io.github.distributedmutex.internal.key.LockKey;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import io.github.distributedmutex.internal.key.LockKey;
+import org.redisson.api.BatchOptions;
+import org.redisson.api.BatchOptions.ExecutionMode;
+import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RScript.Mode;
 import org.redisson.api.RScript.ReturnType;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.options.OptionalOptions;
+import org.redisson.client.RedisNoScriptException;
 import org.redisson.client.codec.StringCodec;
 
 /**
@@ -45,6 +50,12 @@ import org.redisson.client.codec.StringCodec;
  * they sleep at most the holder's remaining lease), and no owner-checked script of the releasing
  * holder (a late watchdog renewal, an extend, an is-held check) matches it any more. Still one
  * script, one round trip.
+ *
+ * <p><b>Replica acknowledgements.</b> With {@code distributedmutex.replica-acks}, ACQUIRE goes out in
+ * one Redisson batch with {@code WAIT}, on one connection, so that {@code WAIT} counts the replicas
+ * that have the grant ({@code WAIT} only counts its own connection's writes); asked to (ARGV[4]), a
+ * grant also reports how many replicas its master has connected ({@code INFO replication}). Without
+ * the policy ACQUIRE is sent alone, as before. {@link ReplicaAcknowledgements} judges the answer.
  */
 final class RedisLockStore {
 
@@ -53,14 +64,22 @@ final class RedisLockStore {
 
     private static final String ACQUIRE = """
             redis.replicate_commands()
+            local function replicas()
+              if ARGV[4] == '1' then
+                local info = redis.call('info', 'replication')
+                return tonumber(string.match(info, 'connected_slaves:(%d+)') or '0')
+              end
+              return nil
+            end
             if redis.call('exists', KEYS[2]) == 1 then
               return {0, -3}
             end
             local holder = redis.call('hget', KEYS[1], 'owner')
             if holder == ARGV[1] then
-              return {1, redis.call('hget', KEYS[1], 'token')}
+              return {1, redis.call('hget', KEYS[1], 'token'), replicas()}
             end
             if holder == false then
+              local connected = replicas()
               local now = redis.call('time')
               local token = now[1] .. string.format('%06d', tonumber(now[2]))
               redis.call('hset', KEYS[1], 'owner', ARGV[1], 'token', token)
@@ -68,7 +87,7 @@ final class RedisLockStore {
                 redis.call('hset', KEYS[1], 'waiters', '1')
               end
               redis.call('pexpire', KEYS[1], ARGV[2])
-              return {1, token}
+              return {1, token, connected}
             end
             if ARGV[3] == '1' then
               redis.call('hset', KEYS[1], 'waiters', '1')
@@ -173,8 +192,18 @@ final class RedisLockStore {
         }
     }
 
-    /** Outcome of one acquisition attempt. */
-    record Attempt(boolean acquired, long token, long holderRemainingMillis) {
+    /**
+     * Outcome of one acquisition attempt.
+     *
+     * @param acknowledged      how many replicas acknowledged the attempt's writes ({@code WAIT}), -1 when not asked
+     * @param connectedReplicas how many replicas the granting master had connected at the grant, -1 when not asked
+     */
+    record Attempt(boolean acquired, long token, long holderRemainingMillis, int acknowledged, int connectedReplicas) {
+
+        /** An attempt without a {@code WAIT}. */
+        Attempt(boolean acquired, long token, long holderRemainingMillis) {
+            this(acquired, token, holderRemainingMillis, -1, -1);
+        }
     }
 
     /** Outcome of a release. */
@@ -189,6 +218,7 @@ final class RedisLockStore {
         TAKEN_BY_OTHER
     }
 
+    private final RedissonClient client;
     private final RScript script;
     private final String releaseChannel;
 
@@ -197,6 +227,7 @@ final class RedisLockStore {
      * @param releaseChannel the pub/sub channel a contended release is announced on
      */
     RedisLockStore(RedissonClient client, String releaseChannel) {
+        this.client = client;
         this.script = client.getScript(OptionalOptions.defaults().codec(StringCodec.INSTANCE).retryAttempts(0));
         this.releaseChannel = releaseChannel;
     }
@@ -219,6 +250,62 @@ final class RedisLockStore {
             long second = asLong(values.get(1));
             return acquired ? new Attempt(true, second, 0) : new Attempt(false, 0, second);
         });
+    }
+
+    /**
+     * One attempt to take the lock, followed on the same connection by {@code WAIT replicas timeoutMillis}:
+     * {@code WAIT} counts only the writes of the connection it is sent on, so the two go out together in one
+     * Redisson batch (pipelined, one round trip, no resend), and {@link Attempt#acknowledged()} tells how many
+     * replicas have the attempt's writes (on a refused attempt, the connection's latest writes). A script the
+     * server does not know ({@code NOSCRIPT}, after a restart at the same address) is loaded and the batch sent
+     * once more: the script did not run.
+     *
+     * @param replicas      how many replicas {@code WAIT} waits for, at least 1
+     * @param timeoutMillis how long {@code WAIT} may block, at least 1
+     * @param countReplicas whether a grant also reports how many replicas the master has connected
+     *                      ({@code INFO replication} inside the script)
+     */
+    CompletableFuture<Attempt> tryAcquire(LockKey key, String owner, long leaseMillis, boolean markWaiting,
+                                          int replicas, long timeoutMillis, boolean countReplicas) {
+        CompletableFuture<Attempt> attempt = acquireAndWait(key, owner, leaseMillis, markWaiting, replicas,
+                timeoutMillis, countReplicas);
+        return attempt.exceptionallyCompose(failure -> {
+            if (!isNoScript(failure)) {
+                return CompletableFuture.failedFuture(failure);
+            }
+            return script.scriptLoadAsync(key.redisKey(), ACQUIRE).toCompletableFuture().thenCompose(sha ->
+                    acquireAndWait(key, owner, leaseMillis, markWaiting, replicas, timeoutMillis, countReplicas));
+        });
+    }
+
+    private CompletableFuture<Attempt> acquireAndWait(LockKey key, String owner, long leaseMillis, boolean markWaiting,
+                                                      int replicas, long timeoutMillis, boolean countReplicas) {
+        try {
+            RBatch batch = client.createBatch(BatchOptions.defaults().executionMode(ExecutionMode.IN_MEMORY)
+                    .retryAttempts(0).sync(replicas, Duration.ofMillis(timeoutMillis)));
+            CompletableFuture<List<Object>> reply = batch.getScript(StringCodec.INSTANCE).<List<Object>>evalAsync(
+                    key.redisKey(), Mode.READ_WRITE, ACQUIRE, ReturnType.LIST,
+                    List.of(key.redisKey(), key.abandonedMarker(owner)), owner, Long.toString(leaseMillis),
+                    markWaiting ? "1" : "0", countReplicas ? "1" : "0").toCompletableFuture();
+            return batch.executeAsync().toCompletableFuture().thenCombine(reply, (result, values) -> {
+                boolean acquired = asLong(values.get(0)) == 1;
+                long second = asLong(values.get(1));
+                int connected = values.size() > 2 ? (int) asLong(values.get(2)) : -1;
+                return acquired ? new Attempt(true, second, 0, result.getSyncedSlaves(), connected)
+                        : new Attempt(false, 0, second, result.getSyncedSlaves(), -1);
+            });
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static boolean isNoScript(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof RedisNoScriptException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Sets the remaining lease of {@code owner}'s lock; true when it was still {@code owner}'s. */

@@ -16,6 +16,8 @@
  *   <li>{@link io.github.distributedmutex.internal.redis.LeaseRenewals}: the watchdog's clock.</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.AbandonedAttempts}: give-back of
  *       attempts whose answer never came.</li>
+ *   <li>{@link io.github.distributedmutex.internal.redis.ReplicaAcknowledgements}: whether enough
+ *       replicas acknowledged a grant ({@code distributedmutex.replica-acks}, Redis {@code WAIT}).</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.RedisLockStore}: the Lua scripts (acquire
  *       with fencing token, extend, owner-checked release, abandon, ownership check, inspect), on the
  *       Redis names of {@link io.github.distributedmutex.internal.key.LockKey}.</li>

@@ -114,6 +114,54 @@ class SettingsReaderTest {
     }
 
     @Test
+    void replicaAcksAreOffByDefaultWithATimeoutOfOneSecond() {
+        ReplicaAcks acks = read(Map.of()).replicaAcks();
+        assertThat(acks.isOff()).isTrue();
+        assertThat(acks.timeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(Settings.defaults().replicaAcks()).isEqualTo(ReplicaAcks.OFF);
+        // the constructors that existed before the policy keep working, with the policy off
+        assertThat(new Settings("redis://h:1", Optional.empty(), Duration.ZERO, Duration.ofSeconds(1), "p:",
+                Duration.ofSeconds(2)).replicaAcks()).isEqualTo(ReplicaAcks.OFF);
+        assertThat(new Settings("redis://h:1", Optional.empty(), Duration.ZERO, Duration.ofSeconds(1), "p:")
+                .replicaAcks()).isEqualTo(ReplicaAcks.OFF);
+    }
+
+    @Test
+    void replicaAcksTakeANumberOrAllAndATimeout() {
+        Settings two = read(Map.of("distributedmutex.replica-acks", "2",
+                "distributedmutex.replica-ack-timeout", "250ms"));
+        assertThat(two.replicaAcks()).isEqualTo(new ReplicaAcks(2, Duration.ofMillis(250)));
+        assertThat(two.toString()).contains("replicaAcks=2 within 250 ms");
+        ReplicaAcks all = read(Map.of("distributedmutex.replica-acks", " ALL ")).replicaAcks();
+        assertThat(all.isAll()).isTrue();
+        assertThat(all.timeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(read(Map.of("distributedmutex.replica-acks", "0")).replicaAcks().isOff()).isTrue();
+        assertThat(read(Map.of("distributedmutex.replica-ack-timeout", "PT1M")).replicaAcks().timeout())
+                .isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-1", "two", "1.5", "1001", "all-of-them"})
+    void aBadReplicaCountFailsNamingTheKeyAndTheValue(String value) {
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.replica-acks", value)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("Invalid configuration distributedmutex.replica-acks=" + value + ": ");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "0ms", "PT0.0005S", "61s", "2m"})
+    void aReplicaAckTimeoutOutsideOneMillisecondToOneMinuteFailsNamingTheKeyAndTheValue(String value) {
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.replica-acks", "1",
+                "distributedmutex.replica-ack-timeout", value)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("Invalid configuration distributedmutex.replica-ack-timeout=" + value + ": ");
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.replica-ack-timeout", "0")))
+                .as("checked even while the policy is off").hasMessageContaining("WAIT with 0 blocks forever");
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.replica-ack-timeout", "soon")))
+                .hasMessageContaining("distributedmutex.replica-ack-timeout=soon");
+    }
+
+    @Test
     void credentialsNeverAppearInMessages() {
         assertThatThrownBy(() -> read(Map.of("distributedmutex.redis.address", "tcp://admin:s3cret@cache:6379")))
                 .hasMessageContaining("distributedmutex.redis.address=tcp://***@cache:6379")

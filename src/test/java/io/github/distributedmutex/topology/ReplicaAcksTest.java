@@ -1,0 +1,428 @@
+package io.github.distributedmutex.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.LockOptions;
+import io.github.distributedmutex.LockUnavailableException;
+import io.github.distributedmutex.internal.config.ReplicaAcks;
+import io.github.distributedmutex.internal.redis.RedisAdapter;
+import io.github.distributedmutex.testing.RedisCommands;
+import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
+import io.github.distributedmutex.testing.TestAdapters;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Replica-acknowledged grants ({@code distributedmutex.replica-acks}) on a real master with two replicas
+ * ({@code --replicaof}) that the test starts, and pauses with {@code SIGSTOP} so that they stop acknowledging.
+ * With healthy replicas the lock is granted and is on the replicas when the call returns; with too few
+ * acknowledging, the call fails with {@link LockUnavailableException} naming the reason and nothing is left held.
+ * The {@code WAIT} counts the grant itself: another connection's {@code WAIT} would report the paused replicas
+ * as having acknowledged.
+ */
+@SlowTest
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ReplicaAcksTest {
+
+    private static final Duration SETTLE = Duration.ofSeconds(30);
+    private static final Duration ACK_TIMEOUT = Duration.ofMillis(300);
+    private static final LockOptions ONE_TRY = LockOptions.defaults().withMaxWait(Duration.ZERO);
+
+    private static RedisServerProcess master;
+    private static RedisServerProcess replica1;
+    private static RedisServerProcess replica2;
+
+    private final TestAdapters adapters = TestAdapters.on(master.address());
+    private final List<RedisServerProcess> paused = new ArrayList<>();
+
+    @BeforeAll
+    static void startMasterAndReplicas() {
+        master = RedisServerProcess.start();
+        replica1 = RedisServerProcess.start("--replicaof", "127.0.0.1", Integer.toString(master.port()));
+        replica2 = RedisServerProcess.start("--replicaof", "127.0.0.1", Integer.toString(master.port()));
+        awaitReplicasOnline(2);
+    }
+
+    @AfterAll
+    static void stopServers() {
+        for (RedisServerProcess server : new RedisServerProcess[] {replica2, replica1, master}) {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    @AfterEach
+    void resumeAndClose() throws Exception {
+        for (RedisServerProcess server : paused) {
+            server.resume();
+        }
+        paused.clear();
+        adapters.close();
+        awaitReplicasOnline(2);
+    }
+
+    @Test
+    void withHealthyReplicasTheLockIsGrantedAndIsOnTheReplicasWhenTheCallReturns() {
+        RedisAdapter one = adapters.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();
+        RedisAdapter all = adapters.withReplicaAcks(new ReplicaAcks(ReplicaAcks.ALL, ACK_TIMEOUT)).newInstance();
+        RedisAdapter two = adapters.withReplicaAcks(new ReplicaAcks(2, ACK_TIMEOUT)).newInstance();
+        warmUp(one, all, two);
+
+        for (RedisAdapter adapter : List.of(one, all, two)) {
+            String key = "healthy-" + UUID.randomUUID();
+            try (Lease lease = adapter.lock(key)) {
+                // WAIT n returned n acknowledgements, so at least n replicas hold the grant already: no waiting here
+                long replicasWithTheLock = List.of(replica1, replica2).stream()
+                        .filter(r -> owner(r, key).isPresent()).count();
+                assertThat(replicasWithTheLock).as("replicas holding %s right after lock() returned (policy %s)", key,
+                        adapter.settings().replicaAcks()).isGreaterThanOrEqualTo(adapter == one ? 1 : 2);
+                assertThat(lease.isHeld()).isTrue();
+            }
+        }
+
+        // the thread-owned, re-entrant path takes the same way
+        one.acquire("thread-owned");
+        one.acquire("thread-owned");
+        assertThat(one.fencingToken("thread-owned")).isPresent();
+        one.release("thread-owned");
+        one.release("thread-owned");
+        assertThat(one.perKeyState()).isZero();
+    }
+
+    @Test
+    void withTheReplicasPausedTheAcquisitionFailsNamingTheReasonAndNothingIsLeftHeld() {
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();
+        RedisAdapter plain = adapters.newInstance();
+        warmUp(acknowledged, plain);
+        pause(replica1, replica2);
+
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> acknowledged.lock("job:1"))
+                .isInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("Lock 'job:1' was granted, but only 0 replica(s) acknowledged it within 300 ms")
+                .hasMessageContaining("distributedmutex.replica-acks=1 requires 1 replica(s)")
+                .hasMessageContaining("it was given back");
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        assertThat(tookMillis).as("one WAIT of 300 ms, not retried until the 5 s wait ran out")
+                .isGreaterThanOrEqualTo(250L).isLessThan(5_000L);
+        assertThat(RedisCommands.call(master.address(), "EXISTS", adapters.redisKey("job:1"))).isEqualTo("0");
+        assertThat(RedisCommands.callForList(master.address(), "KEYS", adapters.settings().keyPrefix() + "*"))
+                .as("the give-back is a release: no lock and no refusal marker left").isEmpty();
+
+        // tryLock and the thread-owned acquire fail the same way, never as "not obtained"
+        assertThatThrownBy(() -> acknowledged.tryLock("job:2", Duration.ZERO))
+                .isInstanceOf(LockUnavailableException.class).hasMessageContaining("0 replica(s) acknowledged");
+        assertThatThrownBy(() -> acknowledged.acquire("job:3", ONE_TRY))
+                .isInstanceOf(LockUnavailableException.class).hasMessageContaining("0 replica(s) acknowledged");
+        assertThat(acknowledged.fencingToken("job:3")).as("no thread hold after the failure").isEmpty();
+        assertThat(acknowledged.perKeyState()).isZero();
+
+        // nothing is held: an adapter without the policy gets every key at once, from the master alone
+        for (String key : List.of("job:1", "job:2", "job:3")) {
+            try (Lease lease = plain.tryLock(key, Duration.ZERO).orElseThrow()) {
+                assertThat(lease.isHeld()).isTrue();
+            }
+        }
+    }
+
+    /**
+     * {@code WAIT} counts only its own connection's writes: on a fresh connection it reports both paused replicas
+     * as having acknowledged (a fresh connection has written nothing), although they have not received the grant
+     * made just before; the library's {@code WAIT}, sent with the grant, counts 0.
+     */
+    @Test
+    void theWaitCountsTheGrantItselfWhichAWaitOnAnotherConnectionDoesNot() {
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();
+        RedisAdapter plain = adapters.newInstance();
+        warmUp(acknowledged, plain);
+        pause(replica1, replica2);
+
+        try (Lease unacknowledged = plain.tryLock("granted-while-paused", Duration.ZERO).orElseThrow()) {
+            assertThat(unacknowledged.isHeld()).isTrue();
+            String elsewhere = RedisCommands.call(master.address(), "WAIT", "1", "200");
+            assertThat(elsewhere).as("WAIT on another connection: counts the paused replicas, not the grant")
+                    .isEqualTo("2");
+        }
+        assertThatThrownBy(() -> acknowledged.lock("granted-while-paused-2"))
+                .isInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("only 0 replica(s) acknowledged it");
+    }
+
+    /**
+     * The {@code WAIT} goes on the grant's own connection, right after it: watched with {@code MONITOR} while four
+     * threads lock distinct keys at once (so that Redisson's pooled connections are mixed), every acquisition's script
+     * call is followed, on the same client connection and with nothing in between, by its {@code WAIT}.
+     */
+    @Test
+    void theWaitFollowsTheGrantOnTheSameConnection() throws Exception {
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();
+        warmUp(acknowledged);
+        int threads = 4;
+        int perThread = 10;
+        List<String> lines = new ArrayList<>();
+        try (Socket monitor = new Socket()) {
+            monitor.connect(new InetSocketAddress("127.0.0.1", master.port()), 5_000);
+            monitor.getOutputStream().write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
+            monitor.getOutputStream().flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(monitor.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertThat(in.readLine()).isEqualTo("+OK");
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    done.add(pool.submit(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            acknowledged.lock("same-connection-" + thread + "-" + i).close();
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> future : done) {
+                    future.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            String end = "end-" + UUID.randomUUID();
+            RedisCommands.call(master.address(), "ECHO", end);
+            for (String line = in.readLine(); line != null && !line.contains(end); line = in.readLine()) {
+                lines.add(line);
+            }
+        }
+
+        Map<String, List<List<String>>> byClient = new LinkedHashMap<>();
+        for (String line : lines) {
+            int open = line.indexOf('[');
+            int close = line.indexOf(']', open);
+            String client = line.substring(open + 1, close);
+            if (!client.endsWith(" lua")) {
+                byClient.computeIfAbsent(client, c -> new ArrayList<>()).add(quoted(line.substring(close + 1)));
+            }
+        }
+        int acquisitions = 0;
+        int waits = 0;
+        for (Map.Entry<String, List<List<String>>> client : byClient.entrySet()) {
+            List<List<String>> commands = client.getValue();
+            for (int i = 0; i < commands.size(); i++) {
+                List<String> command = commands.get(i);
+                if (command.get(0).equalsIgnoreCase("wait")) {
+                    waits++;
+                }
+                boolean acquire = command.get(0).toLowerCase(Locale.ROOT).startsWith("eval") && command.size() == 9
+                        && command.get(2).equals("2") && command.get(3).contains("same-connection-");
+                if (acquire) {
+                    acquisitions++;
+                    assertThat(i + 1 < commands.size() ? commands.get(i + 1).get(0) : "nothing")
+                            .as("what client %s sent right after the grant of %s", client.getKey(), command.get(3))
+                            .isEqualToIgnoringCase("wait");
+                }
+            }
+        }
+        assertThat(acquisitions).isEqualTo(threads * perThread);
+        assertThat(waits).isEqualTo(threads * perThread);
+    }
+
+    @Test
+    void allRequiresEveryConnectedReplicaWhereANumberRequiresThatMany() {
+        RedisAdapter all = adapters.withReplicaAcks(new ReplicaAcks(ReplicaAcks.ALL, ACK_TIMEOUT)).newInstance();
+        RedisAdapter one = adapters.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();
+        warmUp(all, one);
+        pause(replica2);
+
+        assertThatThrownBy(() -> all.lock("all-but-one"))
+                .isInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("only 1 replica(s) acknowledged it")
+                .hasMessageContaining("distributedmutex.replica-acks=all requires all 2 connected replica(s)");
+        try (Lease lease = one.lock("all-but-one")) {
+            assertThat(lease.isHeld()).isTrue();
+            assertThat(owner(replica1, "all-but-one")).isPresent();
+        }
+    }
+
+    @Test
+    void aMasterWithoutReplicasRefusesEveryPolicyIncludingAll() throws Exception {
+        try (RedisServerProcess alone = RedisServerProcess.start();
+             TestAdapters onAlone = TestAdapters.on(alone.address())) {
+            RedisAdapter all = onAlone.withReplicaAcks(new ReplicaAcks(ReplicaAcks.ALL, ACK_TIMEOUT)).newInstance();
+            RedisAdapter one = onAlone.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();
+            for (RedisAdapter adapter : List.of(all, one)) {
+                await("the adapter connected and refused").atMost(SETTLE).untilAsserted(() ->
+                        assertThatThrownBy(() -> adapter.lock("alone"))
+                                .isInstanceOf(LockUnavailableException.class)
+                                .hasMessageContaining("only 0 replica(s) acknowledged it"));
+            }
+            assertThatThrownBy(() -> all.lock("alone"))
+                    .hasMessageContaining("requires at least one, and the master had no replica connected");
+            assertThat(RedisCommands.callForList(alone.address(), "KEYS", "*")).isEmpty();
+        }
+    }
+
+    /**
+     * The ACL rule of the documentation ({@link AclTest#COMMANDS}) needs {@code +wait} for the policy, and {@code +info}
+     * for {@code all} (the grant's script asks the master how many replicas it has); without it, {@code all} fails with
+     * Redis's ACL error, raised before the script writes the lock, and leaves no lock.
+     */
+    @Test
+    void anAclUserNeedsWaitAndForAllInfo() throws Exception {
+        String password = "Ack-" + UUID.randomUUID();
+        try (TestAdapters acker = TestAdapters.on("redis://acker:" + password + "@127.0.0.1:" + master.port());
+             TestAdapters noInfo = TestAdapters.on("redis://acker-noinfo:" + password + "@127.0.0.1:" + master.port())) {
+            allow("acker", password, acker.settings().keyPrefix(), "+wait", "+info");
+            allow("acker-noinfo", password, noInfo.settings().keyPrefix(), "+wait");
+            RedisAdapter all = acker.withReplicaAcks(new ReplicaAcks(ReplicaAcks.ALL, ACK_TIMEOUT)).newInstance();
+            RedisAdapter allWithoutInfo = noInfo.withReplicaAcks(new ReplicaAcks(ReplicaAcks.ALL, ACK_TIMEOUT))
+                    .newInstance();
+            RedisAdapter oneWithoutInfo = noInfo.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();
+            warmUp(all, oneWithoutInfo);
+            await("the adapter connected and refused").atMost(SETTLE).untilAsserted(() ->
+                    assertThatThrownBy(() -> allWithoutInfo.lock("acl-all", ONE_TRY))
+                            .isInstanceOf(LockUnavailableException.class)
+                            .hasMessageContaining("The user executing the script can't run this command"));
+            assertThat(RedisCommands.call(master.address(), "EXISTS", noInfo.redisKey("acl-all"))).isEqualTo("0");
+            try (Lease lease = all.lock("acl-all")) {
+                assertThat(lease.isHeld()).isTrue();
+            }
+        } finally {
+            RedisCommands.call(master.address(), "ACL", "DELUSER", "acker", "acker-noinfo");
+        }
+    }
+
+    /** Creates an ACL user with the documented rule for {@code prefix} ({@link AclTest#COMMANDS}) plus {@code extra}. */
+    private static void allow(String user, String password, String prefix, String... extra) {
+        List<String> rule = new ArrayList<>(List.of("ACL", "SETUSER", user, "reset", "resetchannels", "on",
+                ">" + password, "~" + prefix + "*", "&distributedmutex:released:*"));
+        rule.addAll(List.of(AclTest.COMMANDS.split(" ")));
+        rule.addAll(List.of(extra));
+        RedisCommands.call(master.address(), rule.toArray(String[]::new));
+    }
+
+    @Test
+    void aScriptTheServerForgotIsLoadedAgain() {
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();
+        warmUp(acknowledged);
+        // what a restart without persistence at the same address does to the scripts Redisson believes loaded
+        RedisCommands.call(master.address(), "SCRIPT", "FLUSH");
+        try (Lease lease = acknowledged.lock("after-script-flush")) {
+            assertThat(lease.isHeld()).isTrue();
+        }
+    }
+
+    /**
+     * What each acquisition sends, counted by the master ({@code INFO commandstats}): without the policy one
+     * script call and no {@code WAIT} (unchanged), with it one {@code WAIT} per acquisition, sent in the same
+     * pipeline; a re-entrant acquire sends nothing.
+     */
+    @Test
+    void withThePolicyOffAnAcquisitionIsOneScriptCallAndNoWait() {
+        RedisAdapter plain = adapters.newInstance();
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();
+        warmUp(plain, acknowledged);
+        int cycles = 20;
+
+        RedisCommands.call(master.address(), "CONFIG", "RESETSTAT");
+        for (int i = 0; i < cycles; i++) {
+            plain.lock("census-off-" + i).close();
+        }
+        assertThat(calls("wait")).as("WAIT without the policy").isZero();
+        assertThat(calls("evalsha") + calls("eval")).as("script calls: one acquire and one release per cycle")
+                .isEqualTo(2L * cycles);
+
+        RedisCommands.call(master.address(), "CONFIG", "RESETSTAT");
+        for (int i = 0; i < cycles; i++) {
+            acknowledged.acquire("census-on-" + i);
+            acknowledged.acquire("census-on-" + i); // re-entered: no Redis call
+            acknowledged.release("census-on-" + i);
+            acknowledged.release("census-on-" + i);
+        }
+        assertThat(calls("wait")).as("one WAIT per acquisition with the policy").isEqualTo(cycles);
+        assertThat(calls("evalsha") + calls("eval")).isEqualTo(2L * cycles);
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    /** @return the double-quoted words of a {@code MONITOR} line */
+    private static List<String> quoted(String text) {
+        List<String> words = new ArrayList<>();
+        int i = 0;
+        while ((i = text.indexOf('"', i)) >= 0) {
+            StringBuilder word = new StringBuilder();
+            int j = i + 1;
+            while (j < text.length() && text.charAt(j) != '"') {
+                if (text.charAt(j) == '\\' && j + 1 < text.length()) {
+                    j++;
+                }
+                word.append(text.charAt(j++));
+            }
+            words.add(word.toString());
+            i = j + 1;
+        }
+        return words;
+    }
+
+    private void pause(RedisServerProcess... replicas) {
+        for (RedisServerProcess replica : replicas) {
+            replica.pause();
+            paused.add(replica);
+        }
+    }
+
+    /** Waits until each adapter's private client is connected and has locked once (healthy replicas). */
+    private static void warmUp(RedisAdapter... instances) {
+        for (RedisAdapter adapter : instances) {
+            await("adapter connected").atMost(SETTLE).ignoreExceptions()
+                    .until(() -> {
+                        adapter.lock("warm-up").close();
+                        return true;
+                    });
+        }
+    }
+
+    private Optional<String> owner(RedisServerProcess server, String key) {
+        return Optional.ofNullable(RedisCommands.call(server.address(), "HGET", adapters.redisKey(key), "owner"));
+    }
+
+    /** @return how many times the master ran {@code command} since the last {@code CONFIG RESETSTAT} */
+    private static long calls(String command) {
+        String stats = RedisCommands.call(master.address(), "INFO", "commandstats");
+        for (String line : stats.split("\r?\n")) {
+            if (line.startsWith("cmdstat_" + command + ":calls=")) {
+                return Long.parseLong(line.substring(("cmdstat_" + command + ":calls=").length(), line.indexOf(',')));
+            }
+        }
+        return 0;
+    }
+
+    private static void awaitReplicasOnline(int replicas) {
+        await("replicas connected and in sync").atMost(SETTLE).pollInterval(Duration.ofMillis(100)).until(() -> {
+            String info = RedisCommands.call(master.address(), Duration.ofSeconds(2), "INFO", "replication");
+            return info.contains("connected_slaves:" + replicas) && info.split("state=online").length - 1 == replicas;
+        });
+    }
+}
