@@ -10,8 +10,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Jakarta Concurrency 3.1 scheduled asynchronous methods ({@code @Asynchronous(runAt = @Schedule(...))}), every
  * 2 s at even seconds on every instance, started once per instance by {@link RunAtResource}. Only an EE 11 server
- * (Payara Micro 7) schedules them; on WildFly 39 (Concurrency 3.0, no {@code runAt}) the WAR deploys and nobody
- * calls them.
+ * (Payara Micro 7, Open Liberty 26) schedules them; on WildFly 39 (Concurrency 3.0, no {@code runAt}) the WAR
+ * deploys and nobody calls them.
  *
  * <p>The container's asynchronous interceptor intercepts the starting call and, at every tick, proceeds with
  * the rest of the interceptor chain on a thread of its {@code ManagedScheduledExecutorService}: {@link TickProbe}
