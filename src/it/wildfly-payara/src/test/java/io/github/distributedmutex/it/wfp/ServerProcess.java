@@ -33,6 +33,8 @@ final class ServerProcess implements AutoCloseable {
      * feature that is missing or conflicts with another (CWWKF...E).
      */
     private static final Pattern LIBERTY_FAILED = Pattern.compile("CWWKZ000[24]E|CWWKF\\d{4}E");
+    private static final Set<String> LIBERTY_SCRIPT_VARIABLES =
+            Set.of("JVM_ARGS", "LOG_DIR", "LOG_FILE", "OPENJ9_JAVA_OPTIONS", "IBM_JAVA_OPTIONS", "SERVER_WORKING_DIR");
 
     final String name;
     final String kind;
@@ -154,8 +156,8 @@ final class ServerProcess implements AutoCloseable {
         Path log = workDir.resolve(name + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
-        env.keySet().removeIf(key -> key.startsWith("WLP_") || key.equals("JVM_ARGS") || key.equals("OPENJ9_JAVA_OPTIONS")
-                || key.equals("IBM_JAVA_OPTIONS"));
+        // the server script's own knobs, should the test's environment carry any
+        env.keySet().removeIf(key -> key.startsWith("WLP_") || LIBERTY_SCRIPT_VARIABLES.contains(key));
         env.put("WLP_USER_DIR", userDir.toString());
         env.put("JAVA_HOME", javaHome.toString());
         Process process = Processes.track(builder.start());
@@ -167,12 +169,11 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * The features are the WAR's needs: CDI 4.1, Servlet 6.1 (the REST resources inject the {@code ServletContext}:
-     * without the feature, Jakarta REST 4.0 runs on Servlet internally but the application cannot see its API),
-     * Jakarta REST 4.0, MicroProfile Config 3.1,
-     * Enterprise Beans Lite 4.0 (singletons, non-persistent timers, and with CDI the transaction support behind
-     * {@code @Transactional} and the {@code TransactionSynchronizationRegistry}), Jakarta Concurrency 3.1 (the
-     * default managed executors, {@code @Asynchronous(runAt)}).
+     * The features are the WAR's needs: CDI 4.1; Servlet 6.1 (the REST resources inject the {@code ServletContext}:
+     * without the feature, Jakarta REST 4.0 runs on Servlet internally but the application cannot see its API);
+     * Jakarta REST 4.0; MicroProfile Config 3.1; Enterprise Beans Lite 4.0 (singletons, non-persistent timers, and
+     * the transaction support behind {@code @Transactional} and the {@code TransactionSynchronizationRegistry});
+     * Jakarta Concurrency 3.1 (the default managed executors, {@code @Asynchronous(runAt)}).
      */
     static String libertyServerXml(int httpPort, String redisAddress, String serverName, String tickSecond) {
         return """
