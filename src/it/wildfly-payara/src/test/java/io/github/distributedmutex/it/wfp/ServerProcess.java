@@ -33,6 +33,8 @@ final class ServerProcess implements AutoCloseable {
      * feature that is missing or conflicts with another (CWWKF...E).
      */
     private static final Pattern LIBERTY_FAILED = Pattern.compile("CWWKZ000[24]E|CWWKF\\d{4}E");
+    /** WildFly's boot message when a service failed (a port taken, for one): it would never answer. */
+    private static final Pattern WILDFLY_FAILED = Pattern.compile("WFLYSRV0026: .* started \\(with errors\\)");
     private static final Set<String> LIBERTY_SCRIPT_VARIABLES =
             Set.of("JVM_ARGS", "LOG_DIR", "LOG_FILE", "OPENJ9_JAVA_OPTIONS", "IBM_JAVA_OPTIONS", "SERVER_WORKING_DIR");
 
@@ -100,7 +102,7 @@ final class ServerProcess implements AutoCloseable {
                 "DISTRIBUTEDMUTEX_REDIS_ADDRESS=" + redisAddress + " IT_SERVER_NAME=" + name + " IT_TICK_SECOND='"
                         + tickSecond + "' JAVA_HOME=" + javaHome
                         + " JBOSS_JAVA_SIZING='" + env.get("JBOSS_JAVA_SIZING") + "' " + String.join(" ", command),
-                base.resolve("deployments/" + CONTEXT + ".war.failed"), null);
+                base.resolve("deployments/" + CONTEXT + ".war.failed"), WILDFLY_FAILED);
     }
 
     /**
@@ -263,7 +265,9 @@ final class ServerProcess implements AutoCloseable {
     private static int portOffset(Set<Integer> taken) {
         Random random = new Random();
         for (int attempt = 0; attempt < 500; attempt++) {
-            int offset = 1000 + random.nextInt(40_000);
+            // every port below 32768, where Linux's default ephemeral range begins: a port checked free there can
+            // still be taken by any outgoing connection before WildFly binds it (seen: "Address already in use")
+            int offset = 1000 + random.nextInt(21_000);
             boolean free = true;
             for (int port : WILDFLY_PORTS) {
                 free &= !taken.contains(port + offset) && Processes.portFree(port + offset);
