@@ -364,11 +364,11 @@ class WildFlyPayaraIT {
 
     /**
      * @param index the server's position in start order
-     * @return the seconds field of its offset timers: even seconds for the first server, odd ones
-     *         (one second later) for the others
+     * @return the seconds field of its offset timers: seconds 0, 4, 8… for the first server, one second
+     *         later for the others
      */
     private static String tickSecond(int index) {
-        return index == 0 ? "*/2" : "1/2";
+        return index == 0 ? "*/4" : "1/4";
     }
 
     // ---- timer callbacks: once per cluster ------------------------------------------------------------
@@ -378,7 +378,7 @@ class WildFlyPayaraIT {
     void aScheduleTickRunsOnceAcrossServersWithHoldAtLeast() throws Exception {
         TickWindow window = tickWindow();
         Map<Long, Integer> runs = window.runs(ScheduledJob.NAME);
-        report.add("@Schedule(second = \"*/2\") @Locked(SKIP, holdAtLeast = 1500ms), every server at the same second: "
+        report.add("@Schedule(second = \"*/4\") @Locked(SKIP, holdAtLeast = 1500ms), every server at the same second: "
                 + window.describe(ScheduledJob.NAME));
         assertEveryTickRanOnce(ScheduledJob.NAME, window, runs);
         // and not because only one server fired: every server's timer fired every tick (then all but one skipped)
@@ -466,7 +466,7 @@ class WildFlyPayaraIT {
         TickWindow window = tickWindow();
         int instances = runAtServers().size();
         Map<Long, Integer> runs = window.runs(RunAtJobs.UNLOCKED);
-        report.add("control: @Asynchronous(runAt = every 2 s) without @Locked on " + instances + " EE 11 servers "
+        report.add("control: @Asynchronous(runAt = every 4 s) without @Locked on " + instances + " EE 11 servers "
                 + names(runAtServers()) + ": " + window.describe(RunAtJobs.UNLOCKED));
         Map<Long, Integer> wrong = new TreeMap<>();
         window.ticks().forEach(tick -> {
@@ -526,7 +526,7 @@ class WildFlyPayaraIT {
         Map<Long, List<Attempt>> byTick = attempts.stream()
                 .collect(Collectors.groupingBy(Attempt::tick, TreeMap::new, Collectors.toList()));
         Set<String> threads = attempts.stream().map(Attempt::thread).collect(Collectors.toCollection(TreeSet::new));
-        report.add("@Asynchronous(runAt = every 2 s) returning " + returns + ", @Locked(SKIP, holdAtLeast = 1500ms), on "
+        report.add("@Asynchronous(runAt = every 4 s) returning " + returns + ", @Locked(SKIP, holdAtLeast = 1500ms), on "
                 + ee11.size() + " EE 11 servers " + names(ee11) + ": " + window.describe(job) + "; " + attempts.size()
                 + " executions reached the interceptors, on threads " + threads);
 
@@ -602,7 +602,7 @@ class WildFlyPayaraIT {
 
     /**
      * The ticks observed by all timer and runAt tests, waited for once: every tick that began after all
-     * servers were up and ended before the test looked, at least 10 of them (about 24 s).
+     * servers were up and ended before the test looked, at least 10 of them (about 48 s).
      */
     private TickWindow tickWindow() {
         if (ticks == null) {
@@ -624,7 +624,7 @@ class WildFlyPayaraIT {
         return Long.parseLong(RedisCommands.callForList(redisAddress, "TIME").get(0));
     }
 
-    /** Ticks {@code first..last} (inclusive), numbered as Redis TIME seconds / 2. */
+    /** Ticks {@code first..last} (inclusive), numbered as Redis TIME seconds / {@link TickLedger#PERIOD_SECONDS}. */
     private record TickWindow(long first, long last, String redisAddress) {
 
         java.util.stream.LongStream ticks() {
