@@ -34,10 +34,10 @@ public class AppConfig {
 
     /**
      * @return the seconds field of the offset timers' schedule on this server ({@code it.tick.second}):
-     *         {@code *}{@code /2} (even seconds) by default, {@code 1/2} (odd seconds) on an offset server
+     *         {@code *}{@code /4} (seconds 0, 4, 8…) by default, {@code 1/4} (one second later) on an offset server
      */
     public String tickSecond() {
-        return config.getOptionalValue("it.tick.second", String.class).orElse("*/2");
+        return config.getOptionalValue("it.tick.second", String.class).orElse("*/4");
     }
 
     /**

@@ -27,7 +27,8 @@ public final class DataKeys {
     }
 
     /**
-     * @return the list of {@code <tick> <server> <micros> <lock key existed> <thread>} lines, one per
+     * @return the list of {@code <tick> <server> <micros> <lock key existed> <inside the starting call> <thread>}
+     *         lines, one per
      *         execution of scheduled job {@code job} that reached {@link TickProbeInterceptor}, skipped or not
      */
     public static String tickAttempts(String job) {

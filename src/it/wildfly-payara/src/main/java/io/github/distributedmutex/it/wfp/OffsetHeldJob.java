@@ -13,8 +13,8 @@ import jakarta.ejb.TimerService;
 import jakarta.inject.Inject;
 
 /**
- * A programmatic calendar timer every 2 s, at the second this server is configured with
- * ({@code it.tick.second}: {@code *}{@code /2} on the first server, {@code 1/2}, one second later,
+ * A programmatic calendar timer every 4 s, at the second this server is configured with
+ * ({@code it.tick.second}: {@code *}{@code /4} on the first server, {@code 1/4}, one second later,
  * on the others), calling a {@code @Timeout} method that is {@code @Locked} with SKIP and a minimum
  * hold of 1.5 s: the later server finds the tick's lock still taken although the first one
  * finished long before, so each tick runs once. {@link OffsetUnheldJob} is the same without the

@@ -9,9 +9,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Jakarta Concurrency 3.1 scheduled asynchronous methods ({@code @Asynchronous(runAt = @Schedule(...))}), every
- * 2 s at even seconds on every instance, started once per instance by {@link RunAtResource}. Only an EE 11 server
- * (Payara Micro 7) schedules them; on WildFly 39 (Concurrency 3.0, no {@code runAt}) the WAR deploys and nobody
- * calls them.
+ * 4 s at the same seconds on every instance, started once per instance by {@link RunAtResource}. Only an EE 11 server
+ * (Payara Micro 7, Open Liberty 26) schedules them; on WildFly 39 (Concurrency 3.0, no {@code runAt}) the WAR
+ * deploys and nobody calls them.
  *
  * <p>The container's asynchronous interceptor intercepts the starting call and, at every tick, proceeds with
  * the rest of the interceptor chain on a thread of its {@code ManagedScheduledExecutorService}: {@link TickProbe}
@@ -33,8 +33,8 @@ public class RunAtJobs {
     @Inject
     TickLedger ledger;
 
-    /** Every 2 s: runs the tick on one instance only. */
-    @Asynchronous(runAt = @Schedule(cron = "*/2 * * * * *"))
+    /** Every 4 s: runs the tick on one instance only. */
+    @Asynchronous(runAt = @Schedule(cron = "*/4 * * * * *"))
     @TickProbe(LOCKED_VOID)
     @Locked(value = LOCKED_VOID, onContention = Locked.OnContention.SKIP, maxWait = "0s", lease = "10s",
             holdAtLeast = "1500ms")
@@ -43,13 +43,13 @@ public class RunAtJobs {
     }
 
     /**
-     * Every 2 s: runs the tick on one instance only; returns {@code null} to go on, and ends this instance's
+     * Every 4 s: runs the tick on one instance only; returns {@code null} to go on, and ends this instance's
      * schedule with {@code Asynchronous.Result.complete(...)} once the test has set {@link DataKeys#runAtStop()}.
      * A skipped tick must not end the schedule: the interceptor returns {@code null} for it, not a completed stage.
      *
      * @return null to run again at the next tick, or the completed result that ends the schedule
      */
-    @Asynchronous(runAt = @Schedule(cron = "*/2 * * * * *"))
+    @Asynchronous(runAt = @Schedule(cron = "*/4 * * * * *"))
     @TickProbe(LOCKED_FUTURE)
     @Locked(value = LOCKED_FUTURE, onContention = Locked.OnContention.SKIP, maxWait = "0s", lease = "10s",
             holdAtLeast = "1500ms")
@@ -64,7 +64,7 @@ public class RunAtJobs {
     }
 
     /** The control: the same schedule without {@code @Locked} runs every tick on every instance. */
-    @Asynchronous(runAt = @Schedule(cron = "*/2 * * * * *"))
+    @Asynchronous(runAt = @Schedule(cron = "*/4 * * * * *"))
     @TickProbe(UNLOCKED)
     public void unlocked() {
         ledger.record(UNLOCKED);

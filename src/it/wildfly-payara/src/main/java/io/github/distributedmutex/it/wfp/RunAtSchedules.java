@@ -12,11 +12,23 @@ import java.util.concurrent.CompletionException;
 @ApplicationScoped
 public class RunAtSchedules {
 
+    /**
+     * True on a thread while it is inside {@link #startOnce}: an execution that sees it ran inside the starting call
+     * (thread names cannot tell: Open Liberty serves requests and scheduled executions from one pool).
+     */
+    private static final ThreadLocal<Boolean> STARTING = ThreadLocal.withInitial(() -> false);
+
     private CompletableFuture<String> lockedFuture;
+
+    /** @return whether the current thread is inside the call that starts the schedules */
+    public static boolean insideStartingCall() {
+        return STARTING.get();
+    }
 
     /**
      * @return whether this server's {@code jakarta.enterprise.concurrent.Asynchronous} has {@code runAt}: Concurrency
-     *         3.1 (Payara Micro 7); WildFly 39 has 3.0, where a method annotated with {@code runAt} would run once
+     *         3.1 (Payara Micro 7, Open Liberty 26); WildFly 39 has 3.0, where a method annotated with {@code runAt}
+     *         would run once
      */
     public static boolean runAtSupported() {
         try {
@@ -43,9 +55,14 @@ public class RunAtSchedules {
         if (lockedFuture != null) {
             return false;
         }
-        jobs.lockedVoid();
-        jobs.unlocked();
-        lockedFuture = jobs.lockedFuture();
+        STARTING.set(true);
+        try {
+            jobs.lockedVoid();
+            jobs.unlocked();
+            lockedFuture = jobs.lockedFuture();
+        } finally {
+            STARTING.remove();
+        }
         return true;
     }
 

@@ -9,11 +9,13 @@ import jakarta.interceptor.InvocationContext;
 import java.util.List;
 
 /**
- * Sits at {@code PLATFORM_BEFORE + 50}: after the container's asynchronous interceptor (Payara: +5) and before
- * {@code @Locked} (+100), so it runs for every scheduled execution of a runAt job, on the executor's thread, and
- * for every firing of an EJB timer ({@code @AroundTimeout}), and sees whether the job's lock is taken before the
- * execution tries it. Records one line per execution:
- * {@code <tick> <server> <micros> <lock key existed> <thread>}, the time and the lock state read atomically.
+ * Sits at {@code PLATFORM_BEFORE + 50}: after the container's asynchronous interceptor (Payara and Open Liberty:
+ * +5) and before {@code @Locked} (+100), so it runs for every scheduled execution of a runAt job, on the executor's
+ * thread, and for every firing of an EJB timer ({@code @AroundTimeout}), and sees whether the job's lock is taken
+ * before the execution tries it. Records one line per execution:
+ * {@code <tick> <server> <micros> <lock key existed> <inside the starting call> <thread>}, the time and the lock
+ * state read atomically. Were the container's interceptor after this one, the starting call itself would be
+ * recorded, inside the starting call.
  */
 @TickProbe("")
 @Interceptor
@@ -48,7 +50,7 @@ public class TickProbeInterceptor {
             boolean locked = (Long) reply.get(2) == 1L;
             long tick = micros / 1_000_000L / TickLedger.PERIOD_SECONDS;
             redis.call("RPUSH", DataKeys.tickAttempts(job), tick + " " + config.serverName() + " " + micros + " "
-                    + locked + " " + Thread.currentThread().getName());
+                    + locked + " " + RunAtSchedules.insideStartingCall() + " " + Thread.currentThread().getName());
         }
         return context.proceed();
     }

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Finds the JDKs the servers run on, at run time. Payara Micro 7 needs Java 21+, while the build
+ * Finds the JDKs the servers run on, at run time. WildFly and Open Liberty run on the JDK running the test
+ * unless told otherwise. Payara Micro 7 needs Java 21+, while the build
  * may run on Java 17: {@code PAYARA_JAVA_HOME} (environment) or {@code -Dpayara.java.home} wins;
  * otherwise the JDK running the test when it is 21+; otherwise the newest JDK 21+ found beside it
  * (the siblings of {@code java.home}, of {@code JAVA_HOME}) or in the usual JDK folders.
@@ -31,6 +32,15 @@ final class JavaHomes {
         String explicit = firstNonBlank(System.getProperty("wildfly.java.home"), System.getenv("WILDFLY_JAVA_HOME"));
         if (explicit != null) {
             return checked(Path.of(explicit), 17, "WILDFLY_JAVA_HOME / -Dwildfly.java.home");
+        }
+        return Path.of(System.getProperty("java.home"));
+    }
+
+    /** @return the JDK for Open Liberty: {@code LIBERTY_JAVA_HOME} or {@code -Dliberty.java.home}, else the running JDK */
+    static Path liberty() {
+        String explicit = firstNonBlank(System.getProperty("liberty.java.home"), System.getenv("LIBERTY_JAVA_HOME"));
+        if (explicit != null) {
+            return checked(Path.of(explicit), 17, "LIBERTY_JAVA_HOME / -Dliberty.java.home");
         }
         return Path.of(System.getProperty("java.home"));
     }

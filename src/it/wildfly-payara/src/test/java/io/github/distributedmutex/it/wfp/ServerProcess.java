@@ -13,39 +13,57 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * One application server running the WAR as a separate process: WildFly (bin/standalone.sh with a
- * port offset and its own base directory) or Payara Micro ({@code java -jar payara-micro.jar}).
- * Stopped by pid, with its child processes.
+ * port offset and its own base directory), Payara Micro ({@code java -jar payara-micro.jar}) or Open
+ * Liberty ({@code bin/server run} with a generated server.xml in its own user directory). Stopped by
+ * pid, with its child processes.
  */
 final class ServerProcess implements AutoCloseable {
 
     /** WildFly's default socket bindings (standalone.xml); the port offset moves them all. */
     private static final int[] WILDFLY_PORTS = {8080, 8443, 9990, 9993, 8009, 4712, 4713};
     private static final String CONTEXT = "wfp-app";
+    /**
+     * Open Liberty messages that end a start: an application that failed to start (CWWKZ0002E, CWWKZ0004E), a
+     * feature that is missing or conflicts with another (CWWKF...E).
+     */
+    private static final Pattern LIBERTY_FAILED = Pattern.compile("CWWKZ000[24]E|CWWKF\\d{4}E");
+    /** WildFly's boot message when a service failed (a port taken, for one): it would never answer. */
+    private static final Pattern WILDFLY_FAILED = Pattern.compile("WFLYSRV0026: .* started \\(with errors\\)");
+    private static final Set<String> LIBERTY_SCRIPT_VARIABLES =
+            Set.of("JVM_ARGS", "LOG_DIR", "LOG_FILE", "OPENJ9_JAVA_OPTIONS", "IBM_JAVA_OPTIONS", "SERVER_WORKING_DIR");
 
     final String name;
     final String kind;
+    /** whether the server has Jakarta Concurrency 3.1 (EE 11) and so schedules {@code @Asynchronous(runAt)} */
+    final boolean concurrency31;
     final Process process;
     final Path log;
     final URI api;
     final String command;
     private final long startedNanos = System.nanoTime();
     private final Path failedMarker;
+    private final Pattern failedInLog;
     Duration readyAfter;
     Map<String, String> ping;
     String stopped;
 
-    private ServerProcess(String name, String kind, Process process, Path log, URI api, String command, Path failedMarker) {
+    private ServerProcess(String name, String kind, boolean concurrency31, Process process, Path log, URI api,
+                          String command, Path failedMarker, Pattern failedInLog) {
         this.name = name;
         this.kind = kind;
+        this.concurrency31 = concurrency31;
         this.process = process;
         this.log = log;
         this.api = api;
         this.command = command;
         this.failedMarker = failedMarker;
+        this.failedInLog = failedInLog;
     }
 
     /**
@@ -80,11 +98,11 @@ final class ServerProcess implements AutoCloseable {
         env.put("IT_TICK_SECOND", tickSecond);
         Process process = Processes.track(builder.start());
         URI api = URI.create("http://127.0.0.1:" + (8080 + offset) + "/" + CONTEXT + "/api/");
-        return new ServerProcess(name, "WildFly", process, log, api,
+        return new ServerProcess(name, "WildFly", false, process, log, api,
                 "DISTRIBUTEDMUTEX_REDIS_ADDRESS=" + redisAddress + " IT_SERVER_NAME=" + name + " IT_TICK_SECOND='"
                         + tickSecond + "' JAVA_HOME=" + javaHome
                         + " JBOSS_JAVA_SIZING='" + env.get("JBOSS_JAVA_SIZING") + "' " + String.join(" ", command),
-                base.resolve("deployments/" + CONTEXT + ".war.failed"));
+                base.resolve("deployments/" + CONTEXT + ".war.failed"), WILDFLY_FAILED);
     }
 
     /**
@@ -113,7 +131,79 @@ final class ServerProcess implements AutoCloseable {
         Process process = Processes.track(new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start());
         URI api = URI.create("http://127.0.0.1:" + port + "/" + CONTEXT + "/api/");
-        return new ServerProcess(name, "Payara Micro", process, log, api, String.join(" ", command), null);
+        return new ServerProcess(name, "Payara Micro", true, process, log, api, String.join(" ", command), null, null);
+    }
+
+    /**
+     * Starts Open Liberty from the unpacked runtime, with its own user directory ({@code WLP_USER_DIR}) holding a
+     * server {@code it} whose server.xml enables only the features the WAR needs and carries the configuration as
+     * {@code <variable>} elements, which Liberty's MicroProfile Config reads (ordinal 500). The WAR is declared as a
+     * {@code <webApplication>} under the context root the test uses everywhere.
+     *
+     * @param tickSecond the seconds field of the application's offset timers ({@code it.tick.second})
+     */
+    static ServerProcess liberty(String name, Path home, Path war, Path workDir, Set<Integer> takenPorts,
+                                 String redisAddress, Path javaHome, List<String> jvmOptions, String tickSecond)
+            throws IOException {
+        Path userDir = workDir.resolve(name);
+        Path serverDir = userDir.resolve("servers/it");
+        Files.createDirectories(serverDir.resolve("apps"));
+        Files.copy(war, serverDir.resolve("apps/" + CONTEXT + ".war"), StandardCopyOption.REPLACE_EXISTING);
+        int port = Processes.freePort(takenPorts);
+        Files.writeString(serverDir.resolve("server.xml"), libertyServerXml(port, redisAddress, name, tickSecond),
+                StandardCharsets.UTF_8);
+        // one option per line; the server script passes them to the JVM
+        Files.write(serverDir.resolve("jvm.options"), concat(List.of("-Xmx512m"), jvmOptions), StandardCharsets.UTF_8);
+        List<String> command = List.of("sh", home.resolve("bin/server").toString(), "run", "it");
+        Path log = workDir.resolve(name + ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = builder.environment();
+        // the server script's own knobs, should the test's environment carry any
+        env.keySet().removeIf(key -> key.startsWith("WLP_") || LIBERTY_SCRIPT_VARIABLES.contains(key));
+        env.put("WLP_USER_DIR", userDir.toString());
+        env.put("JAVA_HOME", javaHome.toString());
+        Process process = Processes.track(builder.start());
+        URI api = URI.create("http://127.0.0.1:" + port + "/" + CONTEXT + "/api/");
+        return new ServerProcess(name, "Open Liberty", true, process, log, api,
+                "WLP_USER_DIR=" + userDir + " JAVA_HOME=" + javaHome + " " + String.join(" ", command)
+                        + " (server.xml and jvm.options in " + serverDir + ")",
+                null, LIBERTY_FAILED);
+    }
+
+    /**
+     * The features are the WAR's needs: CDI 4.1; Servlet 6.1 (the REST resources inject the {@code ServletContext}:
+     * without the feature, Jakarta REST 4.0 runs on Servlet internally but the application cannot see its API);
+     * Jakarta REST 4.0; MicroProfile Config 3.1; Enterprise Beans Lite 4.0 (singletons, non-persistent timers, and
+     * the transaction support behind {@code @Transactional} and the {@code TransactionSynchronizationRegistry});
+     * Jakarta Concurrency 3.1 (the default managed executors, {@code @Asynchronous(runAt)}).
+     */
+    static String libertyServerXml(int httpPort, String redisAddress, String serverName, String tickSecond) {
+        return """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <server description="distributed-mutex integration test">
+                    <featureManager>
+                        <feature>cdi-4.1</feature>
+                        <feature>servlet-6.1</feature>
+                        <feature>restfulWS-4.0</feature>
+                        <feature>mpConfig-3.1</feature>
+                        <feature>enterpriseBeansLite-4.0</feature>
+                        <feature>concurrent-3.1</feature>
+                    </featureManager>
+
+                    <httpEndpoint id="defaultHttpEndpoint" host="127.0.0.1" httpPort="%d" httpsPort="-1"/>
+
+                    <!-- MicroProfile Config reads server.xml variables (ordinal 500) -->
+                    <variable name="distributedmutex.redis.address" value="%s"/>
+                    <variable name="it.server.name" value="%s"/>
+                    <variable name="it.tick.second" value="%s"/>
+
+                    <webApplication location="%s.war" contextRoot="/%s"/>
+                </server>
+                """.formatted(httpPort, xml(redisAddress), xml(serverName), xml(tickSecond), CONTEXT, CONTEXT);
+    }
+
+    private static String xml(String value) {
+        return value.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     /** Waits until {@code GET api/ping} answers, failing early when the process dies or the deployment fails. */
@@ -124,6 +214,13 @@ final class ServerProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException(this + " exited with " + process.exitValue() + " before it was ready:\n"
                         + Processes.tail(log, 60));
+            }
+            if (failedInLog != null) {
+                Matcher failed = failedInLog.matcher(Processes.tail(log, 400));
+                if (failed.find()) {
+                    throw new IllegalStateException(this + ": start failed (" + failed.group() + "):\n"
+                            + Processes.tail(log, 60));
+                }
             }
             if (failedMarker != null && Files.exists(failedMarker)) {
                 String why;
@@ -168,7 +265,9 @@ final class ServerProcess implements AutoCloseable {
     private static int portOffset(Set<Integer> taken) {
         Random random = new Random();
         for (int attempt = 0; attempt < 500; attempt++) {
-            int offset = 1000 + random.nextInt(40_000);
+            // every port below 32768, where Linux's default ephemeral range begins: a port checked free there can
+            // still be taken by any outgoing connection before WildFly binds it (seen: "Address already in use")
+            int offset = 1000 + random.nextInt(21_000);
             boolean free = true;
             for (int port : WILDFLY_PORTS) {
                 free &= !taken.contains(port + offset) && Processes.portFree(port + offset);

@@ -44,10 +44,11 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * distributed-mutex in real application servers: WildFly 39 and Payara Micro 7 (one WildFly and two
- * Payara Micro by default, {@code -Dit.wildfly.instances} / {@code -Dit.payara.instances} to change;
- * the Jakarta Concurrency 3.1 runAt tests need two Payara instances), each a separate process running
- * the same WAR against one shared Redis.
+ * distributed-mutex in real application servers: WildFly 39, Payara Micro 7 and Open Liberty 26 (one
+ * WildFly, two Payara Micro and one Open Liberty by default, {@code -Dit.wildfly.instances} /
+ * {@code -Dit.payara.instances} / {@code -Dit.liberty.instances} to change; the Jakarta Concurrency 3.1
+ * runAt tests need two instances of EE 11 servers, Payara Micro or Open Liberty), each a separate
+ * process running the same WAR against one shared Redis.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -82,14 +83,18 @@ class WildFlyPayaraIT {
         Duration readyTimeout = Duration.ofSeconds(Long.getLong("it.ready.timeout.seconds", 480));
         int wildflies = Integer.getInteger("it.wildfly.instances", 1);
         int payaras = Integer.getInteger("it.payara.instances", 1);
-        if (wildflies + payaras < 2) {
-            fail("need at least two server instances, got " + wildflies + " WildFly + " + payaras + " Payara");
+        int liberties = Integer.getInteger("it.liberty.instances", 1);
+        if (wildflies + payaras + liberties < 2) {
+            fail("need at least two server instances, got " + wildflies + " WildFly + " + payaras + " Payara + "
+                    + liberties + " Open Liberty");
         }
         // resolve everything before starting anything: fail fast with a clear message
         Path wildflyHome = wildflies > 0 ? existing("it.wildfly.home") : null;
         Path wildflyJava = wildflies > 0 ? JavaHomes.wildFly() : null;
         Path payaraJar = payaras > 0 ? existing("it.payara.jar") : null;
         Path payaraJava = payaras > 0 ? JavaHomes.payara() : null;
+        Path libertyHome = liberties > 0 ? existing("it.liberty.home") : null;
+        Path libertyJava = liberties > 0 ? JavaHomes.liberty() : null;
         startRedis();
         if (wildflies > 0) {
             Path home = wildflyHome;
@@ -109,6 +114,15 @@ class WildFlyPayaraIT {
                         jvmOptions, tickSecond(servers.size())));
             }
         }
+        if (liberties > 0) {
+            Path home = libertyHome;
+            Path java = libertyJava;
+            report.add("Open Liberty runs on " + java + " (Java " + JavaHomes.version(java).orElse(-1) + ")");
+            for (int i = 1; i <= liberties; i++) {
+                servers.add(ServerProcess.liberty("liberty-" + i, home, war, workDir, takenPorts, redisAddress, java,
+                        jvmOptions, tickSecond(servers.size())));
+            }
+        }
         // all servers start at once; wait for each
         for (ServerProcess server : servers) {
             server.awaitReady(readyTimeout, http);
@@ -121,8 +135,8 @@ class WildFlyPayaraIT {
         for (ServerProcess server : servers) {
             report.add(server.name + " command: " + server.command);
         }
-        // the Concurrency 3.1 runAt jobs run from here on where the server has runAt (Payara Micro 7), so that
-        // they tick through the same window as the EJB timers (tickWindow)
+        // the Concurrency 3.1 runAt jobs run from here on where the server has runAt (Payara Micro 7, Open Liberty 26),
+        // so that they tick through the same window as the EJB timers (tickWindow)
         for (ServerProcess server : servers) {
             runAtStarts.put(server.name, http.post(server.api.resolve("runat/start"), CALL_TIMEOUT));
         }
@@ -149,7 +163,8 @@ class WildFlyPayaraIT {
         if (redis != null) {
             redis.close();
         }
-        String text = "distributed-mutex on WildFly + Payara Micro (run " + run + ")\n  " + String.join("\n  ", report);
+        String text = "distributed-mutex on WildFly, Payara Micro and Open Liberty (run " + run + ")\n  "
+                + String.join("\n  ", report);
         System.out.println(text);
         if (workDir != null && Files.isDirectory(workDir)) {
             Files.writeString(workDir.resolve("report.txt"), text + "\n", StandardCharsets.UTF_8);
@@ -349,11 +364,11 @@ class WildFlyPayaraIT {
 
     /**
      * @param index the server's position in start order
-     * @return the seconds field of its offset timers: even seconds for the first server, odd ones
-     *         (one second later) for the others
+     * @return the seconds field of its offset timers: seconds 0, 4, 8… for the first server, one second
+     *         later for the others
      */
     private static String tickSecond(int index) {
-        return index == 0 ? "*/2" : "1/2";
+        return index == 0 ? "*/4" : "1/4";
     }
 
     // ---- timer callbacks: once per cluster ------------------------------------------------------------
@@ -363,7 +378,7 @@ class WildFlyPayaraIT {
     void aScheduleTickRunsOnceAcrossServersWithHoldAtLeast() throws Exception {
         TickWindow window = tickWindow();
         Map<Long, Integer> runs = window.runs(ScheduledJob.NAME);
-        report.add("@Schedule(second = \"*/2\") @Locked(SKIP, holdAtLeast = 1500ms), every server at the same second: "
+        report.add("@Schedule(second = \"*/4\") @Locked(SKIP, holdAtLeast = 1500ms), every server at the same second: "
                 + window.describe(ScheduledJob.NAME));
         assertEveryTickRanOnce(ScheduledJob.NAME, window, runs);
         // and not because only one server fired: every server's timer fired every tick (then all but one skipped)
@@ -416,12 +431,12 @@ class WildFlyPayaraIT {
     @Test
     @Order(9)
     void runAtSchedulesRunWhereConcurrency31IsAndTheSameWarDeploysOnWildFly() {
-        List<ServerProcess> payaras = payaras();
+        List<ServerProcess> ee11 = runAtServers();
         for (ServerProcess server : servers) {
             Map<String, String> o = runAtStarts.get(server.name);
             report.add(server.name + ": POST runat/start answered " + o);
-            if (payaras.contains(server)) {
-                assertEquals("true", o.get("runAtSupported"), server + ": Payara Micro 7 has Concurrency 3.1: " + o);
+            if (ee11.contains(server)) {
+                assertEquals("true", o.get("runAtSupported"), server + ": " + server.kind + " has Concurrency 3.1: " + o);
                 assertEquals("true", o.get("started"), server + ": the runAt schedules were started by this call: " + o);
             } else {
                 // the WAR (compiled against Concurrency 3.1) deployed and answers; runAt is not there
@@ -429,13 +444,13 @@ class WildFlyPayaraIT {
                 assertFalse(o.containsKey("started"), server + ": nothing may be scheduled there: " + o);
             }
         }
-        assertTrue(payaras.size() >= 2, "the runAt tests need two Payara Micro instances, got " + payaras.size()
-                + " (-Dit.payara.instances)");
+        assertTrue(ee11.size() >= 2, "the runAt tests need two instances of EE 11 servers (Payara Micro, Open Liberty),"
+                + " got " + ee11.size() + " (-Dit.payara.instances, -Dit.liberty.instances)");
     }
 
     @Test
     @Order(10)
-    void aRunAtVoidMethodRunsEveryTickOnceAcrossPayaraInstances() {
+    void aRunAtVoidMethodRunsEveryTickOnceAcrossEe11Servers() {
         assertRunAtTicksRanOnce(RunAtJobs.LOCKED_VOID, "void");
     }
 
@@ -447,12 +462,12 @@ class WildFlyPayaraIT {
 
     @Test
     @Order(12)
-    void withoutTheLockEveryPayaraInstanceRunsEveryRunAtTick() {
+    void withoutTheLockEveryEe11ServerRunsEveryRunAtTick() {
         TickWindow window = tickWindow();
-        int instances = payaras().size();
+        int instances = runAtServers().size();
         Map<Long, Integer> runs = window.runs(RunAtJobs.UNLOCKED);
-        report.add("control: @Asynchronous(runAt = every 2 s) without @Locked on " + instances + " Payara instances: "
-                + window.describe(RunAtJobs.UNLOCKED));
+        report.add("control: @Asynchronous(runAt = every 4 s) without @Locked on " + instances + " EE 11 servers "
+                + names(runAtServers()) + ": " + window.describe(RunAtJobs.UNLOCKED));
         Map<Long, Integer> wrong = new TreeMap<>();
         window.ticks().forEach(tick -> {
             if (runs.getOrDefault(tick, 0) != instances) {
@@ -467,7 +482,7 @@ class WildFlyPayaraIT {
     @Order(13)
     void returningACompletedResultEndsTheScheduleOnEachInstanceAndReleasesTheLock() {
         tickWindow(); // after the other runAt tests' window
-        List<ServerProcess> payaras = payaras();
+        List<ServerProcess> ee11 = runAtServers();
         String lockKey = LockKey.of(RunAtJobs.LOCKED_FUTURE, KEY_PREFIX).redisKey();
         RedisCommands.call(redisAddress, "SET", DataKeys.runAtStop(), "1");
         // each instance ends its schedule at the first tick it wins after the flag: one tick after the other
@@ -475,11 +490,11 @@ class WildFlyPayaraIT {
         await("both runAt schedules of " + RunAtJobs.LOCKED_FUTURE + " end").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> {
-                    for (ServerProcess server : payaras) {
+                    for (ServerProcess server : ee11) {
                         states.put(server.name, http.get(server.api.resolve("runat/status"), CALL_TIMEOUT)
                                 .get("lockedFuture"));
                     }
-                    for (ServerProcess server : payaras) {
+                    for (ServerProcess server : ee11) {
                         assertEquals("completed: stopped by " + server.name, states.get(server.name),
                                 "states " + states);
                     }
@@ -497,21 +512,22 @@ class WildFlyPayaraIT {
     }
 
     /**
-     * Every tick of the window ran exactly once across the Payara instances; every instance executed (attempted)
-     * every tick, on a thread of the container's executor, not the thread that started the schedule; and the
+     * Every tick of the window ran exactly once across the EE 11 servers; every one executed (attempted)
+     * every tick, and no execution ran inside the call that started the schedule (the container's asynchronous
+     * interceptor runs first and only schedules); and the
      * earliest attempt of each tick found the lock free, so no lease outlives its tick (plus holdAtLeast).
      */
     private void assertRunAtTicksRanOnce(String job, String returns) {
         TickWindow window = tickWindow();
-        List<ServerProcess> payaras = payaras();
+        List<ServerProcess> ee11 = runAtServers();
         Map<Long, Integer> runs = window.runs(job);
         List<Attempt> attempts = attempts(job).stream().filter(a -> a.tick() >= window.first() && a.tick() <= window.last())
                 .toList();
         Map<Long, List<Attempt>> byTick = attempts.stream()
                 .collect(Collectors.groupingBy(Attempt::tick, TreeMap::new, Collectors.toList()));
         Set<String> threads = attempts.stream().map(Attempt::thread).collect(Collectors.toCollection(TreeSet::new));
-        report.add("@Asynchronous(runAt = every 2 s) returning " + returns + ", @Locked(SKIP, holdAtLeast = 1500ms), on "
-                + payaras.size() + " Payara instances: " + window.describe(job) + "; " + attempts.size()
+        report.add("@Asynchronous(runAt = every 4 s) returning " + returns + ", @Locked(SKIP, holdAtLeast = 1500ms), on "
+                + ee11.size() + " EE 11 servers " + names(ee11) + ": " + window.describe(job) + "; " + attempts.size()
                 + " executions reached the interceptors, on threads " + threads);
 
         assertEveryTickRanOnce(job, window, runs);
@@ -521,7 +537,7 @@ class WildFlyPayaraIT {
             List<Attempt> inTick = byTick.getOrDefault(tick, List.of());
             Map<String, Long> perServer = inTick.stream()
                     .collect(Collectors.groupingBy(Attempt::server, TreeMap::new, Collectors.counting()));
-            for (ServerProcess server : payaras) {
+            for (ServerProcess server : ee11) {
                 if (perServer.getOrDefault(server.name, 0L) != 1L) {
                     missing.put(tick, perServer.toString());
                 }
@@ -529,25 +545,29 @@ class WildFlyPayaraIT {
             inTick.stream().min(Comparator.comparingLong(Attempt::micros)).filter(Attempt::lockExisted)
                     .ifPresent(first -> lockedAtFirstAttempt.put(tick, first));
         });
-        assertTrue(missing.isEmpty(), job + ": every Payara instance must execute every tick once (a skip must not end"
+        assertTrue(missing.isEmpty(), job + ": every EE 11 server must execute every tick once (a skip must not end"
                 + " its schedule); ticks that were not (tick=executions per server): " + missing);
         assertTrue(lockedAtFirstAttempt.isEmpty(), job + ": the lock was already taken at the first execution of these"
                 + " ticks, so a lease outlived its tick: " + lockedAtFirstAttempt);
-        Set<String> payaraNames = payaras.stream().map(p -> p.name).collect(Collectors.toSet());
-        for (Attempt attempt : attempts) {
-            assertTrue(payaraNames.contains(attempt.server()), "only the Payara instances schedule runAt: " + attempt);
-            String startThread = runAtStarts.get(attempt.server()).get("requestThread");
-            assertFalse(attempt.thread().equals(startThread), "an execution ran on the thread that started the"
-                    + " schedule: " + attempt);
+        Set<String> ee11Names = ee11.stream().map(p -> p.name).collect(Collectors.toSet());
+        for (Attempt attempt : attempts(job)) {
+            assertTrue(ee11Names.contains(attempt.server()), "only the EE 11 servers schedule runAt: " + attempt);
+            // the container's asynchronous interceptor runs before the probe (+50) and @Locked (+100): the starting
+            // call only schedules, and no execution reaches the probe inside it (a thread name cannot show this:
+            // Open Liberty runs requests and executions in one pool)
+            assertFalse(attempt.insideStartingCall(), "an execution reached the interceptors inside the call that"
+                    + " started the schedule: " + attempt);
         }
     }
 
     /** One execution of a scheduled job as {@link TickProbeInterceptor} recorded it. */
-    private record Attempt(long tick, String server, long micros, boolean lockExisted, String thread) {
+    private record Attempt(long tick, String server, long micros, boolean lockExisted, boolean insideStartingCall,
+                           String thread) {
 
         static Attempt parse(String line) {
-            String[] f = line.split(" ", 5);
-            return new Attempt(Long.parseLong(f[0]), f[1], Long.parseLong(f[2]), Boolean.parseBoolean(f[3]), f[4]);
+            String[] f = line.split(" ", 6); // thread names may contain spaces (Open Liberty: "Default Executor-thread-3")
+            return new Attempt(Long.parseLong(f[0]), f[1], Long.parseLong(f[2]), Boolean.parseBoolean(f[3]),
+                    Boolean.parseBoolean(f[4]), f[5]);
         }
     }
 
@@ -556,8 +576,13 @@ class WildFlyPayaraIT {
                 .map(Attempt::parse).toList();
     }
 
-    private List<ServerProcess> payaras() {
-        return servers.stream().filter(s -> s.kind.equals("Payara Micro")).toList();
+    /** @return the servers with Jakarta Concurrency 3.1 (EE 11): Payara Micro 7 and Open Liberty 26 */
+    private List<ServerProcess> runAtServers() {
+        return servers.stream().filter(s -> s.concurrency31).toList();
+    }
+
+    private static String names(List<ServerProcess> some) {
+        return some.stream().map(s -> s.name).collect(Collectors.joining(", ", "[", "]"));
     }
 
     private void assertEveryTickRanOnce(String job, TickWindow window, Map<Long, Integer> runs) {
@@ -577,7 +602,7 @@ class WildFlyPayaraIT {
 
     /**
      * The ticks observed by all timer and runAt tests, waited for once: every tick that began after all
-     * servers were up and ended before the test looked, at least 10 of them (about 24 s).
+     * servers were up and ended before the test looked, at least 10 of them (about 48 s).
      */
     private TickWindow tickWindow() {
         if (ticks == null) {
@@ -599,7 +624,7 @@ class WildFlyPayaraIT {
         return Long.parseLong(RedisCommands.callForList(redisAddress, "TIME").get(0));
     }
 
-    /** Ticks {@code first..last} (inclusive), numbered as Redis TIME seconds / 2. */
+    /** Ticks {@code first..last} (inclusive), numbered as Redis TIME seconds / {@link TickLedger#PERIOD_SECONDS}. */
     private record TickWindow(long first, long last, String redisAddress) {
 
         java.util.stream.LongStream ticks() {
