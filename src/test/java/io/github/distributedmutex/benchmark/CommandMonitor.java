@@ -156,7 +156,7 @@ final class CommandMonitor implements AutoCloseable {
                     continue;
                 }
                 boolean fromScript = line.substring(open + 1, close).endsWith(" lua");
-                List<String> words = quoted(line.substring(close + 1));
+                List<String> words = RedisCommands.monitorWords(line.substring(close + 1));
                 if (words.isEmpty()) {
                     continue;
                 }
@@ -177,24 +177,6 @@ final class CommandMonitor implements AutoCloseable {
         }
     }
 
-    /** @return the double-quoted words of a MONITOR line (escapes kept as they are, except \") */
-    private static List<String> quoted(String text) {
-        List<String> words = new ArrayList<>();
-        int i = 0;
-        while ((i = text.indexOf('"', i)) >= 0) {
-            StringBuilder word = new StringBuilder();
-            int j = i + 1;
-            while (j < text.length() && text.charAt(j) != '"') {
-                if (text.charAt(j) == '\\' && j + 1 < text.length()) {
-                    j++;
-                }
-                word.append(text.charAt(j++));
-            }
-            words.add(word.toString());
-            i = j + 1;
-        }
-        return words;
-    }
 
     private static String readLine(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(128);

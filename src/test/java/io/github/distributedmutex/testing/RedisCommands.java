@@ -352,4 +352,26 @@ public final class RedisCommands {
             return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
         }
     }
+
+    /**
+     * @param text what follows the client address in a {@code MONITOR} line
+     * @return its double-quoted words, the command first (escapes kept as they are, except {@code \"})
+     */
+    public static List<String> monitorWords(String text) {
+        List<String> words = new ArrayList<>();
+        int i = 0;
+        while ((i = text.indexOf('"', i)) >= 0) {
+            StringBuilder word = new StringBuilder();
+            int j = i + 1;
+            while (j < text.length() && text.charAt(j) != '"') {
+                if (text.charAt(j) == '\\' && j + 1 < text.length()) {
+                    j++;
+                }
+                word.append(text.charAt(j++));
+            }
+            words.add(word.toString());
+            i = j + 1;
+        }
+        return words;
+    }
 }

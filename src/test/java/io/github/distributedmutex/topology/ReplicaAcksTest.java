@@ -223,7 +223,8 @@ class ReplicaAcksTest {
             int close = line.indexOf(']', open);
             String client = line.substring(open + 1, close);
             if (!client.endsWith(" lua")) {
-                byClient.computeIfAbsent(client, c -> new ArrayList<>()).add(quoted(line.substring(close + 1)));
+                byClient.computeIfAbsent(client, c -> new ArrayList<>())
+                        .add(RedisCommands.monitorWords(line.substring(close + 1)));
             }
         }
         int acquisitions = 0;
@@ -367,24 +368,6 @@ class ReplicaAcksTest {
 
     // ---- helpers -------------------------------------------------------------------------------------------
 
-    /** @return the double-quoted words of a {@code MONITOR} line */
-    private static List<String> quoted(String text) {
-        List<String> words = new ArrayList<>();
-        int i = 0;
-        while ((i = text.indexOf('"', i)) >= 0) {
-            StringBuilder word = new StringBuilder();
-            int j = i + 1;
-            while (j < text.length() && text.charAt(j) != '"') {
-                if (text.charAt(j) == '\\' && j + 1 < text.length()) {
-                    j++;
-                }
-                word.append(text.charAt(j++));
-            }
-            words.add(word.toString());
-            i = j + 1;
-        }
-        return words;
-    }
 
     private void pause(RedisServerProcess... replicas) {
         for (RedisServerProcess replica : replicas) {
