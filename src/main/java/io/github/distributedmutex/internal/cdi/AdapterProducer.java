@@ -62,6 +62,8 @@ public class AdapterProducer {
     private ObservabilitySettings observability;
     private CdiLockEvents listener;
     private boolean shutDown;
+    /** What the last readiness check found, null before the first: changes are logged. */
+    private volatile Boolean lastReadiness;
 
     /** For the container's proxy only. */
     protected AdapterProducer() {
@@ -187,7 +189,17 @@ public class AdapterProducer {
         if (!checks.readiness()) {
             return new LockReadiness(true, "not checked: distributedmutex.health.readiness=false");
         }
-        return current.readiness(checks.readinessTimeout());
+        LockReadiness readiness = current.readiness(checks.readinessTimeout());
+        Boolean before = lastReadiness;
+        lastReadiness = readiness.up();
+        if (before == null ? !readiness.up() : before != readiness.up()) {
+            if (readiness.up()) {
+                LOG.info("distributed-mutex readiness: UP again ({})", readiness.reason());
+            } else {
+                LOG.warn("distributed-mutex readiness: DOWN: {}", readiness.reason());
+            }
+        }
+        return readiness;
     }
 
     /**
