@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  * are removed from the registry when the adapter closes.
  *
  * <p>The acquire duration publishes a percentile histogram (1 ms to 1 min), so a backend such as
- * Prometheus can compute its p99; an application {@code MeterFilter} can change that.
+ * Prometheus can compute its p99; an application {@code MeterFilter} can change that. Only the
+ * renewals counter has a base unit whose name its name already ends with, so that Prometheus names
+ * are the instrument names plus {@code _seconds} (timers) or {@code _total} (counters).
  */
 public final class MicrometerLockRecorder implements LockRecorder {
 
@@ -104,10 +106,10 @@ public final class MicrometerLockRecorder implements LockRecorder {
         NameMeters meters = new NameMeters(registry, name);
         if (!stopped) {
             gauges.add(Gauge.builder(Instruments.HELD, this, recorder -> recorder.held(name))
-                    .description("Locks this instance holds now").baseUnit("locks")
+                    .description("Locks this instance holds now")
                     .tag(Instruments.NAME, name).strongReference(true).register(registry));
             gauges.add(Gauge.builder(Instruments.WAITERS, this, recorder -> recorder.waiting(name))
-                    .description("Threads of this instance waiting for a lock now").baseUnit("threads")
+                    .description("Threads of this instance waiting for a lock now")
                     .tag(Instruments.NAME, name).strongReference(true).register(registry));
         }
         return meters;
@@ -150,7 +152,7 @@ public final class MicrometerLockRecorder implements LockRecorder {
             renewalFailed = renewals(registry, name, Renewal.FAILED);
             lost = Counter.builder(Instruments.LOST)
                     .description("Leases found lost while held: mutual exclusion may have been broken")
-                    .baseUnit("leases").tag(Instruments.NAME, name).register(registry);
+                    .tag(Instruments.NAME, name).register(registry);
         }
 
         private static Timer acquireTimer(MeterRegistry registry, String name, Acquisition outcome) {
