@@ -10,9 +10,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,7 @@ class NoOptionalIntegrationsTest {
     @ParameterizedTest
     @ValueSource(strings = {"discovery", "no-discovery"})
     void runsWithoutThemAndNeverLoadsTheIntegrations(String mode) throws Exception {
-        List<String> full = Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator));
+        List<String> full = applicationClassPath();
         List<String> without = full.stream().filter(entry -> !OPTIONAL_JAR.matcher(entry.replace('\\', '/')).matches())
                 .toList();
         assertThat(full.size() - without.size()).as("the optional jars removed from the class path")
@@ -64,9 +65,34 @@ class NoOptionalIntegrationsTest {
 
     @Test
     void theClassLoadingLogShowsTheIntegrationsWhenTheApisArePresent() throws Exception {
-        List<String> loaded = run("no-discovery-with-apis", System.getProperty("java.class.path"));
+        List<String> loaded = run("no-discovery-with-apis", String.join(File.pathSeparator, applicationClassPath()));
         assertThat(loaded).anyMatch(line -> line.contains("io.github.distributedmutex.internal.health.RedisReadinessCheck"));
         assertThat(loaded).anyMatch(line -> line.contains("io.github.distributedmutex.internal.metrics.micrometer."));
+    }
+
+    /**
+     * @return this test's class path with the test classes replaced by the application's own classes
+     *         ({@link WithoutOptionalApis} and its bean): OpenWebBeans SE with discovery on scans every
+     *         class path directory, and the other tests' deliberately invalid beans would fail its start
+     */
+    private List<String> applicationClassPath() throws Exception {
+        Path application = logs.resolve("application-classes");
+        for (Class<?> type : List.of(WithoutOptionalApis.class, WithoutOptionalApis.Jobs.class)) {
+            String file = type.getName().replace('.', '/') + ".class";
+            Path target = application.resolve(file);
+            Files.createDirectories(target.getParent());
+            try (var in = type.getClassLoader().getResourceAsStream(file)) {
+                Files.copy(Objects.requireNonNull(in, file), target);
+            }
+        }
+        Path testClasses = Path.of(WithoutOptionalApis.class.getProtectionDomain().getCodeSource().getLocation()
+                .toURI()).toAbsolutePath();
+        List<String> entries = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            entries.add(Path.of(entry).toAbsolutePath().equals(testClasses) ? application.toString() : entry);
+        }
+        assertThat(entries).as("the test classes were replaced").contains(application.toString());
+        return entries;
     }
 
     /** @return the class-loading log of one run of {@link WithoutOptionalApis}, which must succeed */
