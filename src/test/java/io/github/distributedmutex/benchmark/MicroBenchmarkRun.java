@@ -34,6 +34,25 @@ final class MicroBenchmarkRun {
     }
 
     /**
+     * The JMH options of a part of the benchmark: one thread, the configured forks, warm-up and
+     * measurement iterations of {@code jmhIterationMillis}, output to {@code log}.
+     */
+    static Options jmhOptions(BenchmarkOptions options, Class<?> benchmarks, List<String> jvmArgs, Path log) {
+        return new OptionsBuilder()
+                .include(benchmarks.getName() + "\\.")
+                .forks(options.jmhForks())
+                .warmupIterations(options.jmhWarmupIterations())
+                .warmupTime(TimeValue.milliseconds(options.jmhIterationMillis()))
+                .measurementIterations(options.jmhMeasurementIterations())
+                .measurementTime(TimeValue.milliseconds(options.jmhIterationMillis()))
+                .threads(1)
+                .jvmArgs(jvmArgs.toArray(String[]::new))
+                .shouldFailOnError(true)
+                .output(log.toString())
+                .build();
+    }
+
+    /**
      * @param options     the run's sizes
      * @param forkAddress the Redis address for the forks' command line, or {@code null} when they
      *                    read it from {@code REDIS_URL} (which they inherit)
@@ -56,19 +75,7 @@ final class MicroBenchmarkRun {
                 System.setProperty(BenchmarkRedis.ADDRESS_PROPERTY, forkAddress);
             }
         }
-        Options jmh = new OptionsBuilder()
-                .include(CycleBenchmarks.class.getName() + "\\.")
-                .forks(options.jmhForks())
-                .warmupIterations(options.jmhWarmupIterations())
-                .warmupTime(TimeValue.milliseconds(options.jmhIterationMillis()))
-                .measurementIterations(options.jmhMeasurementIterations())
-                .measurementTime(TimeValue.milliseconds(options.jmhIterationMillis()))
-                .threads(1)
-                .jvmArgs(jvmArgs.toArray(String[]::new))
-                .shouldFailOnError(true)
-                .output(log.toString())
-                .build();
-        Collection<RunResult> results = new Runner(jmh).run();
+        Collection<RunResult> results = new Runner(jmhOptions(options, CycleBenchmarks.class, jvmArgs, log)).run();
         Map<Contender, Score> scores = new EnumMap<>(Contender.class);
         for (RunResult result : results) {
             String benchmark = result.getParams().getBenchmark();

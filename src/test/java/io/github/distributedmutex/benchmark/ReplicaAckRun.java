@@ -19,9 +19,6 @@ import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.Options;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 import org.redisson.api.RedissonClient;
 
 /**
@@ -99,19 +96,8 @@ final class ReplicaAckRun {
             System.setProperty(BenchmarkRedis.PREFIX_PROPERTY, keyPrefix);
             System.setProperty(ReplicaAckBenchmarks.ADDRESS_PROPERTY, address);
         }
-        Options jmh = new OptionsBuilder()
-                .include(ReplicaAckBenchmarks.class.getName() + "\\.")
-                .forks(options.jmhForks())
-                .warmupIterations(options.jmhWarmupIterations())
-                .warmupTime(TimeValue.milliseconds(options.jmhIterationMillis()))
-                .measurementIterations(options.jmhMeasurementIterations())
-                .measurementTime(TimeValue.milliseconds(options.jmhIterationMillis()))
-                .threads(1)
-                .jvmArgs(jvmArgs.toArray(String[]::new))
-                .shouldFailOnError(true)
-                .output(log.toString())
-                .build();
-        Collection<RunResult> results = new Runner(jmh).run();
+        Collection<RunResult> results = new Runner(MicroBenchmarkRun.jmhOptions(options, ReplicaAckBenchmarks.class,
+                jvmArgs, log)).run();
         Map<String, MicroBenchmarkRun.Score> scores = new LinkedHashMap<>();
         for (RunResult result : results) {
             String benchmark = result.getParams().getBenchmark();
