@@ -302,10 +302,9 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             }
             events.notAcquired(key, waitedMillis, LockEvent.NotAcquired.Reason.CONTENDED);
             if (throwOnContention) {
-                LOG.error("Lock '{}' not acquired: somebody else held it for the whole wait of {} ms", key.name(),
-                        waitedMillis);
-                throw new LockNotAcquiredException(key.name(), Duration.ofMillis(waitedMillis), "Lock '" + key.name()
-                        + "' not acquired: somebody else held it for the whole wait of " + maxWait.toMillis() + " ms");
+                LockNotAcquiredException e = contended(key, waitedMillis, maxWait, attempt.holder());
+                LOG.error("{}", e.getMessage());
+                throw e;
             }
             LOG.debug("Lock '{}' not acquired within {} ms (owner {} gave up)", key.name(), waitedMillis, owner);
             return null;
@@ -325,6 +324,35 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         }
     }
 
+
+    /**
+     * The exception of a wait that ran out, naming the holder the last refused attempt found.
+     *
+     * @param holder who held the lock at the last attempt, null when unknown
+     */
+    static LockNotAcquiredException contended(LockKey key, long waitedMillis, Duration maxWait,
+                                              RedisLockStore.Holder holder) {
+        String message = "Lock '" + key.name() + "' not acquired: somebody else held it for the whole wait of "
+                + maxWait.toMillis() + " ms";
+        if (holder == null) {
+            return new LockNotAcquiredException(key.name(), Duration.ofMillis(waitedMillis), message);
+        }
+        String owner = holder.ownerId();
+        String instance = OwnerId.instanceOf(owner);
+        String who = instance.isEmpty() ? "owner " + owner : "instance '" + instance + "' (owner " + owner + ")";
+        Duration held = holder.heldMillis() < 0 ? null : Duration.ofMillis(holder.heldMillis());
+        Duration remaining = holder.remainingMillis() < 0 ? null : Duration.ofMillis(holder.remainingMillis());
+        if (holder.releasedEarly()) {
+            message += ": released by " + who + (held == null ? "" : " " + held.toMillis() + " ms after its grant")
+                    + ", and kept taken until its minimum hold (holdAtLeast) ends"
+                    + (remaining == null ? "" : ", " + remaining.toMillis() + " ms later");
+        } else {
+            message += ": held by " + who + (held == null ? "" : " for " + held.toMillis() + " ms")
+                    + (remaining == null ? "" : ", " + remaining.toMillis() + " ms of its lease left");
+        }
+        return new LockNotAcquiredException(key.name(), Duration.ofMillis(waitedMillis), message, owner,
+                instance.isEmpty() ? null : instance, held, remaining);
+    }
 
     /** @return a new owner id, unique across processes: {@code <instance name>#<random>:<sequence>} */
     private String newOwner() {

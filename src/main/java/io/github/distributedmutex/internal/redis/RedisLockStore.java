@@ -71,6 +71,14 @@ final class RedisLockStore {
               end
               return nil
             end
+            local function heldMillis(key)
+              local token = tonumber(redis.call('hget', key, 'token') or '')
+              if not token then
+                return -1
+              end
+              local now = redis.call('time')
+              return math.floor((tonumber(now[1]) * 1000000 + tonumber(now[2]) - token) / 1000)
+            end
             if redis.call('exists', KEYS[2]) == 1 then
               return {0, -3}
             end
@@ -92,7 +100,7 @@ final class RedisLockStore {
             if ARGV[3] == '1' then
               redis.call('hset', KEYS[1], 'waiters', '1')
             end
-            return {0, redis.call('pttl', KEYS[1])}
+            return {0, redis.call('pttl', KEYS[1]), holder, heldMillis(KEYS[1])}
             """;
 
     private static final String EXTEND = """
@@ -195,14 +203,58 @@ final class RedisLockStore {
     /**
      * Outcome of one acquisition attempt.
      *
-     * @param acknowledged      how many replicas acknowledged the attempt's writes ({@code WAIT}), -1 when not asked
-     * @param connectedReplicas how many replicas the granting master had connected at the grant, -1 when not asked
+     * @param token                 the grant's fencing token (0 when refused)
+     * @param holderRemainingMillis when refused: the holder's remaining lease ({@code PTTL}), negative when unknown
+     * @param acknowledged          how many replicas acknowledged the attempt's writes ({@code WAIT}), -1 when not asked
+     * @param connectedReplicas     how many replicas the granting master had connected at the grant, -1 when not asked
+     * @param holder                when refused: who holds the lock, read in the same script; null when unknown
+     *                              (the refusal came from an abandoned attempt's marker)
+     * @param blocked               when refused: the position, in the keys of the attempt, of the key that was
+     *                              held (0 for a single key)
      */
-    record Attempt(boolean acquired, long token, long holderRemainingMillis, int acknowledged, int connectedReplicas) {
+    record Attempt(boolean acquired, long token, long holderRemainingMillis, int acknowledged, int connectedReplicas,
+                   Holder holder, int blocked) {
 
         /** An attempt without a {@code WAIT}. */
         Attempt(boolean acquired, long token, long holderRemainingMillis) {
-            this(acquired, token, holderRemainingMillis, -1, -1);
+            this(acquired, token, holderRemainingMillis, -1, -1, null, 0);
+        }
+
+        /**
+         * Reads a script's answer: {@code {1, token[, connected replicas]}} for a grant,
+         * {@code {0, pttl[, owner, held ms[, blocked position (1-based)]]}} for a refusal.
+         */
+        static Attempt parse(List<Object> values, int acknowledged) {
+            if (asLong(values.get(0)) == 1) {
+                int connected = values.size() > 2 ? (int) asLong(values.get(2)) : -1;
+                return new Attempt(true, asLong(values.get(1)), 0, acknowledged, connected, null, 0);
+            }
+            long remaining = asLong(values.get(1));
+            Holder holder = values.size() > 3
+                    ? new Holder(String.valueOf(values.get(2)), asLong(values.get(3)), remaining) : null;
+            int blocked = values.size() > 4 ? (int) asLong(values.get(4)) - 1 : 0;
+            return new Attempt(false, 0, remaining, acknowledged, -1, holder, blocked);
+        }
+    }
+
+    /**
+     * Who held a lock when an attempt was refused, as the refusing script read it on the Redis server.
+     *
+     * @param owner           the lock's owner field, {@value #RELEASED_SUFFIX} included when there is one
+     * @param heldMillis      how long ago the holder was granted the lock, on the Redis clock ({@code TIME}
+     *                        minus the fencing token); -1 when the lock has no token
+     * @param remainingMillis the lock's remaining time to live ({@code PTTL})
+     */
+    record Holder(String owner, long heldMillis, long remainingMillis) {
+
+        /** @return whether the holder already released the lock, which stays taken until its minimum hold ends */
+        boolean releasedEarly() {
+            return owner.endsWith(RELEASED_SUFFIX);
+        }
+
+        /** @return the holder's owner id, without {@value #RELEASED_SUFFIX} */
+        String ownerId() {
+            return releasedEarly() ? owner.substring(0, owner.length() - RELEASED_SUFFIX.length()) : owner;
         }
     }
 
@@ -245,11 +297,7 @@ final class RedisLockStore {
     CompletableFuture<Attempt> tryAcquire(LockKey key, String owner, long leaseMillis, boolean markWaiting) {
         CompletableFuture<List<Object>> reply = eval(List.of(key.redisKey(), key.abandonedMarker(owner)), ACQUIRE,
                 ReturnType.LIST, owner, Long.toString(leaseMillis), markWaiting ? "1" : "0");
-        return reply.thenApply(values -> {
-            boolean acquired = asLong(values.get(0)) == 1;
-            long second = asLong(values.get(1));
-            return acquired ? new Attempt(true, second, 0) : new Attempt(false, 0, second);
-        });
+        return reply.thenApply(values -> Attempt.parse(values, -1));
     }
 
     /**
@@ -287,13 +335,8 @@ final class RedisLockStore {
                     key.redisKey(), Mode.READ_WRITE, ACQUIRE, ReturnType.LIST,
                     List.of(key.redisKey(), key.abandonedMarker(owner)), owner, Long.toString(leaseMillis),
                     markWaiting ? "1" : "0", countReplicas ? "1" : "0").toCompletableFuture();
-            return batch.executeAsync().toCompletableFuture().thenCombine(reply, (result, values) -> {
-                boolean acquired = asLong(values.get(0)) == 1;
-                long second = asLong(values.get(1));
-                int connected = values.size() > 2 ? (int) asLong(values.get(2)) : -1;
-                return acquired ? new Attempt(true, second, 0, result.getSyncedSlaves(), connected)
-                        : new Attempt(false, 0, second, result.getSyncedSlaves(), -1);
-            });
+            return batch.executeAsync().toCompletableFuture().thenCombine(reply,
+                    (result, values) -> Attempt.parse(values, result.getSyncedSlaves()));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
