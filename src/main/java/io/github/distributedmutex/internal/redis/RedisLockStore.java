@@ -503,6 +503,11 @@ final class RedisLockStore {
      * @param markerMillis how long the marker refuses the delayed attempt
      * @return true when a granted lock was deleted
      */
+    CompletableFuture<Boolean> abandon(LockKey key, String owner, long markerMillis) {
+        return abandon(List.of(key), owner, markerMillis);
+    }
+
+    /** {@link #abandon(LockKey, String, long)} for the keys of one attempt on several keys (one node). */
     CompletableFuture<Boolean> abandon(List<LockKey> keys, String owner, long markerMillis) {
         return this.<Long>eval(scriptKeys(keys, owner), keys.size() == 1 ? ABANDON : ABANDON_ALL, ReturnType.LONG,
                 owner, Long.toString(markerMillis), releaseChannel).thenApply(result -> result == 1L);
