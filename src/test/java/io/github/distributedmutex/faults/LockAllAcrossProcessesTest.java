@@ -15,6 +15,7 @@ import io.github.distributedmutex.testing.RedisServerProcess;
 import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestAdapters;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -48,11 +49,13 @@ class LockAllAcrossProcessesTest {
                 ab.awaitLine("READY"::equals, Duration.ofSeconds(90));
                 ba.awaitLine("READY"::equals, Duration.ofSeconds(90));
                 RedisCommands.call(redis.address(), "RPUSH", go, "go", "go");
-                for (JvmProcess process : List.of(ab, ba)) {
+                for (Map.Entry<String, JvmProcess> named : Map.of("locks-a-b", ab, "locks-b-a", ba).entrySet()) {
+                    JvmProcess process = named.getValue();
                     process.awaitLine(line -> line.startsWith("DONE") || line.startsWith("FAILED"),
                             Duration.ofMinutes(3));
-                    assertThat(process.awaitExit(Duration.ofSeconds(60))).as("exit status of %s", process).isZero();
-                    assertThat(process.lines()).as("output of %s", process)
+                    assertThat(process.awaitExit(Duration.ofSeconds(60))).as("exit status of %s", named.getKey())
+                            .isZero();
+                    assertThat(process.lines()).as("output of %s", named.getKey())
                             .noneMatch(line -> line.startsWith("OVERLAP") || line.startsWith("FAILED"))
                             .contains("DONE rounds=" + ROUNDS);
                 }
@@ -112,7 +115,7 @@ class LockAllAcrossProcessesTest {
     }
 
     private static Map<String, String> with(Map<String, String> common, String keys) {
-        Map<String, String> properties = new java.util.LinkedHashMap<>(common);
+        Map<String, String> properties = new LinkedHashMap<>(common);
         properties.put(SetLockerMain.KEYS, keys);
         return properties;
     }
