@@ -26,6 +26,9 @@ import java.util.OptionalLong;
  *       by the lease itself, that any thread may extend or close; it carries a fencing token.
  *       Use it with try-with-resources or in asynchronous code.</li>
  * </ul>
+ * Both styles also take several keys as one unit, in one canonical order that keeps callers from
+ * deadlocking each other: {@link #lockAll(Collection, LockOptions)} (one {@link Lease} for the set) and
+ * {@link #acquireAll(Collection, LockOptions)} (thread-owned, re-entrant per key).
  *
  * <p><b>Never proceeds without the lock.</b> Blocking calls wait at most the maximum wait
  * (default 5 s, {@code distributedmutex.wait}), woken as soon as the holder releases, and then
