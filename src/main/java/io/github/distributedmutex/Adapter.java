@@ -1,6 +1,7 @@
 package io.github.distributedmutex;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -25,6 +26,9 @@ import java.util.OptionalLong;
  *       by the lease itself, that any thread may extend or close; it carries a fencing token.
  *       Use it with try-with-resources or in asynchronous code.</li>
  * </ul>
+ * Both styles also take several keys as one unit, in one canonical order that keeps callers from
+ * deadlocking each other: {@link #lockAll(Collection, LockOptions)} (one {@link Lease} for the set) and
+ * {@link #acquireAll(Collection, LockOptions)} (thread-owned, re-entrant per key).
  *
  * <p><b>Never proceeds without the lock.</b> Blocking calls wait at most the maximum wait
  * (default 5 s, {@code distributedmutex.wait}), woken as soon as the holder releases, and then
@@ -193,6 +197,121 @@ public interface Adapter {
      * @throws LockNotAcquiredException when the waiting thread was interrupted (its interrupt status stays set)
      */
     Optional<Lease> tryLock(String key, LockOptions options);
+
+    // ---- several keys -------------------------------------------------------------------------------
+
+    /**
+     * Takes the locks of several keys as one unit and returns one {@link Lease} that holds them all, for work
+     * that needs them together (a transfer between two accounts). Waits up to the maximum wait of
+     * {@code options} for the whole set.
+     *
+     * <pre>{@code
+     * try (Lease both = adapter.lockAll(List.of("account:" + from, "account:" + to), LockOptions.defaults())) {
+     *     transfer(from, to, amount, both.fencingToken("account:" + from), both.fencingToken("account:" + to));
+     * }
+     * }</pre>
+     *
+     * <p><b>No deadlock between sets.</b> Every caller, in every process, takes the keys in one canonical order,
+     * whatever order it gives them in: by Redis Cluster hash slot, then by the bytes of the key. The locks that
+     * one Lua script can take together are taken together, all or none: on a server that is not a cluster
+     * (single server, Sentinel, master and replicas) the whole set in one script, one round trip per attempt; on
+     * a Redis Cluster the keys of each slot in one script, slot after slot, holding the slots already taken
+     * while waiting for the next. So two callers locking {@code [A, B]} and {@code [B, A]} never wait for each
+     * other in a cycle. This covers one call: a lock the caller already holds outside it (through another
+     * lease or {@link #acquire(String)}) is not part of the order, and nesting calls in opposite orders can
+     * still wait for each other until the bounded wait ends.
+     *
+     * <p><b>All or nothing.</b> When the wait runs out, Redis fails, the thread is interrupted or the adapter
+     * closes, every lock of the set taken so far is released before the call throws: nothing of the set stays
+     * held. The exception's {@link DistributedMutexException#key() key} is the key that was still held by
+     * somebody else (or the one being waited for), and {@link LockNotAcquiredException} names its holder.
+     *
+     * <p><b>Leases.</b> Every key gets the lease, watchdog and minimum hold of {@code options}. When taking later
+     * keys took long (on a cluster), the keys taken earlier are extended to the full lease once the last ones are
+     * granted, so every key holds at least a lease from then; should one of them have run out meanwhile, the
+     * set is given back and the call fails like a contended one (use a lease longer than the wait).
+     *
+     * <p><b>Fencing.</b> Each key's lock carries its own fencing token, exactly as if it had been locked alone:
+     * {@link Lease#fencingToken(String)} returns it, and a resource that one key protects should be given that
+     * key's token. Keys granted by one script share one token (one {@code TIME} read), so on a server that is not
+     * a cluster every key of the set has the same token. {@link Lease#fencingToken()} is the largest of the keys'
+     * tokens: it is at least each key's own token, so a resource that checks it against the last token it
+     * accepted for its key refuses a holder that lost that key to a later holder, as long as tokens of that key
+     * increase (docs/guarantees.md: "Several keys at once" says when they do, and what the largest adds on a
+     * cluster whose nodes' clocks differ).
+     *
+     * <p><b>Not re-entrant</b>, like {@link #lock(String)}: a key the caller already holds through another lease
+     * or through {@link #acquire(String)} is waited for like any other holder's. {@link #acquireAll} is the
+     * thread-owned, re-entrant form.
+     *
+     * @param keys    the keys, in any order; at least one, distinct, each valid as for {@link #lock(String)}
+     * @param options wait, lease, watchdog and minimum hold for every key; the wait covers the whole set
+     * @return one lease holding every key; closing it releases all of them
+     * @throws NullPointerException     when {@code keys}, one of its elements or {@code options} is null, before
+     *                                  any Redis call
+     * @throws IllegalArgumentException when {@code keys} is empty, contains a key twice or an invalid key, before
+     *                                  any Redis call
+     * @throws LockNotAcquiredException when one of the locks was held by somebody else for the whole wait, or the
+     *                                  thread was interrupted; nothing of the set is held
+     * @throws LockUnavailableException when Redis could not answer; nothing of the set is held
+     */
+    Lease lockAll(Collection<String> keys, LockOptions options);
+
+    /**
+     * {@link #lockAll(Collection, LockOptions)} that returns empty instead of throwing when one of the locks was
+     * held by somebody else for the whole wait; nothing of the set is held then.
+     *
+     * @param keys    the keys, as for {@link #lockAll(Collection, LockOptions)}
+     * @param options wait, lease, watchdog and minimum hold for every key
+     * @return the lease holding every key, or empty
+     * @throws NullPointerException     as for {@link #lockAll(Collection, LockOptions)}
+     * @throws IllegalArgumentException as for {@link #lockAll(Collection, LockOptions)}
+     * @throws LockUnavailableException when Redis could not answer; nothing of the set is held
+     * @throws LockNotAcquiredException when the waiting thread was interrupted (its interrupt status stays set)
+     */
+    Optional<Lease> tryLockAll(Collection<String> keys, LockOptions options);
+
+    /**
+     * Takes the locks of several keys on behalf of the calling thread, like {@link #acquire(String, LockOptions)}
+     * for each, but as one unit in the canonical order of {@link #lockAll(Collection, LockOptions)} (all or none,
+     * the wait covering the set). Re-entrant per key: a key the calling thread already holds through
+     * {@link #acquire(String)}, {@code acquireAll} or a synchronous {@link Locked @Locked} method is re-entered
+     * (no Redis call, its hold count goes up) and the others are taken as one set. Release each key with
+     * {@link #release(String)}, or all with {@link #releaseAll(Collection)}; {@link #fencingToken(String)}
+     * gives each key's token.
+     *
+     * @param keys    the keys, as for {@link #lockAll(Collection, LockOptions)}
+     * @param options wait, lease, watchdog and minimum hold for every key taken
+     * @throws NullPointerException     as for {@link #lockAll(Collection, LockOptions)}
+     * @throws IllegalArgumentException as for {@link #lockAll(Collection, LockOptions)}
+     * @throws LockNotAcquiredException when one of the locks was held by somebody else for the whole wait, or the
+     *                                  thread was interrupted; nothing of the set is held (re-entered keys are
+     *                                  counted down again)
+     * @throws LockUnavailableException when Redis could not answer; nothing of the set is held
+     */
+    void acquireAll(Collection<String> keys, LockOptions options);
+
+    /**
+     * {@link #acquireAll(Collection, LockOptions)} that returns {@code false} instead of throwing when one of the
+     * locks was held by somebody else for the whole wait.
+     *
+     * @param keys    the keys, as for {@link #lockAll(Collection, LockOptions)}
+     * @param options wait, lease, watchdog and minimum hold for every key taken
+     * @return {@code true} when the calling thread now holds every key, {@code false} when it holds none of the
+     *         set's new keys (re-entered keys are counted down again)
+     * @throws LockUnavailableException when Redis could not answer
+     * @throws LockNotAcquiredException when the waiting thread was interrupted (its interrupt status stays set)
+     */
+    boolean tryAcquireAll(Collection<String> keys, LockOptions options);
+
+    /**
+     * {@link #release(String)} for each key: one hold of each by the calling thread.
+     *
+     * @param keys the keys, as for {@link #lockAll(Collection, LockOptions)}
+     * @throws NullPointerException     as for {@link #lockAll(Collection, LockOptions)}
+     * @throws IllegalArgumentException as for {@link #lockAll(Collection, LockOptions)}
+     */
+    void releaseAll(Collection<String> keys);
 
     // ---- operations ---------------------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 package io.github.distributedmutex;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -22,6 +24,11 @@ import java.util.concurrent.CompletionStage;
  * lost its lease without knowing it (for example after a long GC pause): pass the token with
  * every write and have the resource refuse a token lower than the highest it has seen.
  *
+ * <p><b>Several keys.</b> A lease from {@link Adapter#lockAll(Collection, LockOptions)} holds one lock per key
+ * ({@link #keys()}): {@link #isHeld()} is true only while every one is held, {@link #extend(Duration)}
+ * extends each one still held and is true only when all were, and {@link #close()} (and its variants) releases
+ * all of them, idempotently, from any thread.
+ *
  * <p>Use it with try-with-resources:
  * <pre>{@code
  * try (Lease lease = adapter.lock("job:42")) {
@@ -31,8 +38,21 @@ import java.util.concurrent.CompletionStage;
  */
 public interface Lease extends AutoCloseable {
 
-    /** @return the lock key as the application gave it (without the configured prefix) */
+    /**
+     * @return the lock key as the application gave it (without the configured prefix); for a lease of several
+     *         keys ({@link Adapter#lockAll(Collection, LockOptions)}), its {@link #keys()} joined by
+     *         {@code ", "}, for log lines (use {@link #keys()} to tell them apart)
+     */
     String key();
+
+    /**
+     * @return the keys this lease holds, as the application gave them: {@code List.of(key())} for one key; for
+     *         a lease of several keys, all of them in the canonical order they were locked in (see
+     *         {@link Adapter#lockAll(Collection, LockOptions)})
+     */
+    default List<String> keys() {
+        return List.of(key());
+    }
 
     /**
      * A number that is strictly greater than the token of every earlier acquisition of the same
@@ -44,9 +64,26 @@ public interface Lease extends AutoCloseable {
     long fencingToken();
 
     /**
+     * The fencing token of one key of this lease: for a lease of several keys, the token that key was granted
+     * with, for the resource that only that key protects (see {@link Adapter#lockAll(Collection, LockOptions)},
+     * "Fencing"); for a lease of one key, {@link #fencingToken()}.
+     *
+     * @param key one of {@link #keys()}
+     * @return the token of that key's lock
+     * @throws IllegalArgumentException when {@code key} is not one of {@link #keys()}
+     */
+    default long fencingToken(String key) {
+        if (!key().equals(key)) {
+            throw new IllegalArgumentException("lock key '" + key + "' is not this lease's key '" + key() + "'");
+        }
+        return fencingToken();
+    }
+
+    /**
      * Asks Redis whether this lease still owns the lock.
      *
-     * @return {@code false} once the lease was closed, expired, or the lock belongs to someone else
+     * @return {@code false} once the lease was closed, expired, or the lock belongs to someone else; for several
+     *         keys, once that is so for any of them (asked key by key, stopping at the first that is not held)
      * @throws LockUnavailableException when Redis cannot answer
      */
     boolean isHeld();
@@ -58,7 +95,8 @@ public interface Lease extends AutoCloseable {
      * @param duration the new remaining lease time, at least 1 ms and at most
      *                 {@link LockOptions#MAX_LEASE}; a watchdog lease is renewed to this duration,
      *                 every third of it, from now on
-     * @return {@code true} when extended; {@code false} when the lease was already closed or lost
+     * @return {@code true} when extended; {@code false} when the lease was already closed or lost (for several
+     *         keys: when any of them was; the others are extended all the same and stay held until closed)
      * @throws IllegalArgumentException when {@code duration} is shorter than 1 ms or longer than
      *                                  {@link LockOptions#MAX_LEASE}, before any Redis call (the
      *                                  lease stays as it was)

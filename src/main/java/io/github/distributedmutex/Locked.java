@@ -43,6 +43,19 @@ import java.time.Duration;
  * the placeholder and the class, before any lock is taken. Use a property instead
  * ({@code {tenant.id}}).
  *
+ * <p><b>Several keys.</b> {@link #keys()} names several key templates, for a method that needs several locks at
+ * once (a transfer between two accounts); the method runs only once all of them are held, and they are taken as
+ * one unit by {@link Adapter#acquireAll(java.util.Collection, LockOptions)} (synchronous methods: thread-owned and
+ * re-entrant per key) or {@link Adapter#lockAll(java.util.Collection, LockOptions)} (methods returning a
+ * {@code CompletionStage}): in one canonical order, so two methods locking the same accounts in opposite
+ * parameter order never deadlock, all or none, the wait covering the set. Keys that render equal on a call (a
+ * transfer from an account to itself) are locked once. Every other attribute applies to every key; inside the
+ * method, {@code adapter.fencingToken(key)} gives each key's token, and the MDC's {@code distributedmutex.key}
+ * holds the keys joined by {@code ", "} and {@code distributedmutex.token} the largest of their tokens. A separate
+ * element, not a {@code String[] value()}: changing the type of {@code value} would break every class already
+ * compiled with {@code @Locked("...")} ({@code AnnotationTypeMismatchException} when its annotation is read),
+ * while a new element keeps them, and their sources, working unchanged.
+ *
  * <p><b>Deployment errors.</b> Templates, durations and return types are checked when the
  * application deploys (at build time on Quarkus); each of these fails the deployment with a
  * message that names the method: a placeholder that does not resolve (unknown name or position,
@@ -121,9 +134,23 @@ import java.time.Duration;
 @Target({ElementType.METHOD, ElementType.TYPE})
 public @interface Locked {
 
-    /** @return the key template; empty for a key derived from the bean class and method */
+    /** @return the key template; empty for a key derived from the bean class and method (or when {@link #keys()} is set) */
     @Nonbinding
     String value() default "";
+
+    /**
+     * Several key templates, locked together as one unit for the whole call (see "Several keys" above), instead
+     * of the one template of {@link #value()}:
+     * <pre>{@code
+     * @Locked(keys = {"account:{from.id}", "account:{to.id}"})
+     * public void transfer(Account from, Account to, BigDecimal amount) { ... }
+     * }</pre>
+     *
+     * @return the key templates; empty (the default) for the one key of {@link #value()}. Setting both, a blank
+     *         template or the same template twice is a deployment error
+     */
+    @Nonbinding
+    String[] keys() default {};
 
     /**
      * @return the maximum wait, as {@code 5s}, {@code 250ms}, {@code 1m} or ISO-8601

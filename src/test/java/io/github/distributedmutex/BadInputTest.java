@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -237,6 +239,38 @@ class BadInputTest {
                 List.of("options must not be null")));
         rows.add(row("tryLock(key, null options)", a -> a.tryLock("k", (LockOptions) null),
                 NullPointerException.class, List.of("options must not be null")));
+
+        // several keys at once: every entry point x every bad set
+        Map<String, BiConsumer<Adapter, Collection<String>>> setCalls = new LinkedHashMap<>();
+        setCalls.put("lockAll", (a, keys) -> a.lockAll(keys, LockOptions.defaults()));
+        setCalls.put("tryLockAll", (a, keys) -> a.tryLockAll(keys, LockOptions.defaults()));
+        setCalls.put("acquireAll", (a, keys) -> a.acquireAll(keys, LockOptions.defaults()));
+        setCalls.put("tryAcquireAll", (a, keys) -> a.tryAcquireAll(keys, LockOptions.defaults()));
+        setCalls.put("releaseAll", Adapter::releaseAll);
+        setCalls.forEach((call, invocation) -> {
+            rows.add(row(call + "(null keys)", a -> invocation.accept(a, null), NullPointerException.class,
+                    List.of("keys must not be null")));
+            rows.add(row(call + "(no keys)", a -> invocation.accept(a, List.of()), IllegalArgumentException.class,
+                    List.of("keys must not be empty")));
+            rows.add(row(call + "(a null key)", a -> invocation.accept(a, Arrays.asList("a", null, "b")),
+                    NullPointerException.class, List.of("keys must not contain null, found at position 1 of 3")));
+            rows.add(row(call + "(a blank key)", a -> invocation.accept(a, List.of("a", " ")),
+                    IllegalArgumentException.class, List.of("lock key must not be blank")));
+            rows.add(row(call + "(a key twice)", a -> invocation.accept(a, List.of("a", "b", "a")),
+                    IllegalArgumentException.class, List.of("keys must be distinct, 'a' is given twice")));
+            rows.add(row(call + "(an overlong key)", a -> invocation.accept(a, List.of("a", LONG_KEY)),
+                    IllegalArgumentException.class, List.of("the maximum is 512")));
+        });
+        for (String call : List.of("lockAll", "tryLockAll", "acquireAll", "tryAcquireAll")) {
+            rows.add(row(call + "(keys, null options)", a -> {
+                switch (call) {
+                    case "lockAll" -> a.lockAll(List.of("a", "b"), null);
+                    case "tryLockAll" -> a.tryLockAll(List.of("a", "b"), null);
+                    case "acquireAll" -> a.acquireAll(List.of("a", "b"), null);
+                    default -> a.tryAcquireAll(List.of("a", "b"), null);
+                }
+            }, NullPointerException.class, List.of("options must not be null")));
+        }
 
         List<Arguments> both = new ArrayList<>();
         for (String target : List.of(CONNECTED, WITHOUT_REDIS)) {

@@ -45,6 +45,58 @@ class BoundedWaitTest {
         }
     }
 
+    /**
+     * The exception names whom the caller waited for: the holder's instance (from its owner id), how long it had
+     * held the lock on the Redis clock, and its remaining lease, read by the script that refused the last attempt.
+     */
+    @Test
+    void theExceptionNamesTheHoldersInstanceAndHowLongItHeldTheLock() {
+        Adapter holder = adapters.withInstanceName("billing-7").newInstance();
+        Adapter waiter = adapters.withInstanceName("billing-8").newInstance();
+        try (Lease held = holder.lock("whom", LockOptions.defaults().withLease(Duration.ofSeconds(30)))) {
+            long grantedNanos = System.nanoTime();
+            assertThatThrownBy(() -> waiter.lock("whom", LockOptions.defaults().withMaxWait(Duration.ofMillis(400))))
+                    .isInstanceOfSatisfying(LockNotAcquiredException.class, e -> {
+                        Duration sinceGrant = Duration.ofNanos(System.nanoTime() - grantedNanos);
+                        assertThat(e.holderInstance()).contains("billing-7");
+                        assertThat(e.holderOwner()).get().asString().startsWith("billing-7#");
+                        assertThat(e.holderHeld()).get().satisfies(h -> assertThat(h)
+                                .as("held, on the Redis clock, about as long as the waiter waited")
+                                .isGreaterThanOrEqualTo(Duration.ofMillis(300))
+                                .isLessThanOrEqualTo(sinceGrant.plusSeconds(1)));
+                        assertThat(e.holderRemainingLease()).get().satisfies(r -> assertThat(r)
+                                .isGreaterThan(Duration.ofSeconds(20)).isLessThanOrEqualTo(Duration.ofSeconds(30)));
+                        assertThat(e.getMessage()).contains("held by instance 'billing-7'")
+                                .contains("ms of its lease left").doesNotContain("billing-8");
+                    });
+        }
+    }
+
+    @Test
+    void anInterruptedWaitNamesNoHolder() throws Exception {
+        Adapter holder = adapters.newInstance();
+        Adapter waiter = adapters.newInstance();
+        try (Lease held = holder.lock("interrupted-whom")) {
+            CompletableFuture<Throwable> failure = new CompletableFuture<>();
+            Thread thread = new Thread(() -> {
+                try {
+                    waiter.lock("interrupted-whom", LockOptions.defaults().withMaxWait(Duration.ofSeconds(30)));
+                    failure.complete(null);
+                } catch (RuntimeException e) {
+                    failure.complete(e);
+                }
+            });
+            thread.start();
+            await().atMost(Duration.ofSeconds(20)).until(() -> waiter.inspect("interrupted-whom")
+                    .map(info -> info.waiters() == 1).orElse(false));
+            thread.interrupt();
+            assertThat(failure.get(20, TimeUnit.SECONDS)).isInstanceOfSatisfying(LockNotAcquiredException.class, e -> {
+                assertThat(e.holderInstance()).isEmpty();
+                assertThat(e.holderHeld()).isEmpty();
+            });
+        }
+    }
+
     @Test
     void acquireThrowsWithTheConfiguredDefaultWait() {
         TestAdapters shortWait = adapters.withMaxWait(Duration.ofMillis(300));

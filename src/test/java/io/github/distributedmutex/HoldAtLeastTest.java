@@ -53,6 +53,23 @@ class HoldAtLeastTest {
         }
     }
 
+    /** Whoever waits for a lock released before its minimum hold learns that nobody holds it, and until when. */
+    @Test
+    void aWaiterForALockReleasedEarlyIsToldItIsKeptForItsMinimumHold() {
+        Adapter first = adapters.withInstanceName("ticker-1").newInstance();
+        Adapter second = adapters.newInstance();
+        first.lock("told", LockOptions.defaults().withHoldAtLeast(Duration.ofSeconds(30))).close();
+        assertThatThrownBy(() -> second.lock("told", LockOptions.defaults().withMaxWait(Duration.ofMillis(200))))
+                .isInstanceOfSatisfying(LockNotAcquiredException.class, e -> {
+                    assertThat(e.holderInstance()).contains("ticker-1");
+                    assertThat(e.getMessage()).contains("released by instance 'ticker-1'")
+                            .contains("kept taken until its minimum hold (holdAtLeast) ends");
+                    assertThat(e.holderRemainingLease()).get().satisfies(rest -> assertThat(rest)
+                            .isLessThanOrEqualTo(Duration.ofSeconds(30)).isGreaterThan(Duration.ofSeconds(20)));
+                });
+        // the lock frees itself when the hold ends; its key is under this test's own prefix
+    }
+
     @Test
     void aThreadOwnedLockReleasedEarlyStaysTakenToo() {
         Adapter first = adapters.newInstance();

@@ -81,7 +81,14 @@ class DeploymentValidationTest {
                         "holdAtLeast 'soon'"),
                 Arguments.of(RunAtWithThrow.class, "RunAtWithThrow#tick()", "use onContention = SKIP"),
                 Arguments.of(HoldAtLeastSubMillisecond.class, "HoldAtLeastSubMillisecond#tick()",
-                        "holdAtLeast 'PT0.0005S': holdAtLeast must be at least 1 ms"));
+                        "holdAtLeast 'PT0.0005S': holdAtLeast must be at least 1 ms"),
+                Arguments.of(ValueAndKeys.class, "ValueAndKeys#transfer(long, long)",
+                        "it sets both value = 'account:{from}' and keys"),
+                Arguments.of(BlankKeyTemplate.class, "BlankKeyTemplate#transfer(long, long)", "keys[1] is blank"),
+                Arguments.of(DuplicateKeyTemplates.class, "DuplicateKeyTemplates#transfer(long, long)",
+                        "keys has the template 'account:{from}' twice"),
+                Arguments.of(UnresolvableSecondKeyTemplate.class, "UnresolvableSecondKeyTemplate#transfer(long, long)",
+                        "unknown parameter 'target'"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -440,6 +447,34 @@ class DeploymentValidationTest {
         @Locked
         public String defaultKey() {
             return "ran";
+        }
+    }
+
+    @Dependent
+    public static class ValueAndKeys {
+        @Locked(value = "account:{from}", keys = {"account:{from}", "account:{to}"})
+        public void transfer(long from, long to) {
+        }
+    }
+
+    @Dependent
+    public static class BlankKeyTemplate {
+        @Locked(keys = {"account:{from}", " "})
+        public void transfer(long from, long to) {
+        }
+    }
+
+    @Dependent
+    public static class DuplicateKeyTemplates {
+        @Locked(keys = {"account:{from}", "account:{to}", "account:{from}"})
+        public void transfer(long from, long to) {
+        }
+    }
+
+    @Dependent
+    public static class UnresolvableSecondKeyTemplate {
+        @Locked(keys = {"account:{from}", "account:{target}"})
+        public void transfer(long from, long to) {
         }
     }
 }

@@ -3,6 +3,7 @@ package io.github.distributedmutex.internal.cdi;
 import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockUnavailableException;
+import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.Locked;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.inject.Intercepted;
@@ -12,7 +13,9 @@ import jakarta.interceptor.AroundInvoke;
 import jakarta.interceptor.AroundTimeout;
 import jakarta.interceptor.Interceptor;
 import jakarta.interceptor.InvocationContext;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -26,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * {@code @AroundInvoke}), under their lock, with the same semantics for both. Synchronous
  * methods hold a thread-owned, re-entrant lock ({@link Adapter#acquire(String, io.github.distributedmutex.LockOptions)});
  * methods returning a {@code CompletionStage} hold a {@link Lease} that is closed when the stage
- * completes, on whichever thread completes it, before the caller sees the completion.
+ * completes, on whichever thread completes it, before the caller sees the completion. With several key
+ * templates ({@code @Locked(keys = ...)}) the rendered keys, each once, are taken as one unit the same two ways:
+ * {@link Adapter#acquireAll} (thread-owned, re-entrant per key) or {@link Adapter#lockAll} (one lease).
  *
  * <p>A run that fails (the method throws, or its stage completes exceptionally) frees the lock at
  * once, without the minimum hold ({@code holdAtLeast}): the hold is there to stop other nodes from
@@ -90,43 +95,75 @@ public class LockedInterceptor {
 
     private Object lockAround(InvocationContext context) throws Exception {
         LockedMethod method = registry.get(beanClass, context.getMethod());
-        String key = method.key().render(context.getParameters());
+        List<String> keys = method.render(context.getParameters());
         if (method.returns() == LockedMethod.Returns.STAGE) {
-            return lockUntilCompleted(context, method, key);
+            return lockUntilCompleted(context, method, keys);
         }
         boolean acquired;
+        boolean skip = method.onContention() == Locked.OnContention.SKIP;
         try {
-            if (method.onContention() == Locked.OnContention.SKIP) {
-                acquired = adapter.tryAcquire(key, method.options());
+            if (keys.size() == 1) {
+                acquired = skip ? adapter.tryAcquire(keys.get(0), method.options())
+                        : acquire(keys.get(0), method.options());
             } else {
-                adapter.acquire(key, method.options());
-                acquired = true;
+                acquired = skip ? adapter.tryAcquireAll(keys, method.options()) : acquireAll(keys, method.options());
             }
         } catch (LockUnavailableException e) {
-            return skipScheduledExecution(method, key, e);
+            return skipScheduledExecution(method, String.join(", ", keys), e);
         }
         if (!acquired) {
             return method.skipped();
         }
         Object result;
         try {
-            result = LockContext.proceed(context, key, adapter.fencingToken(key));
+            result = LockContext.proceed(context, String.join(", ", keys), token(keys));
         } catch (Exception | Error e) {
-            adapter.releaseNow(key); // a failed run may be retried at once: no minimum hold
+            keys.forEach(adapter::releaseNow); // a failed run may be retried at once: no minimum hold
             throw e;
         }
-        adapter.release(key);
+        keys.forEach(adapter::release);
         return result;
     }
 
-    private Object lockUntilCompleted(InvocationContext context, LockedMethod method, String key) throws Exception {
+    private boolean acquire(String key, LockOptions options) {
+        adapter.acquire(key, options);
+        return true;
+    }
+
+    private boolean acquireAll(List<String> keys, LockOptions options) {
+        adapter.acquireAll(keys, options);
+        return true;
+    }
+
+    /** @return the token of the calling thread's hold of the key, the largest for several keys */
+    private OptionalLong token(List<String> keys) {
+        if (keys.size() == 1) {
+            return adapter.fencingToken(keys.get(0));
+        }
+        OptionalLong largest = OptionalLong.empty();
+        for (String key : keys) {
+            OptionalLong token = adapter.fencingToken(key);
+            if (token.isPresent() && (largest.isEmpty() || token.getAsLong() > largest.getAsLong())) {
+                largest = token;
+            }
+        }
+        return largest;
+    }
+
+    private Object lockUntilCompleted(InvocationContext context, LockedMethod method, List<String> keys)
+            throws Exception {
         Optional<Lease> acquired;
+        boolean skip = method.onContention() == Locked.OnContention.SKIP;
         try {
-            acquired = method.onContention() == Locked.OnContention.SKIP
-                    ? adapter.tryLock(key, method.options())
-                    : Optional.of(adapter.lock(key, method.options()));
+            if (keys.size() == 1) {
+                acquired = skip ? adapter.tryLock(keys.get(0), method.options())
+                        : Optional.of(adapter.lock(keys.get(0), method.options()));
+            } else {
+                acquired = skip ? adapter.tryLockAll(keys, method.options())
+                        : Optional.of(adapter.lockAll(keys, method.options()));
+            }
         } catch (LockUnavailableException e) {
-            return skipScheduledExecution(method, key, e);
+            return skipScheduledExecution(method, String.join(", ", keys), e);
         }
         if (acquired.isEmpty()) {
             return method.skipped();

@@ -2,21 +2,39 @@ package io.github.distributedmutex.internal.cdi;
 
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.Locked;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Everything the interceptor needs about one {@code @Locked} method, computed once by
  * {@link LockedMethodValidator}.
  *
- * @param key          the compiled key template
+ * @param keys         the compiled key templates: one, or several locked together
  * @param options      wait, lease and watchdog from the annotation (unset values use the configuration)
  * @param onContention what to do when the wait runs out
  * @param returns      how the method returns, which decides how long the lock is held and what a skip returns
  * @param asynchronous whether a Jakarta Concurrency container runs the method ({@link AsynchronousMethods})
  */
-record LockedMethod(KeyTemplate key, LockOptions options, Locked.OnContention onContention, Returns returns,
+record LockedMethod(List<KeyTemplate> keys, LockOptions options, Locked.OnContention onContention, Returns returns,
                     Asynchronous asynchronous) {
+
+    /**
+     * @param parameters the call's arguments
+     * @return the rendered keys, each once, in template order
+     */
+    List<String> render(Object[] parameters) {
+        if (keys.size() == 1) {
+            return List.of(keys.get(0).render(parameters));
+        }
+        Set<String> rendered = new LinkedHashSet<>();
+        for (KeyTemplate key : keys) {
+            rendered.add(key.render(parameters));
+        }
+        return List.copyOf(rendered);
+    }
 
     /** @return what a skipped invocation returns */
     Object skipped() {

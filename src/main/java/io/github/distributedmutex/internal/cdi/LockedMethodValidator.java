@@ -12,10 +12,12 @@ import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
@@ -129,9 +131,7 @@ public final class LockedMethodValidator {
                     + " would never be taken; make the method a non-private instance method");
         }
         try {
-            KeyTemplate key = locked.value().isEmpty()
-                    ? KeyTemplate.constant(beanClass.getName() + "." + method.getName())
-                    : KeyTemplate.compile(locked.value(), method);
+            List<KeyTemplate> keys = keyTemplates(beanClass, method, locked);
             LockOptions options = LockOptions.defaults().withWatchdog(locked.watchdog());
             if (!locked.maxWait().isBlank()) {
                 options = options.withMaxWait(DurationParser.parse(locked.maxWait()));
@@ -161,10 +161,36 @@ public final class LockedMethodValidator {
                         + " returns " + method.getReturnType().getName() + "; return void, a reference type, Optional"
                         + " or a CompletionStage");
             }
-            return new LockedMethod(key, options, locked.onContention(), returns, asynchronous);
+            return new LockedMethod(keys, options, locked.onContention(), returns, asynchronous);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
+    }
+
+    /** The one template of {@code value()} (or the default key), or the several of {@code keys()}. */
+    private static List<KeyTemplate> keyTemplates(Class<?> beanClass, Method method, Locked locked) {
+        String[] templates = locked.keys();
+        if (templates.length == 0) {
+            return List.of(locked.value().isEmpty()
+                    ? KeyTemplate.constant(beanClass.getName() + "." + method.getName())
+                    : KeyTemplate.compile(locked.value(), method));
+        }
+        if (!locked.value().isEmpty()) {
+            throw new IllegalArgumentException("it sets both value = '" + locked.value() + "' and keys = "
+                    + Arrays.toString(templates) + "; use value for one key, or keys for several");
+        }
+        List<KeyTemplate> keys = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < templates.length; i++) {
+            if (templates[i] == null || templates[i].isBlank()) {
+                throw new IllegalArgumentException("keys[" + i + "] is blank; every key template must name a key");
+            }
+            if (!seen.add(templates[i])) {
+                throw new IllegalArgumentException("keys has the template '" + templates[i] + "' twice");
+            }
+            keys.add(KeyTemplate.compile(templates[i], method));
+        }
+        return List.copyOf(keys);
     }
 
     private static LockOptions withHoldAtLeast(LockOptions options, Locked locked) {

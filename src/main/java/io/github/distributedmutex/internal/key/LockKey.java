@@ -1,6 +1,9 @@
 package io.github.distributedmutex.internal.key;
 
 import io.github.distributedmutex.Adapter;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Objects;
 
 /**
@@ -59,6 +62,37 @@ public record LockKey(String name, String redisKey) {
         validate(name);
         return new LockKey(name, prefix + "{" + name.replace('}', CLOSE_BRACE_SUBSTITUTE) + "}");
     }
+
+    /** The number of Redis Cluster hash slots. */
+    public static final int SLOTS = 16384;
+
+    /**
+     * The Redis Cluster hash slot of {@link #redisKey()} (and of every companion key): CRC16 (XMODEM) of its
+     * hash tag, the encoded name, modulo {@value #SLOTS}, as Redis computes it. On a server that is not a
+     * cluster it means nothing to Redis; the library still uses it to order several keys canonically.
+     *
+     * @return the slot, from 0 to {@value #SLOTS} - 1
+     */
+    public int slot() {
+        int open = redisKey.indexOf('{');
+        byte[] tag = redisKey.substring(open + 1, redisKey.length() - 1).getBytes(StandardCharsets.UTF_8);
+        int crc = 0;
+        for (byte b : tag) {
+            crc ^= (b & 0xff) << 8;
+            for (int bit = 0; bit < 8; bit++) {
+                crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
+            }
+        }
+        return (crc & 0xffff) % SLOTS;
+    }
+
+    /**
+     * The canonical order of several keys locked together: by {@linkplain #slot() slot}, then by the bytes
+     * (UTF-8, unsigned) of the Redis key. Every caller, in every process, sorts a set the same way.
+     */
+    public static final Comparator<LockKey> CANONICAL_ORDER = Comparator.comparingInt(LockKey::slot)
+            .thenComparing((a, b) -> Arrays.compareUnsigned(a.redisKey.getBytes(StandardCharsets.UTF_8),
+                    b.redisKey.getBytes(StandardCharsets.UTF_8)));
 
     /**
      * @param owner an owner id

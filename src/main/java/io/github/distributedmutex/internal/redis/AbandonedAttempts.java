@@ -2,8 +2,10 @@ package io.github.distributedmutex.internal.redis;
 
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.redisson.RedissonShutdownException;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisRedirectException;
@@ -47,14 +49,14 @@ final class AbandonedAttempts {
      * Gives back the attempts of {@code owner}, whatever Redis did with them: deletes the lock if
      * one of them was granted, else leaves a marker that refuses them if they arrive later.
      */
-    void giveBack(RedisLockStore store, LockKey key, String owner, long leaseMillis) {
+    void giveBack(RedisLockStore store, List<LockKey> keys, String owner, long leaseMillis) {
         if (!pending.tryEnter(MAX_PENDING)) {
             LOG.warn("Too many unanswered acquisition attempts to give back; lock '{}' (owner {}) may stay held"
-                    + " until its lease ends if Redis still grants it", key.name(), owner);
+                    + " until its lease ends if Redis still grants it", names(keys), owner);
             return;
         }
         long markerMillis = markerMillis(leaseMillis);
-        abandon(store, key, owner, markerMillis, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(markerMillis), 1);
+        abandon(store, keys, owner, markerMillis, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(markerMillis), 1);
     }
 
     /** @return how long a marker refuses late attempts of a lease of {@code leaseMillis} */
@@ -108,26 +110,32 @@ final class AbandonedAttempts {
         }
     }
 
-    private void abandon(RedisLockStore store, LockKey key, String owner, long markerMillis, long giveUpNanos,
+    /** @return the names of {@code keys}, for log lines */
+    static String names(List<LockKey> keys) {
+        return keys.size() == 1 ? keys.get(0).name()
+                : keys.stream().map(LockKey::name).collect(Collectors.joining("', '"));
+    }
+
+    private void abandon(RedisLockStore store, List<LockKey> keys, String owner, long markerMillis, long giveUpNanos,
                          int attempt) {
         if (closed || System.nanoTime() - giveUpNanos > 0) {
             pending.exit();
             return;
         }
-        store.abandon(key, owner, markerMillis).whenComplete((deleted, failure) -> {
+        store.abandon(keys, owner, markerMillis).whenComplete((deleted, failure) -> {
             if (failure != null && !closed && System.nanoTime() - giveUpNanos < 0) {
                 long delay = Math.min(MAX_GIVE_BACK_RETRY_MILLIS, 250L << Math.min(attempt, 7));
                 CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)
-                        .execute(() -> abandon(store, key, owner, markerMillis, giveUpNanos, attempt + 1));
+                        .execute(() -> abandon(store, keys, owner, markerMillis, giveUpNanos, attempt + 1));
                 return;
             }
             pending.exit();
             if (failure == null && deleted) {
-                LOG.warn("Lock '{}' was granted to owner {} after the caller stopped waiting; released it", key.name(),
+                LOG.warn("Lock '{}' was granted to owner {} after the caller stopped waiting; released it", names(keys),
                         owner);
             } else if (failure != null) {
                 LOG.warn("Could not give back the unanswered acquisition of lock '{}' (owner {}); if Redis granted it,"
-                        + " it frees itself when its lease ends", key.name(), owner);
+                        + " it frees itself when its lease ends", names(keys), owner);
             }
         });
     }

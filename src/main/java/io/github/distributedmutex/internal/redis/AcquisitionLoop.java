@@ -2,6 +2,8 @@ package io.github.distributedmutex.internal.redis;
 
 import io.github.distributedmutex.LockUnavailableException;
 import io.github.distributedmutex.internal.key.LockKey;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +69,21 @@ final class AcquisitionLoop {
     }
 
     /**
+     * Takes one lock; see {@link #run(RedisLockStore, ReleaseNotifications, List, Supplier, long, long, Runnable)}.
+     */
+    Outcome run(RedisLockStore store, ReleaseNotifications notifications, LockKey key, Supplier<String> owners,
+                long leaseMillis, long deadline, Runnable stillOpen) throws InterruptedException {
+        return run(store, notifications, List.of(key), owners, leaseMillis, deadline, stillOpen);
+    }
+
+    /**
+     * Takes the locks of {@code keys}, all or none, each attempt one script: one key, or several on one node (one
+     * Cluster slot, or any keys of a server that is not a cluster). A waiter waits for the key that refused the
+     * last attempt; when a later attempt is refused by another key of the set, it registers for that key and
+     * tries again at once (registered before the attempt that may fail, as always), passing the wake-up it may
+     * have used on to the next local waiter of the key it leaves.
+     *
+     * @param keys      one key, or several on one node, distinct
      * @param owners    a new, unique owner id per call
      * @param deadline  {@link System#nanoTime()} after which no new attempt starts
      * @param stillOpen checked after every wake-up and before every retry; throws when the adapter closed
@@ -74,31 +91,49 @@ final class AcquisitionLoop {
      * @throws LockUnavailableException when Redis did not answer within the deadline
      * @throws InterruptedException     when the thread was interrupted
      */
-    Outcome run(RedisLockStore store, ReleaseNotifications notifications, LockKey key, Supplier<String> owners,
+    Outcome run(RedisLockStore store, ReleaseNotifications notifications, List<LockKey> keys, Supplier<String> owners,
                 long leaseMillis, long deadline, Runnable stillOpen) throws InterruptedException {
-        Tries tries = new Tries(store, notifications, key, owners, leaseMillis, deadline, stillOpen);
+        Tries tries = new Tries(store, notifications, keys, owners, leaseMillis, deadline, stillOpen);
         RedisLockStore.Attempt attempt = tries.attempt(false);
         if (!attempt.acquired() && deadline - System.nanoTime() > 0) {
-            RedisCalls.await(notifications.subscription(), atLeastMinimum(deadline), key.name(), "wait for");
-            try (ReleaseNotifications.Waiter waiter = notifications.register(key.redisKey())) {
+            RedisCalls.await(notifications.subscription(), atLeastMinimum(deadline), tries.names, "wait for");
+            ReleaseNotifications.Waiter waiter = notifications.register(blocker(keys, attempt));
+            try {
                 while (true) {
                     attempt = tries.attempt(true);
                     long remaining = deadline - System.nanoTime();
                     if (attempt.acquired() || remaining <= 0) {
                         break;
                     }
+                    String blocker = blocker(keys, attempt);
+                    if (!blocker.equals(waiter.redisKey())) {
+                        waiter.close();
+                        notifications.releasedLocally(waiter.redisKey());
+                        waiter = notifications.register(blocker);
+                        continue;
+                    }
                     waiter.await(sleepNanos(attempt.holderRemainingMillis(), remaining, backstopNanos));
                     stillOpen.run();
                 }
+            } finally {
+                waiter.close();
             }
         }
         return new Outcome(attempt, tries.owner, tries.lastSent);
     }
 
+    /** @return the Redis key of the lock that refused {@code attempt} */
+    private static String blocker(List<LockKey> keys, RedisLockStore.Attempt attempt) {
+        int blocked = attempt.blocked();
+        return keys.get(blocked >= 0 && blocked < keys.size() ? blocked : 0).redisKey();
+    }
+
     /** The attempts of one acquisition. */
     private final class Tries {
         private final RedisLockStore store;
-        private final LockKey key;
+        private final List<LockKey> keys;
+        /** The keys' names, for messages. */
+        private final String names;
         private final Supplier<String> owners;
         private final long leaseMillis;
         private final long deadline;
@@ -107,11 +142,12 @@ final class AcquisitionLoop {
         private String owner;
         private long lastSent;
 
-        Tries(RedisLockStore store, ReleaseNotifications notifications, LockKey key, Supplier<String> owners,
+        Tries(RedisLockStore store, ReleaseNotifications notifications, List<LockKey> keys, Supplier<String> owners,
               long leaseMillis, long deadline, Runnable stillOpen) {
             this.store = store;
             this.notifications = notifications;
-            this.key = key;
+            this.keys = keys;
+            this.names = AbandonedAttempts.names(keys);
             this.owners = owners;
             this.leaseMillis = leaseMillis;
             this.deadline = deadline;
@@ -132,12 +168,12 @@ final class AcquisitionLoop {
                 lastSent = System.nanoTime();
                 int askedFor = acks.isOff() ? 0 : acks.waitFor();
                 CompletableFuture<RedisLockStore.Attempt> call = acks.isOff()
-                        ? store.tryAcquire(key, owner, leaseMillis, markWaiting)
-                        : store.tryAcquire(key, owner, leaseMillis, markWaiting, askedFor, acks.timeoutMillis(),
+                        ? store.tryAcquire(keys, owner, leaseMillis, markWaiting)
+                        : store.tryAcquire(keys, owner, leaseMillis, markWaiting, askedFor, acks.timeoutMillis(),
                                 acks.countsReplicas());
                 RedisLockStore.Attempt attempt = null;
                 try {
-                    attempt = RedisCalls.await(call, atLeastMinimum(deadline) + acks.extraAttemptNanos(), key.name(),
+                    attempt = RedisCalls.await(call, atLeastMinimum(deadline) + acks.extraAttemptNanos(), names,
                             "acquire");
                 } catch (LockUnavailableException e) {
                     if (AbandonedAttempts.isFinal(call)
@@ -146,7 +182,7 @@ final class AcquisitionLoop {
                     }
                 } finally {
                     if (attempt == null && AbandonedAttempts.mayHaveReachedRedis(call)) {
-                        abandoned.giveBack(store, key, owner, leaseMillis);
+                        abandoned.giveBack(store, keys, owner, leaseMillis);
                         owner = owners.get();
                     }
                 }
@@ -164,7 +200,7 @@ final class AcquisitionLoop {
                         askedAgain = true;
                         continue;
                     }
-                    throw new LockUnavailableException(key.name(), acks.tooFew(key.name(), attempt) + "; " + givenBack,
+                    throw new LockUnavailableException(keys.get(0).name(), acks.tooFew(names, attempt) + "; " + givenBack,
                             null);
                 }
                 stillOpen.run();
@@ -182,17 +218,23 @@ final class AcquisitionLoop {
          * @return what became of the grant, for the exception's message
          */
         private String giveBack() throws InterruptedException {
-            CompletableFuture<RedisLockStore.Release> release = store.release(key, owner, 0);
+            List<CompletableFuture<RedisLockStore.Release>> releases = new ArrayList<>();
+            for (LockKey key : keys) {
+                releases.add(store.release(key, owner, 0));
+            }
             try {
-                RedisLockStore.Release result = RedisCalls.await(release, RedisCalls.CALL_TIMEOUT.toNanos(), key.name(),
-                        "give back");
-                if (result == RedisLockStore.Release.RELEASED) {
-                    notifications.releasedLocally(key.redisKey());
-                    return "it was given back";
+                boolean released = false;
+                for (int i = 0; i < keys.size(); i++) {
+                    RedisLockStore.Release result = RedisCalls.await(releases.get(i), RedisCalls.CALL_TIMEOUT.toNanos(),
+                            names, "give back");
+                    if (result == RedisLockStore.Release.RELEASED) {
+                        notifications.releasedLocally(keys.get(i).redisKey());
+                        released = true;
+                    }
                 }
-                return "its lease had already ended";
+                return released ? "it was given back" : "its lease had already ended";
             } catch (LockUnavailableException | InterruptedException e) {
-                abandoned.giveBack(store, key, owner, leaseMillis);
+                abandoned.giveBack(store, keys, owner, leaseMillis);
                 if (e instanceof InterruptedException) {
                     throw (InterruptedException) e;
                 }

@@ -15,8 +15,12 @@ import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -24,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -226,6 +231,105 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                 false, null));
     }
 
+    // ---- several keys ---------------------------------------------------------------------------------
+
+    @Override
+    public Lease lockAll(Collection<String> keys, LockOptions options) {
+        List<LockKey> set = lockKeys(keys);
+        return asLease(acquireSet(set, Objects.requireNonNull(options, "options must not be null"), true, null));
+    }
+
+    @Override
+    public Optional<Lease> tryLockAll(Collection<String> keys, LockOptions options) {
+        List<LockKey> set = lockKeys(keys);
+        List<RedisLease> parts = acquireSet(set, Objects.requireNonNull(options, "options must not be null"), false,
+                null);
+        return parts == null ? Optional.empty() : Optional.of(asLease(parts));
+    }
+
+    private static Lease asLease(List<RedisLease> parts) {
+        return parts.size() == 1 ? parts.get(0) : new RedisLeaseSet(parts);
+    }
+
+    @Override
+    public void acquireAll(Collection<String> keys, LockOptions options) {
+        acquireAllForThread(lockKeys(keys), Objects.requireNonNull(options, "options must not be null"), true);
+    }
+
+    @Override
+    public boolean tryAcquireAll(Collection<String> keys, LockOptions options) {
+        return acquireAllForThread(lockKeys(keys), Objects.requireNonNull(options, "options must not be null"), false);
+    }
+
+    /** Re-enters the keys the calling thread holds, and takes the others as one set. */
+    private boolean acquireAllForThread(List<LockKey> keys, LockOptions options, boolean throwOnContention) {
+        List<LockKey> reentered = new ArrayList<>();
+        List<LockKey> rest = new ArrayList<>();
+        Map<LockKey, Integer> carried = new HashMap<>();
+        boolean complete = false;
+        try {
+            for (LockKey key : keys) {
+                int count = threadHolds.reenter(key);
+                if (count == ThreadHolds.REENTERED) {
+                    reentered.add(key);
+                } else {
+                    rest.add(key);
+                    carried.put(key, count);
+                }
+            }
+            if (!rest.isEmpty()) {
+                List<RedisLease> parts = acquireSet(rest, options, throwOnContention, Thread.currentThread());
+                if (parts == null) {
+                    return false;
+                }
+                for (RedisLease part : parts) {
+                    threadHolds.add(part.lockKey(), part, 1 + carried.get(part.lockKey()));
+                }
+            }
+            complete = true;
+            return true;
+        } finally {
+            if (!complete) {
+                reentered.forEach(key -> threadHolds.release(key, true)); // counts down only: the outer hold stays
+            }
+        }
+    }
+
+    @Override
+    public void releaseAll(Collection<String> keys) {
+        for (LockKey key : lockKeys(keys)) {
+            release(key.name());
+        }
+    }
+
+    /**
+     * @return the keys, validated, in canonical order
+     * @throws NullPointerException     when the collection or one of its keys is null
+     * @throws IllegalArgumentException when it is empty, has a key twice, or a key is not valid
+     */
+    private List<LockKey> lockKeys(Collection<String> keys) {
+        Objects.requireNonNull(keys, "keys must not be null");
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException("keys must not be empty: give at least one lock key");
+        }
+        List<LockKey> set = new ArrayList<>(keys.size());
+        Set<String> seen = new HashSet<>();
+        int position = 0;
+        for (String key : keys) {
+            if (key == null) {
+                throw new NullPointerException("keys must not contain null, found at position " + position + " of "
+                        + keys.size());
+            }
+            if (!seen.add(key)) {
+                throw new IllegalArgumentException("keys must be distinct, '" + key + "' is given twice");
+            }
+            set.add(lockKey(key));
+            position++;
+        }
+        set.sort(LockKey.CANONICAL_ORDER);
+        return set;
+    }
+
     // ---- operations ----------------------------------------------------------------------------------
 
     @Override
@@ -275,6 +379,25 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      *         {@code throwOnContention} is false
      */
     private RedisLease acquireLease(LockKey key, LockOptions options, boolean throwOnContention, Thread holderThread) {
+        List<RedisLease> parts = acquireSet(List.of(key), options, throwOnContention, holderThread);
+        return parts == null ? null : parts.get(0);
+    }
+
+    /**
+     * Takes a set of locks: the keys in canonical order, split into the groups one script can take (one Cluster
+     * slot each; every key at once on a server that is not a cluster), each group all or none, group after group
+     * with one deadline for the whole set. On any failure (contention, Redis, interrupt, shutdown) the parts taken
+     * so far are released before the call returns or throws. A part whose lease may have run low while later
+     * groups were waited for is extended to the full lease once the last group is granted (owner-checked): when
+     * one was lost meanwhile, the set is not held as a whole, and is given back like a contended one.
+     *
+     * @param keys         distinct keys in {@link LockKey#CANONICAL_ORDER}
+     * @param holderThread the thread that will own the parts through {@code acquire}, null for a {@link Lease}
+     * @return the parts in the order of {@code keys}, or null when somebody else held one of the locks for the
+     *         whole wait and {@code throwOnContention} is false
+     */
+    private List<RedisLease> acquireSet(List<LockKey> keys, LockOptions options, boolean throwOnContention,
+                                        Thread holderThread) {
         ensureOpen();
         Duration maxWait = options.maxWait().orElse(settings.maxWait());
         Duration leaseDuration = options.lease().orElse(settings.lease());
@@ -284,47 +407,158 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         long holdAtLeastMillis = options.holdAtLeast().isZero() ? 0 : LeaseDuration.toMillis(options.holdAtLeast());
         long start = System.nanoTime();
         long deadline = start + RedisCalls.saturatedNanos(maxWait);
+        List<RedisLease> taken = new ArrayList<>(keys.size());
+        LockKey current = keys.get(0);
+        boolean complete = false;
         acquisitionsInFlight.enter();
         try {
-            LockBackend.Parts redis = backend.await(key, deadline);
-            AcquisitionLoop.Outcome outcome = acquisitions.run(redis.store(), redis.notifications(), key,
-                    this::newOwner, leaseMillis, deadline, this::ensureOpen);
-            RedisLockStore.Attempt attempt = outcome.attempt();
-            String owner = outcome.owner();
-            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            if (attempt.acquired()) {
-                RedisLease lease = leases.open(redis.store(), key, owner, attempt.token(), leaseMillis, outcome.sentNanos(),
-                        options.watchdog(), holderThread, holdAtLeastMillis);
-                LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(), owner,
-                        attempt.token(), waitedMillis, leaseMillis, options.watchdog() ? " renewed by the watchdog" : "");
-                events.acquired(key, owner, attempt.token(), waitedMillis);
-                return lease;
+            LockBackend.Parts redis = backend.await(current, deadline);
+            List<List<LockKey>> groups = groups(keys, redis.store().isCluster());
+            for (List<LockKey> group : groups) {
+                current = group.get(0);
+                AcquisitionLoop.Outcome outcome = acquisitions.run(redis.store(), redis.notifications(), group,
+                        this::newOwner, leaseMillis, deadline, this::ensureOpen);
+                RedisLockStore.Attempt attempt = outcome.attempt();
+                String owner = outcome.owner();
+                long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                if (!attempt.acquired()) {
+                    current = group.get(Math.max(0, Math.min(attempt.blocked(), group.size() - 1)));
+                    events.notAcquired(current, waitedMillis, LockEvent.NotAcquired.Reason.CONTENDED);
+                    if (throwOnContention) {
+                        LockNotAcquiredException e = withSet(contended(current, waitedMillis, maxWait,
+                                attempt.holder()), keys, waitedMillis);
+                        LOG.error("{}", e.getMessage());
+                        throw e;
+                    }
+                    LOG.debug("Lock '{}' not acquired within {} ms (owner {} gave up){}", current.name(), waitedMillis,
+                            owner, keys.size() == 1 ? "" : "; nothing of its set is held");
+                    return null;
+                }
+                for (LockKey key : group) {
+                    RedisLease lease = leases.open(redis.store(), key, owner, attempt.token(), leaseMillis,
+                            outcome.sentNanos(), options.watchdog(), holderThread, holdAtLeastMillis);
+                    taken.add(lease);
+                    LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(),
+                            owner, attempt.token(), waitedMillis, leaseMillis,
+                            options.watchdog() ? " renewed by the watchdog" : "");
+                    events.acquired(key, owner, attempt.token(), waitedMillis);
+                }
             }
-            events.notAcquired(key, waitedMillis, LockEvent.NotAcquired.Reason.CONTENDED);
-            if (throwOnContention) {
-                LOG.error("Lock '{}' not acquired: somebody else held it for the whole wait of {} ms", key.name(),
-                        waitedMillis);
-                throw new LockNotAcquiredException(key.name(), Duration.ofMillis(waitedMillis), "Lock '" + key.name()
-                        + "' not acquired: somebody else held it for the whole wait of " + maxWait.toMillis() + " ms");
+            if (groups.size() > 1 && !refreshed(taken, groups.get(groups.size() - 1).size(), leaseMillis)) {
+                long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                String message = "Locks " + names(keys) + " not acquired: a part's lease of " + leaseMillis
+                        + " ms ran out while the rest of the set was waited for (" + waitedMillis + " ms); nothing of"
+                        + " the set is held. Use a lease longer than the wait";
+                LOG.error("{}", message);
+                if (throwOnContention) {
+                    throw new LockNotAcquiredException(keys.get(0).name(), Duration.ofMillis(waitedMillis), message);
+                }
+                return null;
             }
-            LOG.debug("Lock '{}' not acquired within {} ms (owner {} gave up)", key.name(), waitedMillis, owner);
-            return null;
+            complete = true;
+            return taken;
         } catch (LockUnavailableException e) {
-            LOG.error("Lock '{}' unavailable: {}", key.name(), e.getMessage());
-            events.notAcquired(key, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+            LOG.error("Lock '{}' unavailable: {}", current.name(), e.getMessage());
+            events.notAcquired(current, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
                     LockEvent.NotAcquired.Reason.UNAVAILABLE);
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            events.notAcquired(key, waitedMillis, LockEvent.NotAcquired.Reason.INTERRUPTED);
-            throw new LockNotAcquiredException(key.name(), Duration.ofMillis(waitedMillis), "Interrupted after "
-                    + waitedMillis + " ms while waiting for lock '" + key.name() + "'");
+            events.notAcquired(current, waitedMillis, LockEvent.NotAcquired.Reason.INTERRUPTED);
+            throw new LockNotAcquiredException(current.name(), Duration.ofMillis(waitedMillis), "Interrupted after "
+                    + waitedMillis + " ms while waiting for lock '" + current.name() + "'"
+                    + (keys.size() == 1 ? "" : " (one of " + names(keys) + "; nothing of the set is held)"));
         } finally {
+            if (!complete) {
+                // a set is held whole or not at all: send every release, then wait for them
+                taken.forEach(RedisLease::closeNowAsync);
+                taken.forEach(RedisLease::closeNow);
+            }
             acquisitionsInFlight.exit();
         }
     }
 
+    /**
+     * The groups one script can take: on a Redis Cluster, the runs of keys with one slot (the keys are in slot
+     * order); elsewhere one master has every key, so all of them.
+     */
+    private static List<List<LockKey>> groups(List<LockKey> keys, boolean cluster) {
+        if (!cluster || keys.size() == 1) {
+            return List.of(keys);
+        }
+        List<List<LockKey>> groups = new ArrayList<>();
+        int from = 0;
+        for (int i = 1; i <= keys.size(); i++) {
+            if (i == keys.size() || keys.get(i).slot() != keys.get(from).slot()) {
+                groups.add(keys.subList(from, i));
+                from = i;
+            }
+        }
+        return groups;
+    }
+
+    /**
+     * Extends the parts taken before the last group whose lease may have run low while the later groups were
+     * waited for (less than two thirds of it left by the local clock), so that every part of the set holds at
+     * least as long as the last one granted.
+     *
+     * @param lastGroupSize the number of parts of the last group (granted just now), left alone
+     * @return false when one of them was lost meanwhile
+     */
+    private static boolean refreshed(List<RedisLease> taken, int lastGroupSize, long leaseMillis) {
+        Duration lease = Duration.ofMillis(leaseMillis);
+        for (RedisLease part : taken.subList(0, taken.size() - lastGroupSize)) {
+            if (part.remainingLocally().toMillis() * 3 < leaseMillis * 2 && !part.extend(lease)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Adds to a set's exception that it was one key of a set, none of which is held. */
+    private static LockNotAcquiredException withSet(LockNotAcquiredException e, List<LockKey> keys, long waitedMillis) {
+        if (keys.size() == 1) {
+            return e;
+        }
+        return new LockNotAcquiredException(e.key(), Duration.ofMillis(waitedMillis), e.getMessage() + " (one of the "
+                + keys.size() + " keys " + names(keys) + " locked together; nothing of the set is held)",
+                e.holderOwner().orElse(null), e.holderInstance().orElse(null), e.holderHeld().orElse(null),
+                e.holderRemainingLease().orElse(null));
+    }
+
+    private static String names(List<LockKey> keys) {
+        return keys.stream().map(key -> "'" + key.name() + "'").collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    /**
+     * The exception of a wait that ran out, naming the holder the last refused attempt found.
+     *
+     * @param holder who held the lock at the last attempt, null when unknown
+     */
+    static LockNotAcquiredException contended(LockKey key, long waitedMillis, Duration maxWait,
+                                              RedisLockStore.Holder holder) {
+        String message = "Lock '" + key.name() + "' not acquired: somebody else held it for the whole wait of "
+                + maxWait.toMillis() + " ms";
+        if (holder == null) {
+            return new LockNotAcquiredException(key.name(), Duration.ofMillis(waitedMillis), message);
+        }
+        String owner = holder.ownerId();
+        String instance = OwnerId.instanceOf(owner);
+        String who = instance.isEmpty() ? "owner " + owner : "instance '" + instance + "' (owner " + owner + ")";
+        Duration held = holder.heldMillis() < 0 ? null : Duration.ofMillis(holder.heldMillis());
+        Duration remaining = holder.remainingMillis() < 0 ? null : Duration.ofMillis(holder.remainingMillis());
+        if (holder.releasedEarly()) {
+            message += ": released by " + who + (held == null ? "" : " " + held.toMillis() + " ms after its grant")
+                    + ", and kept taken until its minimum hold (holdAtLeast) ends"
+                    + (remaining == null ? "" : ", " + remaining.toMillis() + " ms later");
+        } else {
+            message += ": held by " + who + (held == null ? "" : " for " + held.toMillis() + " ms")
+                    + (remaining == null ? "" : ", " + remaining.toMillis() + " ms of its lease left");
+        }
+        return new LockNotAcquiredException(key.name(), Duration.ofMillis(waitedMillis), message, owner,
+                instance.isEmpty() ? null : instance, held, remaining);
+    }
 
     /** @return a new owner id, unique across processes: {@code <instance name>#<random>:<sequence>} */
     private String newOwner() {

@@ -2,6 +2,7 @@ package io.github.distributedmutex.internal.redis;
 
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -71,6 +72,14 @@ final class RedisLockStore {
               end
               return nil
             end
+            local function heldMillis(key)
+              local token = tonumber(redis.call('hget', key, 'token') or '')
+              if not token then
+                return -1
+              end
+              local now = redis.call('time')
+              return math.floor((tonumber(now[1]) * 1000000 + tonumber(now[2]) - token) / 1000)
+            end
             if redis.call('exists', KEYS[2]) == 1 then
               return {0, -3}
             end
@@ -92,7 +101,84 @@ final class RedisLockStore {
             if ARGV[3] == '1' then
               redis.call('hset', KEYS[1], 'waiters', '1')
             end
-            return {0, redis.call('pttl', KEYS[1])}
+            return {0, redis.call('pttl', KEYS[1]), holder, heldMillis(KEYS[1])}
+            """;
+
+    /**
+     * ACQUIRE for several keys on one node (one Cluster slot, or any keys on a server that is not a cluster):
+     * KEYS are the n locks, then their n abandoned-attempt markers of this owner. All or none: when any lock
+     * is held by somebody else, nothing is written but the waiters flag of that lock, and the refusal names
+     * it (its 1-based position last). A grant gives every lock the same owner, the same token (one
+     * {@code TIME}) and the same lease, exactly as n single grants at one instant would. Idempotent per
+     * owner like ACQUIRE.
+     */
+    private static final String ACQUIRE_ALL = """
+            redis.replicate_commands()
+            local n = #KEYS / 2
+            local function replicas()
+              if ARGV[4] == '1' then
+                local info = redis.call('info', 'replication')
+                return tonumber(string.match(info, 'connected_slaves:(%d+)') or '0')
+              end
+              return nil
+            end
+            local function heldMillis(key)
+              local token = tonumber(redis.call('hget', key, 'token') or '')
+              if not token then
+                return -1
+              end
+              local now = redis.call('time')
+              return math.floor((tonumber(now[1]) * 1000000 + tonumber(now[2]) - token) / 1000)
+            end
+            for i = 1, n do
+              if redis.call('exists', KEYS[n + i]) == 1 then
+                return {0, -3}
+              end
+            end
+            local mine = 0
+            for i = 1, n do
+              local holder = redis.call('hget', KEYS[i], 'owner')
+              if holder == ARGV[1] then
+                mine = mine + 1
+              elseif holder then
+                if ARGV[3] == '1' then
+                  redis.call('hset', KEYS[i], 'waiters', '1')
+                end
+                return {0, redis.call('pttl', KEYS[i]), holder, heldMillis(KEYS[i]), i}
+              end
+            end
+            if mine == n then
+              return {1, redis.call('hget', KEYS[1], 'token'), replicas()}
+            end
+            local connected = replicas()
+            local now = redis.call('time')
+            local token = now[1] .. string.format('%06d', tonumber(now[2]))
+            for i = 1, n do
+              redis.call('hset', KEYS[i], 'owner', ARGV[1], 'token', token)
+              if ARGV[3] == '1' then
+                redis.call('hset', KEYS[i], 'waiters', '1')
+              end
+              redis.call('pexpire', KEYS[i], ARGV[2])
+            end
+            return {1, token, connected}
+            """;
+
+    /** ABANDON for several keys on one node: KEYS as for ACQUIRE_ALL. */
+    private static final String ABANDON_ALL = """
+            local n = #KEYS / 2
+            local deleted = 0
+            for i = 1, n do
+              if redis.call('hget', KEYS[i], 'owner') == ARGV[1] then
+                local waiters = redis.call('hget', KEYS[i], 'waiters')
+                redis.call('del', KEYS[i])
+                if waiters then
+                  redis.call('publish', ARGV[3], KEYS[i])
+                end
+                deleted = 1
+              end
+              redis.call('set', KEYS[n + i], '1', 'PX', ARGV[2])
+            end
+            return deleted
             """;
 
     private static final String EXTEND = """
@@ -195,14 +281,58 @@ final class RedisLockStore {
     /**
      * Outcome of one acquisition attempt.
      *
-     * @param acknowledged      how many replicas acknowledged the attempt's writes ({@code WAIT}), -1 when not asked
-     * @param connectedReplicas how many replicas the granting master had connected at the grant, -1 when not asked
+     * @param token                 the grant's fencing token (0 when refused)
+     * @param holderRemainingMillis when refused: the holder's remaining lease ({@code PTTL}), negative when unknown
+     * @param acknowledged          how many replicas acknowledged the attempt's writes ({@code WAIT}), -1 when not asked
+     * @param connectedReplicas     how many replicas the granting master had connected at the grant, -1 when not asked
+     * @param holder                when refused: who holds the lock, read in the same script; null when unknown
+     *                              (the refusal came from an abandoned attempt's marker)
+     * @param blocked               when refused: the position, in the keys of the attempt, of the key that was
+     *                              held (0 for a single key)
      */
-    record Attempt(boolean acquired, long token, long holderRemainingMillis, int acknowledged, int connectedReplicas) {
+    record Attempt(boolean acquired, long token, long holderRemainingMillis, int acknowledged, int connectedReplicas,
+                   Holder holder, int blocked) {
 
         /** An attempt without a {@code WAIT}. */
         Attempt(boolean acquired, long token, long holderRemainingMillis) {
-            this(acquired, token, holderRemainingMillis, -1, -1);
+            this(acquired, token, holderRemainingMillis, -1, -1, null, 0);
+        }
+
+        /**
+         * Reads a script's answer: {@code {1, token[, connected replicas]}} for a grant,
+         * {@code {0, pttl[, owner, held ms[, blocked position (1-based)]]}} for a refusal.
+         */
+        static Attempt parse(List<Object> values, int acknowledged) {
+            if (asLong(values.get(0)) == 1) {
+                int connected = values.size() > 2 ? (int) asLong(values.get(2)) : -1;
+                return new Attempt(true, asLong(values.get(1)), 0, acknowledged, connected, null, 0);
+            }
+            long remaining = asLong(values.get(1));
+            Holder holder = values.size() > 3
+                    ? new Holder(String.valueOf(values.get(2)), asLong(values.get(3)), remaining) : null;
+            int blocked = values.size() > 4 ? (int) asLong(values.get(4)) - 1 : 0;
+            return new Attempt(false, 0, remaining, acknowledged, -1, holder, blocked);
+        }
+    }
+
+    /**
+     * Who held a lock when an attempt was refused, as the refusing script read it on the Redis server.
+     *
+     * @param owner           the lock's owner field, {@value #RELEASED_SUFFIX} included when there is one
+     * @param heldMillis      how long ago the holder was granted the lock, on the Redis clock ({@code TIME}
+     *                        minus the fencing token); -1 when the lock has no token
+     * @param remainingMillis the lock's remaining time to live ({@code PTTL})
+     */
+    record Holder(String owner, long heldMillis, long remainingMillis) {
+
+        /** @return whether the holder already released the lock, which stays taken until its minimum hold ends */
+        boolean releasedEarly() {
+            return owner.endsWith(RELEASED_SUFFIX);
+        }
+
+        /** @return the holder's owner id, without {@value #RELEASED_SUFFIX} */
+        String ownerId() {
+            return releasedEarly() ? owner.substring(0, owner.length() - RELEASED_SUFFIX.length()) : owner;
         }
     }
 
@@ -221,6 +351,7 @@ final class RedisLockStore {
     private final RedissonClient client;
     private final RScript script;
     private final String releaseChannel;
+    private final boolean cluster;
 
     /**
      * @param client         the Redisson client
@@ -230,6 +361,15 @@ final class RedisLockStore {
         this.client = client;
         this.script = client.getScript(OptionalOptions.defaults().codec(StringCodec.INSTANCE).retryAttempts(0));
         this.releaseChannel = releaseChannel;
+        this.cluster = client.getConfig().isClusterConfig();
+    }
+
+    /**
+     * @return whether the client talks to a Redis Cluster, where one script can only touch keys of one hash
+     *         slot; otherwise one master has every key, and one script can take any set of locks
+     */
+    boolean isCluster() {
+        return cluster;
     }
 
     /**
@@ -243,17 +383,24 @@ final class RedisLockStore {
      *                     in the caller's process may still be queued behind it
      */
     CompletableFuture<Attempt> tryAcquire(LockKey key, String owner, long leaseMillis, boolean markWaiting) {
-        CompletableFuture<List<Object>> reply = eval(List.of(key.redisKey(), key.abandonedMarker(owner)), ACQUIRE,
-                ReturnType.LIST, owner, Long.toString(leaseMillis), markWaiting ? "1" : "0");
-        return reply.thenApply(values -> {
-            boolean acquired = asLong(values.get(0)) == 1;
-            long second = asLong(values.get(1));
-            return acquired ? new Attempt(true, second, 0) : new Attempt(false, 0, second);
-        });
+        return tryAcquire(List.of(key), owner, leaseMillis, markWaiting);
     }
 
     /**
-     * One attempt to take the lock, followed on the same connection by {@code WAIT replicas timeoutMillis}:
+     * One attempt to take every lock of {@code keys}, all or none, in one script: ACQUIRE for one key,
+     * ACQUIRE_ALL for more. The keys must be on one node: one Cluster slot, or any keys when the server is not a
+     * cluster.
+     *
+     * @see #tryAcquire(LockKey, String, long, boolean)
+     */
+    CompletableFuture<Attempt> tryAcquire(List<LockKey> keys, String owner, long leaseMillis, boolean markWaiting) {
+        CompletableFuture<List<Object>> reply = eval(scriptKeys(keys, owner), acquireScript(keys), ReturnType.LIST,
+                owner, Long.toString(leaseMillis), markWaiting ? "1" : "0");
+        return reply.thenApply(values -> Attempt.parse(values, -1));
+    }
+
+    /**
+     * One attempt to take the locks, followed on the same connection by {@code WAIT replicas timeoutMillis}:
      * {@code WAIT} counts only the writes of the connection it is sent on, so the two go out together in one
      * Redisson batch (pipelined, one round trip, no resend), and {@link Attempt#acknowledged()} tells how many
      * replicas have the attempt's writes (on a refused attempt, the connection's latest writes). A script the
@@ -265,38 +412,51 @@ final class RedisLockStore {
      * @param countReplicas whether a grant also reports how many replicas the master has connected
      *                      ({@code INFO replication} inside the script)
      */
-    CompletableFuture<Attempt> tryAcquire(LockKey key, String owner, long leaseMillis, boolean markWaiting,
+    CompletableFuture<Attempt> tryAcquire(List<LockKey> keys, String owner, long leaseMillis, boolean markWaiting,
                                           int replicas, long timeoutMillis, boolean countReplicas) {
-        CompletableFuture<Attempt> attempt = acquireAndWait(key, owner, leaseMillis, markWaiting, replicas,
+        CompletableFuture<Attempt> attempt = acquireAndWait(keys, owner, leaseMillis, markWaiting, replicas,
                 timeoutMillis, countReplicas);
         return attempt.exceptionallyCompose(failure -> {
             if (!isNoScript(failure)) {
                 return CompletableFuture.failedFuture(failure);
             }
-            return script.scriptLoadAsync(key.redisKey(), ACQUIRE).toCompletableFuture().thenCompose(sha ->
-                    acquireAndWait(key, owner, leaseMillis, markWaiting, replicas, timeoutMillis, countReplicas));
+            return script.scriptLoadAsync(keys.get(0).redisKey(), acquireScript(keys)).toCompletableFuture()
+                    .thenCompose(sha -> acquireAndWait(keys, owner, leaseMillis, markWaiting, replicas, timeoutMillis,
+                            countReplicas));
         });
     }
 
-    private CompletableFuture<Attempt> acquireAndWait(LockKey key, String owner, long leaseMillis, boolean markWaiting,
-                                                      int replicas, long timeoutMillis, boolean countReplicas) {
+    private CompletableFuture<Attempt> acquireAndWait(List<LockKey> keys, String owner, long leaseMillis,
+                                                      boolean markWaiting, int replicas, long timeoutMillis,
+                                                      boolean countReplicas) {
         try {
             RBatch batch = client.createBatch(BatchOptions.defaults().executionMode(ExecutionMode.IN_MEMORY)
                     .retryAttempts(0).sync(replicas, Duration.ofMillis(timeoutMillis)));
             CompletableFuture<List<Object>> reply = batch.getScript(StringCodec.INSTANCE).<List<Object>>evalAsync(
-                    key.redisKey(), Mode.READ_WRITE, ACQUIRE, ReturnType.LIST,
-                    List.of(key.redisKey(), key.abandonedMarker(owner)), owner, Long.toString(leaseMillis),
+                    keys.get(0).redisKey(), Mode.READ_WRITE, acquireScript(keys), ReturnType.LIST,
+                    scriptKeys(keys, owner), owner, Long.toString(leaseMillis),
                     markWaiting ? "1" : "0", countReplicas ? "1" : "0").toCompletableFuture();
-            return batch.executeAsync().toCompletableFuture().thenCombine(reply, (result, values) -> {
-                boolean acquired = asLong(values.get(0)) == 1;
-                long second = asLong(values.get(1));
-                int connected = values.size() > 2 ? (int) asLong(values.get(2)) : -1;
-                return acquired ? new Attempt(true, second, 0, result.getSyncedSlaves(), connected)
-                        : new Attempt(false, 0, second, result.getSyncedSlaves(), -1);
-            });
+            return batch.executeAsync().toCompletableFuture().thenCombine(reply,
+                    (result, values) -> Attempt.parse(values, result.getSyncedSlaves()));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    private static String acquireScript(List<LockKey> keys) {
+        return keys.size() == 1 ? ACQUIRE : ACQUIRE_ALL;
+    }
+
+    /** @return the locks, then the owner's abandoned-attempt marker of each */
+    private static List<Object> scriptKeys(List<LockKey> keys, String owner) {
+        List<Object> names = new ArrayList<>(keys.size() * 2);
+        for (LockKey key : keys) {
+            names.add(key.redisKey());
+        }
+        for (LockKey key : keys) {
+            names.add(key.abandonedMarker(owner));
+        }
+        return names;
     }
 
     private static boolean isNoScript(Throwable failure) {
@@ -344,8 +504,13 @@ final class RedisLockStore {
      * @return true when a granted lock was deleted
      */
     CompletableFuture<Boolean> abandon(LockKey key, String owner, long markerMillis) {
-        return this.<Long>eval(List.of(key.redisKey(), key.abandonedMarker(owner)), ABANDON, ReturnType.LONG, owner,
-                Long.toString(markerMillis), releaseChannel).thenApply(result -> result == 1L);
+        return abandon(List.of(key), owner, markerMillis);
+    }
+
+    /** {@link #abandon(LockKey, String, long)} for the keys of one attempt on several keys (one node). */
+    CompletableFuture<Boolean> abandon(List<LockKey> keys, String owner, long markerMillis) {
+        return this.<Long>eval(scriptKeys(keys, owner), keys.size() == 1 ? ABANDON : ABANDON_ALL, ReturnType.LONG,
+                owner, Long.toString(markerMillis), releaseChannel).thenApply(result -> result == 1L);
     }
 
     /** Whether {@code owner} holds the lock right now. */
@@ -366,14 +531,15 @@ final class RedisLockStore {
 
     /** Runs a script on the node that owns the key; a synchronous failure becomes a failed future. */
     private <T> CompletableFuture<T> eval(String redisKey, String lua, ReturnType returnType, Object... args) {
-        return eval(List.of(redisKey), lua, returnType, args);
+        return eval(List.<Object>of(redisKey), lua, returnType, args);
     }
 
-    /** Runs a script on the node that owns the first key (all keys share its hash tag). */
-    private <T> CompletableFuture<T> eval(List<String> keys, String lua, ReturnType returnType, Object... args) {
+    /** Runs a script on the node that owns the first key (all keys are in its slot). */
+    private <T> CompletableFuture<T> eval(List<Object> keys, String lua, ReturnType returnType, Object... args) {
         try {
             List<Object> keyArguments = Collections.unmodifiableList(keys);
-            return script.<T>evalAsync(keys.get(0), Mode.READ_WRITE, lua, returnType, keyArguments, args)
+            return script.<T>evalAsync(String.valueOf(keys.get(0)), Mode.READ_WRITE, lua, returnType, keyArguments,
+                            args)
                     .toCompletableFuture();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);

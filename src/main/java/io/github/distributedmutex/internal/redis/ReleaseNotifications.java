@@ -171,6 +171,11 @@ final class ReleaseNotifications implements AutoCloseable {
             this.redisKey = redisKey;
         }
 
+        /** @return the Redis key of the lock this waiter waits for */
+        String redisKey() {
+            return redisKey;
+        }
+
         /**
          * Waits until woken or until the timeout elapses, and consumes the wake-up.
          *

@@ -12,14 +12,17 @@
  *       re-entrancy of {@code acquire}/{@code release}.</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.RedisLease} and
  *       {@link io.github.distributedmutex.internal.redis.HeldLeases}: a held lock, and the leases
- *       an adapter holds (completion threads, shutdown).</li>
+ *       an adapter holds (completion threads, shutdown);
+ *       {@link io.github.distributedmutex.internal.redis.RedisLeaseSet}: the one lease of several keys
+ *       locked together ({@code lockAll}), made of ordinary leases.</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.LeaseRenewals}: the watchdog's clock.</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.AbandonedAttempts}: give-back of
  *       attempts whose answer never came.</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.ReplicaAcknowledgements}: whether enough
  *       replicas acknowledged a grant ({@code distributedmutex.replica-acks}, Redis {@code WAIT}).</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.RedisLockStore}: the Lua scripts (acquire
- *       with fencing token, extend, owner-checked release, abandon, ownership check, inspect), on the
+ *       with fencing token, of one key or all keys of one node at once, extend, owner-checked release,
+ *       abandon, ownership check, inspect), on the
  *       Redis names of {@link io.github.distributedmutex.internal.key.LockKey}.</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.ReleaseNotifications} and
  *       {@link io.github.distributedmutex.internal.redis.LockBackend}: one pub/sub subscription

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -72,5 +73,22 @@ class LockKeyTest {
     @ValueSource(strings = {"", "app:", "distributedmutex:", "a[b]:"})
     void aPrefixWithoutBracesIsAccepted(String prefix) {
         assertThatCode(() -> LockKey.checkPrefix(prefix)).doesNotThrowAnyException();
+    }
+
+    /** The slot is Redis's: CRC16 (XMODEM) of the hash tag, which is the whole (encoded) key, modulo 16384. */
+    @Test
+    void theSlotIsTheRedisClusterSlotOfTheWholeKey() {
+        assertThat(LockKey.of("123456789", "p:").slot()).as("the CRC16 check value 0x31C3").isEqualTo(0x31C3);
+        assertThat(LockKey.of("foo", "p:").slot()).as("CLUSTER KEYSLOT foo").isEqualTo(12182);
+        assertThat(LockKey.of("foo", "another-prefix:").slot()).as("the prefix is not hashed").isEqualTo(12182);
+    }
+
+    @Test
+    void theCanonicalOrderIsBySlotThenByBytes() {
+        List<LockKey> keys = new ArrayList<>(List.of(LockKey.of("foo", "p:"), LockKey.of("123456789", "p:"),
+                LockKey.of("b", "p:"), LockKey.of("a", "p:")));
+        keys.sort(LockKey.CANONICAL_ORDER);
+        // slots: b 3300, foo 12182, 123456789 12739, a 15495 (not the order of the names' bytes)
+        assertThat(keys).extracting(LockKey::name).containsExactly("b", "foo", "123456789", "a");
     }
 }
