@@ -11,6 +11,7 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RScript.Mode;
 import org.redisson.api.RScript.ReturnType;
+import org.redisson.api.RScriptAsync;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.options.OptionalOptions;
 import org.redisson.client.RedisNoScriptException;
@@ -51,12 +52,17 @@ import org.redisson.client.codec.StringCodec;
  * holder (a late watchdog renewal, an extend, an is-held check) matches it any more. Still one
  * script, one round trip.
  *
- * <p><b>Replica acknowledgements.</b> With {@code distributedmutex.replica-acks}, ACQUIRE goes out in
- * one Redisson batch with {@code WAIT}, on one connection, so that {@code WAIT} counts the replicas
- * that have the grant ({@code WAIT} only counts its own connection's writes); asked to (ARGV[4]), a
- * grant also reports how many replicas its master has connected ({@code INFO replication}). Without
- * the policy ACQUIRE is sent alone, as before. {@link ReplicaAcknowledgements} judges the answer.
- */
+ * <p><b>Replica acknowledgements.</b> With {@code distributedmutex.replica-acks}, ACQUIRE is sent as without
+ * the policy (asked to by ARGV[4], a grant also reports how many replicas its master has connected, from
+ * {@code INFO replication}), and only a grant is followed by a second round trip,
+ * {@link #acknowledge}: one Redisson batch, on one connection to the key's node, of the BARRIER script (an
+ * owner-checked write to the lock, after the grant on that node) and {@code WAIT}. {@code WAIT} counts the writes
+ * of its own connection, and replication offsets are global per master, so replicas that acknowledged the barrier
+ * have the grant too. On a Cluster the batch also carries NODE, a script without keys that names the node the
+ * connection (and so the {@code WAIT}) is on: when the client's slot map is stale, Redisson follows the BARRIER's
+ * {@code MOVED} to the new master but keeps the {@code WAIT} reply of the old one, and NODE then differs from the
+ * node the BARRIER reports. {@link ReplicaAcknowledgements} judges the answer.
+  */
 final class RedisLockStore {
 
     /** Appended to the owner of a lock released before its minimum hold ended, so it matches no owner any more. */
@@ -93,6 +99,40 @@ final class RedisLockStore {
               redis.call('hset', KEYS[1], 'waiters', '1')
             end
             return {0, redis.call('pttl', KEYS[1])}
+            """;
+
+    /**
+     * After a grant: an owner-checked write to the lock (the owner field set to itself, a write that changes nothing
+     * but is replicated), so that a {@code WAIT} on this connection covers the grant; answers {@code {held, connected
+     * replicas or -1, node or ''}}. ARGV[2]: report the connected replicas; ARGV[3]: report the node.
+     */
+    private static final String BARRIER = """
+            redis.replicate_commands()
+            if redis.call('hget', KEYS[1], 'owner') ~= ARGV[1] then
+              return {0, -1, ''}
+            end
+            redis.call('hset', KEYS[1], 'owner', ARGV[1])
+            local connected = -1
+            local node = ''
+            if ARGV[2] == '1' or ARGV[3] == '1' then
+              local info = redis.call('info', 'replication')
+              if ARGV[2] == '1' then
+                connected = tonumber(string.match(info, 'connected_slaves:(%d+)') or '0')
+              end
+              if ARGV[3] == '1' then
+                node = (string.match(info, 'role:(%w+)') or '?') .. ':' .. (string.match(info, 'master_replid:(%w+)') or '?')
+              end
+            end
+            return {1, connected, node}
+            """;
+
+    /**
+     * Names the node it runs on, by its role and replication id (a master's own, new at every promotion); declares
+     * no keys, so a Cluster node runs it whatever slots it serves, on the connection it was sent on.
+     */
+    private static final String NODE = """
+            local info = redis.call('info', 'replication')
+            return (string.match(info, 'role:(%w+)') or '?') .. ':' .. (string.match(info, 'master_replid:(%w+)') or '?')
             """;
 
     private static final String EXTEND = """
@@ -195,14 +235,35 @@ final class RedisLockStore {
     /**
      * Outcome of one acquisition attempt.
      *
-     * @param acknowledged      how many replicas acknowledged the attempt's writes ({@code WAIT}), -1 when not asked
      * @param connectedReplicas how many replicas the granting master had connected at the grant, -1 when not asked
      */
-    record Attempt(boolean acquired, long token, long holderRemainingMillis, int acknowledged, int connectedReplicas) {
+    record Attempt(boolean acquired, long token, long holderRemainingMillis, int connectedReplicas) {
 
-        /** An attempt without a {@code WAIT}. */
+        /** An attempt that did not count the master's replicas. */
         Attempt(boolean acquired, long token, long holderRemainingMillis) {
-            this(acquired, token, holderRemainingMillis, -1, -1);
+            this(acquired, token, holderRemainingMillis, -1);
+        }
+    }
+
+    /**
+     * What the step after a grant found ({@link #acknowledge}).
+     *
+     * @param held              whether the lock was still the owner's on the node the barrier ran on
+     * @param acknowledged      how many replicas acknowledged the barrier ({@code WAIT}'s answer)
+     * @param connectedReplicas how many replicas the barrier's node had connected, -1 when not asked
+     * @param barrierNode       the node the barrier ran on ({@code role:replid}); empty when not asked (not a
+     *                          Cluster: the batch cannot be split between nodes there)
+     * @param waitNode          the node the {@code WAIT} ran on; empty when not asked
+     */
+    record Acknowledgement(boolean held, int acknowledged, int connectedReplicas, String barrierNode,
+                           String waitNode) {
+
+        /**
+         * @return whether the {@code WAIT} ran where the barrier did: the same master, or no node asked for (one
+         *         connection, no redirects)
+         */
+        boolean sameNode() {
+            return barrierNode.equals(waitNode) && (barrierNode.isEmpty() || barrierNode.startsWith("master:"));
         }
     }
 
@@ -221,6 +282,7 @@ final class RedisLockStore {
     private final RedissonClient client;
     private final RScript script;
     private final String releaseChannel;
+    private final boolean cluster;
 
     /**
      * @param client         the Redisson client
@@ -230,10 +292,16 @@ final class RedisLockStore {
         this.client = client;
         this.script = client.getScript(OptionalOptions.defaults().codec(StringCodec.INSTANCE).retryAttempts(0));
         this.releaseChannel = releaseChannel;
+        this.cluster = client.getConfig().isClusterConfig();
+    }
+
+    /** @return whether the client talks to a Redis Cluster, where a command can be redirected to another node */
+    boolean isCluster() {
+        return cluster;
     }
 
     /**
-     * One attempt to take the lock.
+     * One attempt to take the lock: one script call.
      *
      * @param key          the lock
      * @param owner        the owner id of the would-be holder
@@ -243,56 +311,73 @@ final class RedisLockStore {
      *                     in the caller's process may still be queued behind it
      */
     CompletableFuture<Attempt> tryAcquire(LockKey key, String owner, long leaseMillis, boolean markWaiting) {
+        return tryAcquire(key, owner, leaseMillis, markWaiting, false);
+    }
+
+    /**
+     * One attempt to take the lock: one script call.
+     *
+     * @param countReplicas whether a grant also reports how many replicas the granting master has connected
+     *                      ({@code INFO replication} inside the script, before it writes anything)
+     * @see #tryAcquire(LockKey, String, long, boolean)
+     */
+    CompletableFuture<Attempt> tryAcquire(LockKey key, String owner, long leaseMillis, boolean markWaiting,
+                                          boolean countReplicas) {
         CompletableFuture<List<Object>> reply = eval(List.of(key.redisKey(), key.abandonedMarker(owner)), ACQUIRE,
-                ReturnType.LIST, owner, Long.toString(leaseMillis), markWaiting ? "1" : "0");
+                ReturnType.LIST, owner, Long.toString(leaseMillis), markWaiting ? "1" : "0", countReplicas ? "1" : "0");
         return reply.thenApply(values -> {
             boolean acquired = asLong(values.get(0)) == 1;
             long second = asLong(values.get(1));
-            return acquired ? new Attempt(true, second, 0) : new Attempt(false, 0, second);
+            int connected = acquired && values.size() > 2 ? (int) asLong(values.get(2)) : -1;
+            return acquired ? new Attempt(true, second, 0, connected) : new Attempt(false, 0, second);
         });
     }
 
     /**
-     * One attempt to take the lock, followed on the same connection by {@code WAIT replicas timeoutMillis}:
-     * {@code WAIT} counts only the writes of the connection it is sent on, so the two go out together in one
-     * Redisson batch (pipelined, one round trip, no resend), and {@link Attempt#acknowledged()} tells how many
-     * replicas have the attempt's writes (on a refused attempt, the connection's latest writes). A script the
-     * server does not know ({@code NOSCRIPT}, after a restart at the same address) is loaded and the batch sent
-     * once more: the script did not run.
+     * The step after a grant of {@code owner}: the BARRIER script, then {@code WAIT replicas timeoutMillis}, in one
+     * Redisson batch on one connection to the key's node (pipelined: one round trip, no resend); on a Cluster, with
+     * NODE between them (see the class comment). The barrier writes only while {@code owner} holds the lock, so a
+     * barrier that arrives late changes nothing. A script the server does not know ({@code NOSCRIPT}) is loaded and
+     * the batch sent once more.
      *
      * @param replicas      how many replicas {@code WAIT} waits for, at least 1
      * @param timeoutMillis how long {@code WAIT} may block, at least 1
-     * @param countReplicas whether a grant also reports how many replicas the master has connected
-     *                      ({@code INFO replication} inside the script)
+     * @param countReplicas whether the barrier reports how many replicas its node has connected
+     * @return what the barrier and {@code WAIT} found; fails when Redis refused any of the batch's commands
+     *         ({@code NOPERM} for {@code WAIT} or {@code INFO}, {@code TRYAGAIN}, ...)
      */
-    CompletableFuture<Attempt> tryAcquire(LockKey key, String owner, long leaseMillis, boolean markWaiting,
-                                          int replicas, long timeoutMillis, boolean countReplicas) {
-        CompletableFuture<Attempt> attempt = acquireAndWait(key, owner, leaseMillis, markWaiting, replicas,
-                timeoutMillis, countReplicas);
-        return attempt.exceptionallyCompose(failure -> {
+    CompletableFuture<Acknowledgement> acknowledge(LockKey key, String owner, int replicas, long timeoutMillis,
+                                                   boolean countReplicas) {
+        CompletableFuture<Acknowledgement> sent = barrierAndWait(key, owner, replicas, timeoutMillis, countReplicas);
+        return sent.exceptionallyCompose(failure -> {
             if (!isNoScript(failure)) {
                 return CompletableFuture.failedFuture(failure);
             }
-            return script.scriptLoadAsync(key.redisKey(), ACQUIRE).toCompletableFuture().thenCompose(sha ->
-                    acquireAndWait(key, owner, leaseMillis, markWaiting, replicas, timeoutMillis, countReplicas));
+            return script.scriptLoadAsync(key.redisKey(), BARRIER).toCompletableFuture().thenCompose(sha ->
+                    barrierAndWait(key, owner, replicas, timeoutMillis, countReplicas));
         });
     }
 
-    private CompletableFuture<Attempt> acquireAndWait(LockKey key, String owner, long leaseMillis, boolean markWaiting,
-                                                      int replicas, long timeoutMillis, boolean countReplicas) {
+    private CompletableFuture<Acknowledgement> barrierAndWait(LockKey key, String owner, int replicas,
+                                                              long timeoutMillis, boolean countReplicas) {
         try {
             RBatch batch = client.createBatch(BatchOptions.defaults().executionMode(ExecutionMode.IN_MEMORY)
                     .retryAttempts(0).sync(replicas, Duration.ofMillis(timeoutMillis)));
-            CompletableFuture<List<Object>> reply = batch.getScript(StringCodec.INSTANCE).<List<Object>>evalAsync(
-                    key.redisKey(), Mode.READ_WRITE, ACQUIRE, ReturnType.LIST,
-                    List.of(key.redisKey(), key.abandonedMarker(owner)), owner, Long.toString(leaseMillis),
-                    markWaiting ? "1" : "0", countReplicas ? "1" : "0").toCompletableFuture();
-            return batch.executeAsync().toCompletableFuture().thenCombine(reply, (result, values) -> {
-                boolean acquired = asLong(values.get(0)) == 1;
-                long second = asLong(values.get(1));
-                int connected = values.size() > 2 ? (int) asLong(values.get(2)) : -1;
-                return acquired ? new Attempt(true, second, 0, result.getSyncedSlaves(), connected)
-                        : new Attempt(false, 0, second, result.getSyncedSlaves(), -1);
+            RScriptAsync scripts = batch.getScript(StringCodec.INSTANCE);
+            CompletableFuture<List<Object>> barrier = scripts.<List<Object>>evalAsync(key.redisKey(), Mode.READ_WRITE,
+                    BARRIER, ReturnType.LIST, List.of(key.redisKey()), owner, countReplicas ? "1" : "0",
+                    cluster ? "1" : "0").toCompletableFuture();
+            // no keys: the node does not redirect it; the key only routes it to the batch's connection for that slot
+            CompletableFuture<String> node = cluster
+                    ? scripts.<String>evalAsync(key.redisKey(), Mode.READ_WRITE, NODE, ReturnType.VALUE, List.of())
+                            .toCompletableFuture()
+                    : CompletableFuture.completedFuture("");
+            return batch.executeAsync().toCompletableFuture().thenCombine(barrier, (result, values) -> {
+                boolean held = asLong(values.get(0)) == 1;
+                int connected = (int) asLong(values.get(1));
+                String barrierNode = String.valueOf(values.get(2));
+                String waitNode = node.getNow("");
+                return new Acknowledgement(held, result.getSyncedSlaves(), connected, barrierNode, waitNode);
             });
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
