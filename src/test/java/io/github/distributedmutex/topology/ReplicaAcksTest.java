@@ -268,7 +268,10 @@ class ReplicaAcksTest {
         assertThatThrownBy(() -> all.lock("all-but-one"))
                 .isInstanceOf(LockUnavailableException.class)
                 .hasMessageContaining("only 1 replica(s) acknowledged it")
-                .hasMessageContaining("distributedmutex.replica-acks=all requires all 2 connected replica(s)");
+                .hasMessageContaining("distributedmutex.replica-acks=all requires all 2 connected replica(s)")
+                .hasMessageContaining("it was given back");
+        assertThat(RedisCommands.callForList(master.address(), "KEYS", adapters.settings().keyPrefix() + "*"))
+                .as("the refused grant given back: no lock, no refusal marker").isEmpty();
         try (Lease lease = one.lock("all-but-one")) {
             assertThat(lease.isHeld()).isTrue();
             assertThat(owner(replica1, "all-but-one")).isPresent();
