@@ -282,6 +282,7 @@ final class RedisLockStore {
     private final RedissonClient client;
     private final RScript script;
     private final String releaseChannel;
+    /** Whether the client talks to a Redis Cluster, where a batch's commands can be redirected to another node. */
     private final boolean cluster;
 
     /**
@@ -293,11 +294,6 @@ final class RedisLockStore {
         this.script = client.getScript(OptionalOptions.defaults().codec(StringCodec.INSTANCE).retryAttempts(0));
         this.releaseChannel = releaseChannel;
         this.cluster = client.getConfig().isClusterConfig();
-    }
-
-    /** @return whether the client talks to a Redis Cluster, where a command can be redirected to another node */
-    boolean isCluster() {
-        return cluster;
     }
 
     /**
