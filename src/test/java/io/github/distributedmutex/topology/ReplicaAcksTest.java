@@ -404,8 +404,9 @@ class ReplicaAcksTest {
 
     /**
      * What each acquisition sends, counted by the master ({@code INFO commandstats}): without the policy one
-     * script call and no {@code WAIT} (unchanged), with it one {@code WAIT} per acquisition, sent in the same
-     * pipeline; a re-entrant acquire sends nothing.
+     * script call and no {@code WAIT} (unchanged), with it two script calls (the grant, then the barrier) and one
+     * {@code WAIT} per acquisition, the barrier and its {@code WAIT} in one pipeline; a re-entrant acquire sends
+     * nothing.
      */
     @Test
     void withThePolicyOffAnAcquisitionIsOneScriptCallAndNoWait() {
