@@ -38,6 +38,8 @@ public final class ClusterServers implements AutoCloseable {
 
     private final List<Node> masters = new ArrayList<>();
     private final List<Node> replicas = new ArrayList<>();
+    private final List<Node> extraReplicas = new ArrayList<>();
+    private final List<Node> extraReplicaMasters = new ArrayList<>();
     private final List<RedisServerProcess> started = new ArrayList<>();
 
     /** One cluster node: its process and its cluster node id. */
@@ -211,6 +213,51 @@ public final class ClusterServers implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts one more replica of {@code master} and waits until it is in sync and known to every node as a replica;
+     * so masters can have different numbers of replicas. {@link #replicaOf(Node)} still names the first replica.
+     *
+     * @param master    one of the masters
+     * @param directory where its {@code nodes-P.conf} goes
+     * @return the new replica
+     */
+    public Node addReplica(Node master, Path directory) {
+        RedisServerProcess process = launch(directory);
+        started.add(process);
+        Node replica = new Node(process, RedisCommands.call(process.address(), "CLUSTER", "MYID"), master.firstSlot,
+                master.lastSlot);
+        extraReplicas.add(replica);
+        extraReplicaMasters.add(master);
+        RedisCommands.call(master.address(), "CLUSTER", "MEET", "127.0.0.1", Integer.toString(process.port()));
+        List<Node> all = nodes();
+        await("every node knows the new replica").atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(50))
+                .until(() -> all.stream().allMatch(node -> knownNodes(node) == all.size()));
+        RedisCommands.call(replica.address(), "CLUSTER", "REPLICATE", master.id());
+        long replicaCount = replicas.size() + extraReplicas.size();
+        await("the new replica in sync and known as a replica everywhere").atMost(READY_TIMEOUT)
+                .pollInterval(Duration.ofMillis(50)).until(() ->
+                        RedisCommands.call(replica.address(), "INFO", "replication").contains("master_link_status:up")
+                        && all.stream().allMatch(node -> RedisCommands.call(node.address(), "CLUSTER", "NODES")
+                                .lines().filter(line -> line.contains("slave")).count() == replicaCount));
+        awaitHealthy(all, READY_TIMEOUT);
+        return replica;
+    }
+
+    /**
+     * @param master one of the masters
+     * @return every replica of it: the one {@link #start} gave it, then those of {@link #addReplica}
+     */
+    public List<Node> replicasOf(Node master) {
+        List<Node> result = new ArrayList<>();
+        replicaOf(master).ifPresent(result::add);
+        for (int i = 0; i < extraReplicas.size(); i++) {
+            if (extraReplicaMasters.get(i) == master) {
+                result.add(extraReplicas.get(i));
+            }
+        }
+        return result;
+    }
+
     /** @return the masters, in slot order */
     public List<Node> masters() {
         return List.copyOf(masters);
@@ -221,10 +268,11 @@ public final class ClusterServers implements AutoCloseable {
         return List.copyOf(replicas);
     }
 
-    /** @return masters, then replicas */
+    /** @return masters, then replicas (those added by {@link #addReplica} last) */
     public List<Node> nodes() {
         List<Node> all = new ArrayList<>(masters);
         all.addAll(replicas);
+        all.addAll(extraReplicas);
         return all;
     }
 
@@ -261,11 +309,23 @@ public final class ClusterServers implements AutoCloseable {
      * @return the file
      */
     public Path writeRedissonYaml(Path file) {
+        return writeRedissonYaml(file, 1000);
+    }
+
+    /**
+     * Like {@link #writeRedissonYaml(Path)}, with another topology scan interval: a long one keeps the client's slot
+     * map stale after slots moved.
+     *
+     * @param file               where to write it
+     * @param scanIntervalMillis Redisson's {@code scanInterval}
+     * @return the file
+     */
+    public Path writeRedissonYaml(Path file, long scanIntervalMillis) {
         StringBuilder yaml = new StringBuilder("clusterServersConfig:\n  nodeAddresses:\n");
         for (Node node : nodes()) {
             yaml.append("    - \"").append(node.address()).append("\"\n");
         }
-        yaml.append("  scanInterval: 1000\n");
+        yaml.append("  scanInterval: ").append(scanIntervalMillis).append("\n");
         yaml.append("  timeout: 1000\n");
         yaml.append("  connectTimeout: 1000\n");
         try {

@@ -41,8 +41,9 @@ import org.junit.jupiter.api.Timeout;
  * ({@code --replicaof}) that the test starts, and pauses with {@code SIGSTOP} so that they stop acknowledging.
  * With healthy replicas the lock is granted and is on the replicas when the call returns; with too few
  * acknowledging, the call fails with {@link LockUnavailableException} naming the reason and nothing is left held.
- * The {@code WAIT} counts the grant itself: another connection's {@code WAIT} would report the paused replicas
- * as having acknowledged.
+ * The {@code WAIT} counts the grant itself (it follows a barrier write made after the grant on its own connection):
+ * another connection's {@code WAIT} would report the paused replicas as having acknowledged. Only grants are
+ * waited for, and a {@code WAIT} that Redis refuses fails the acquisition at once.
  */
 @SlowTest
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -174,12 +175,13 @@ class ReplicaAcksTest {
     }
 
     /**
-     * The {@code WAIT} goes on the grant's own connection, right after it: watched with {@code MONITOR} while four
-     * threads lock distinct keys at once (so that Redisson's pooled connections are mixed), every acquisition's script
-     * call is followed, on the same client connection and with nothing in between, by its {@code WAIT}.
+     * The {@code WAIT} goes on the connection of a write made after the grant, right after it: watched with
+     * {@code MONITOR} while four threads lock distinct keys at once (so that Redisson's pooled connections are mixed),
+     * every grant is followed by one barrier script on its key (an owner-checked write to the lock), and every barrier,
+     * on the same client connection and with nothing in between, by its {@code WAIT}.
      */
     @Test
-    void theWaitFollowsTheGrantOnTheSameConnection() throws Exception {
+    void theWaitFollowsABarrierWriteAfterTheGrantOnTheSameConnection() throws Exception {
         RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();
         warmUp(acknowledged);
         int threads = 4;
@@ -228,6 +230,7 @@ class ReplicaAcksTest {
             }
         }
         int acquisitions = 0;
+        int barriers = 0;
         int waits = 0;
         for (Map.Entry<String, List<List<String>>> client : byClient.entrySet()) {
             List<List<String>> commands = client.getValue();
@@ -236,17 +239,22 @@ class ReplicaAcksTest {
                 if (command.get(0).equalsIgnoreCase("wait")) {
                     waits++;
                 }
-                boolean acquire = command.get(0).toLowerCase(Locale.ROOT).startsWith("eval") && command.size() == 9
-                        && command.get(2).equals("2") && command.get(3).contains("same-connection-");
-                if (acquire) {
+                boolean script = command.get(0).toLowerCase(Locale.ROOT).startsWith("eval") && command.size() > 3
+                        && command.get(3).contains("same-connection-");
+                if (script && command.size() == 9 && command.get(2).equals("2")) {
                     acquisitions++;
+                }
+                // the barrier: one key, the owner and two flags (the release has three arguments after the owner)
+                if (script && command.size() == 7 && command.get(2).equals("1")) {
+                    barriers++;
                     assertThat(i + 1 < commands.size() ? commands.get(i + 1).get(0) : "nothing")
-                            .as("what client %s sent right after the grant of %s", client.getKey(), command.get(3))
+                            .as("what client %s sent right after the barrier of %s", client.getKey(), command.get(3))
                             .isEqualToIgnoringCase("wait");
                 }
             }
         }
         assertThat(acquisitions).isEqualTo(threads * perThread);
+        assertThat(barriers).isEqualTo(threads * perThread);
         assertThat(waits).isEqualTo(threads * perThread);
     }
 
@@ -260,7 +268,10 @@ class ReplicaAcksTest {
         assertThatThrownBy(() -> all.lock("all-but-one"))
                 .isInstanceOf(LockUnavailableException.class)
                 .hasMessageContaining("only 1 replica(s) acknowledged it")
-                .hasMessageContaining("distributedmutex.replica-acks=all requires all 2 connected replica(s)");
+                .hasMessageContaining("distributedmutex.replica-acks=all requires all 2 connected replica(s)")
+                .hasMessageContaining("it was given back");
+        assertThat(RedisCommands.callForList(master.address(), "KEYS", adapters.settings().keyPrefix() + "*"))
+                .as("the refused grant given back: no lock, no refusal marker").isEmpty();
         try (Lease lease = one.lock("all-but-one")) {
             assertThat(lease.isHeld()).isTrue();
             assertThat(owner(replica1, "all-but-one")).isPresent();
@@ -324,6 +335,62 @@ class ReplicaAcksTest {
         RedisCommands.call(master.address(), rule.toArray(String[]::new));
     }
 
+    /**
+     * A {@code WAIT} that Redis refuses after a grant (here {@code NOPERM}: an ACL user without {@code +wait}) fails the
+     * acquisition at once, naming Redis's error, and gives the grant back: no retries until the wait runs out, no lock
+     * and no refusal marker left behind.
+     */
+    @Test
+    void aWaitRedisRefusesFailsTheAcquisitionAtOnceNamingTheErrorAndGivesTheGrantBack() throws Exception {
+        String password = "NoWait-" + UUID.randomUUID();
+        try (TestAdapters noWait = TestAdapters.on("redis://acker-nowait:" + password + "@127.0.0.1:" + master.port())
+                .withMaxWait(Duration.ofSeconds(20))) {
+            allow("acker-nowait", password, noWait.settings().keyPrefix());
+            TestAdapters acking = noWait.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT));
+            // on a client created at once (Redisson.create returns connected), so the first call meets a connection
+            RedisAdapter acknowledged = acking.newAdapter(acking.newClient());
+            RedisAdapter plain = noWait.newInstance();
+            warmUp(plain);
+
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> acknowledged.lock("no-wait"))
+                    .isInstanceOf(LockUnavailableException.class)
+                    .hasMessageContaining("Lock 'no-wait' was granted")
+                    .hasMessageContaining("NOPERM")
+                    .hasMessageContaining("it was given back")
+                    .hasMessageNotContaining(password);
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            assertThat(tookMillis).as("failed at once, not retried until the 20 s wait ran out").isLessThan(10_000L);
+            assertThat(RedisCommands.callForList(master.address(), "KEYS", noWait.settings().keyPrefix() + "*"))
+                    .as("the grant was given back: no lock, no abandoned-attempt marker").isEmpty();
+            try (Lease lease = plain.tryLock("no-wait", Duration.ZERO).orElseThrow()) {
+                assertThat(lease.isHeld()).isTrue();
+            }
+        } finally {
+            RedisCommands.call(master.address(), "ACL", "DELUSER", "acker-nowait");
+        }
+    }
+
+    /**
+     * Only a grant is waited for: refused attempts (a first try and the attempts of a waiter) send no {@code WAIT}, so
+     * with lagging replicas the waiters of a held lock do not each block a pooled connection for the timeout.
+     */
+    @Test
+    void refusedAttemptsSendNoWait() {
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();
+        RedisAdapter plain = adapters.newInstance();
+        warmUp(acknowledged, plain);
+        try (Lease held = plain.lock("contended")) {
+            RedisCommands.call(master.address(), "CONFIG", "RESETSTAT");
+            assertThat(acknowledged.tryLock("contended", Duration.ZERO)).isEmpty();
+            assertThat(acknowledged.tryLock("contended", Duration.ofMillis(300))).isEmpty();
+            assertThat(calls("evalsha") + calls("eval")).as("refused attempts: a first try and a waiter's")
+                    .isGreaterThanOrEqualTo(3L);
+            assertThat(calls("wait")).as("WAIT after refused attempts").isZero();
+            assertThat(held.isHeld()).isTrue();
+        }
+    }
+
     @Test
     void aScriptTheServerForgotIsLoadedAgain() {
         RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, ACK_TIMEOUT)).newInstance();
@@ -337,8 +404,9 @@ class ReplicaAcksTest {
 
     /**
      * What each acquisition sends, counted by the master ({@code INFO commandstats}): without the policy one
-     * script call and no {@code WAIT} (unchanged), with it one {@code WAIT} per acquisition, sent in the same
-     * pipeline; a re-entrant acquire sends nothing.
+     * script call and no {@code WAIT} (unchanged), with it two script calls (the grant, then the barrier) and one
+     * {@code WAIT} per acquisition, the barrier and its {@code WAIT} in one pipeline; a re-entrant acquire sends
+     * nothing.
      */
     @Test
     void withThePolicyOffAnAcquisitionIsOneScriptCallAndNoWait() {
@@ -363,7 +431,8 @@ class ReplicaAcksTest {
             acknowledged.release("census-on-" + i);
         }
         assertThat(calls("wait")).as("one WAIT per acquisition with the policy").isEqualTo(cycles);
-        assertThat(calls("evalsha") + calls("eval")).isEqualTo(2L * cycles);
+        assertThat(calls("evalsha") + calls("eval")).as("script calls: acquire, the barrier after the grant, release")
+                .isEqualTo(3L * cycles);
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------

@@ -343,6 +343,71 @@ class SentinelFailoverTest {
                 });
     }
 
+    /**
+     * A grant acknowledged by a replica survives the failover that promotes that replica: with
+     * {@code distributedmutex.replica-acks=1} and one replica paused (so that the other is the one that acknowledged,
+     * and the one the sentinels promote), the lock is held by its owner on the new master after {@code kill -9} of the
+     * old one, its holder's {@code isHeld()} says so, and another instance cannot take it until it is released.
+     */
+    @Test
+    void aGrantAcknowledgedByAReplicaSurvivesTheFailoverThatPromotesIt() throws Exception {
+        Topology topology = startTopology();
+        RedisServerProcess master = topology.master();
+        Settings settings = settingsFor(topology);
+        Settings acknowledging = settings.withReplicaAcks(new ReplicaAcks(1, Duration.ofSeconds(2)));
+        RedisAdapter holder = keep(new RedisAdapter(RedissonClientFactory.connect(acknowledging), acknowledging));
+        RedisAdapter other = keep(new RedisAdapter(RedissonClientFactory.connect(settings), settings));
+        LockOptions hold = LockOptions.defaults().withMaxWait(Duration.ofSeconds(5)).withLease(LONG_LEASE)
+                .withWatchdog(false);
+        for (RedisAdapter adapter : List.of(holder, other)) {
+            await("first lock through the sentinels").atMost(SETTLE).pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions().until(() -> {
+                        adapter.lock("warm-up", hold).close();
+                        return true;
+                    });
+        }
+        String key = redisKey(settings, "acknowledged-before-failover");
+
+        topology.replica2().pause();
+        try {
+            Lease lease = holder.lock("acknowledged-before-failover", hold);
+            String owner = RedisCommands.call(master.address(), "HGET", key, "owner");
+            assertThat(RedisCommands.call(topology.replica1().address(), "HGET", key, "owner"))
+                    .as("the replica that acknowledged the grant has it when lock() returned").isEqualTo(owner);
+
+            master.kill();
+            String newMasterPort = await("sentinels report the new master").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> masterAddress(topology.sentinels().get(0)).get(1),
+                            port -> !port.equals(Integer.toString(master.port())));
+            assertThat(newMasterPort).as("the replica that acknowledged is promoted (the other is paused)")
+                    .isEqualTo(Integer.toString(topology.replica1().port()));
+            String newMaster = "redis://127.0.0.1:" + newMasterPort;
+            await("locking works on the new master").atMost(Duration.ofSeconds(45))
+                    .pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+                        other.tryLock("after-failover", Duration.ZERO).orElseThrow().close();
+                        return true;
+                    });
+            assertThat(RedisCommands.call(newMaster, "HGET", key, "owner")).as("the lock on the promoted replica")
+                    .isEqualTo(owner);
+            // the old master is dead: an answer now comes from the new one
+            await("the holder's client found the new master").atMost(Duration.ofSeconds(45))
+                    .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .until(() -> holder.inspect("acknowledged-before-failover").isPresent());
+            assertThat(lease.isHeld()).as("the holder still holds it after the failover").isTrue();
+            assertThat(other.tryLock("acknowledged-before-failover", Duration.ZERO))
+                    .as("another instance cannot take it").isEmpty();
+            figure("replica-acks=1, acknowledged grant across a failover promoting that replica", "kept by its holder");
+
+            lease.close();
+            try (Lease next = other.tryLock("acknowledged-before-failover", Duration.ofSeconds(5)).orElseThrow()) {
+                assertThat(next.fencingToken()).isGreaterThan(lease.fencingToken());
+            }
+        } finally {
+            topology.replica2().resume();
+        }
+    }
+
     /** The processes of one Sentinel topology. */
     private record Topology(RedisServerProcess master, RedisServerProcess replica1, RedisServerProcess replica2,
                             List<SentinelProcess> sentinels) {

@@ -29,13 +29,15 @@ import java.util.function.Supplier;
  * attempt that won. A failure that proves the script never ran (no connection, a cluster
  * redirect or "try again") needs no give-back.
  *
- * <p><b>Replica acknowledgements</b> ({@code distributedmutex.replica-acks}, off by default): every
- * attempt goes out with a {@code WAIT} on the same connection ({@link ReplicaAcknowledgements}); a grant
- * that too few replicas acknowledged is given back at once (owner-checked release, else abandoned) and the
- * acquisition fails with {@link LockUnavailableException}, without waiting or trying again: the same
- * lagging replicas would most likely make the next grant fail too, each after the whole acknowledgement
- * timeout. A refused attempt's acknowledgements mean nothing and are ignored.
- */
+ * <p><b>Replica acknowledgements</b> ({@code distributedmutex.replica-acks}, off by default): attempts are sent as
+ * without the policy, and only a grant is followed by a second round trip, a barrier write and {@code WAIT} on one
+ * connection ({@link RedisLockStore#acknowledge}, judged by {@link ReplicaAcknowledgements}); refused attempts of a
+ * waiter send no {@code WAIT} and block no connection. A grant that does not count (too few acknowledgements, the
+ * lock no longer held, the {@code WAIT} on another node) or whose second step Redis refused or did not answer
+ * ({@code NOPERM}, {@code TRYAGAIN}, a timeout) is given back at once (owner-checked release, else abandoned) and the
+ * acquisition fails with {@link LockUnavailableException} naming the reason, without waiting or trying again: the
+ * same lagging replicas or the same error would most likely make the next grant fail too.
+  */
 final class AcquisitionLoop {
 
     /** The first pause before a failed attempt is tried again. */
@@ -156,25 +158,18 @@ final class AcquisitionLoop {
         }
 
         /**
-         * One attempt, tried again after failures while the deadline allows. With replica
-         * acknowledgements, a grant too few replicas acknowledged is given back and fails the
-         * acquisition ({@code all}: asked once more first when more replicas were connected than the
-         * {@code WAIT} asked for).
+         * One attempt, tried again after failures while the deadline allows. With replica acknowledgements, a grant
+         * is then confirmed ({@link #confirm}), or given back and the acquisition failed.
          */
         RedisLockStore.Attempt attempt(boolean markWaiting) throws InterruptedException {
             long retryMillis = FIRST_RETRY_MILLIS;
-            boolean askedAgain = false;
             while (true) {
                 lastSent = System.nanoTime();
-                int askedFor = acks.isOff() ? 0 : acks.waitFor();
-                CompletableFuture<RedisLockStore.Attempt> call = acks.isOff()
-                        ? store.tryAcquire(keys, owner, leaseMillis, markWaiting)
-                        : store.tryAcquire(keys, owner, leaseMillis, markWaiting, askedFor, acks.timeoutMillis(),
-                                acks.countsReplicas());
+                CompletableFuture<RedisLockStore.Attempt> call = store.tryAcquire(keys, owner, leaseMillis, markWaiting,
+                        !acks.isOff() && acks.countsReplicas());
                 RedisLockStore.Attempt attempt = null;
                 try {
-                    attempt = RedisCalls.await(call, atLeastMinimum(deadline) + acks.extraAttemptNanos(), names,
-                            "acquire");
+                    attempt = RedisCalls.await(call, atLeastMinimum(deadline), names, "acquire");
                 } catch (LockUnavailableException e) {
                     if (AbandonedAttempts.isFinal(call)
                             || deadline - System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(retryMillis) <= 0) {
@@ -187,21 +182,10 @@ final class AcquisitionLoop {
                     }
                 }
                 if (attempt != null) {
-                    if (!attempt.acquired() || acks.isOff()) {
-                        return attempt;
+                    if (attempt.acquired() && !acks.isOff()) {
+                        confirm(attempt);
                     }
-                    ReplicaAcknowledgements.Verdict verdict = acks.judge(attempt, askedFor);
-                    if (verdict == ReplicaAcknowledgements.Verdict.ENOUGH) {
-                        return attempt;
-                    }
-                    String givenBack = giveBack();
-                    owner = owners.get();
-                    if (verdict == ReplicaAcknowledgements.Verdict.ASK_AGAIN && !askedAgain) {
-                        askedAgain = true;
-                        continue;
-                    }
-                    throw new LockUnavailableException(keys.get(0).name(), acks.tooFew(names, attempt) + "; " + givenBack,
-                            null);
+                    return attempt;
                 }
                 stillOpen.run();
                 // a pause before trying a failed call again, not a wait for an event
@@ -211,7 +195,40 @@ final class AcquisitionLoop {
         }
 
         /**
-         * Gives back a grant too few replicas acknowledged: the owner-checked release (nothing left behind,
+         * The second step of a grant with replica acknowledgements: returns when enough replicas of the node that
+         * holds the grant acknowledged it; otherwise gives the grant back and throws.
+         *
+         * @throws LockUnavailableException when the grant does not count or Redis refused or did not answer the step
+         */
+        private void confirm(RedisLockStore.Attempt grant) throws InterruptedException {
+            CompletableFuture<RedisLockStore.Acknowledgement> call = store.acknowledge(keys, owner, acks.waitFor(grant),
+                    acks.timeoutMillis(), acks.countsReplicas());
+            String problem;
+            Throwable cause = null;
+            try {
+                RedisLockStore.Acknowledgement acknowledgement = RedisCalls.await(call,
+                        TimeUnit.MILLISECONDS.toNanos(acks.timeoutMillis()) + RedisCalls.CALL_TIMEOUT.toNanos(),
+                        names, "count the replica acknowledgements of");
+                if (acks.judge(acknowledgement) == ReplicaAcknowledgements.Verdict.ENOUGH) {
+                    return;
+                }
+                problem = acks.explain(names, acknowledgement);
+            } catch (LockUnavailableException e) {
+                problem = "Lock '" + names + "' was granted, but " + withoutConnectionDetails(e.getMessage());
+                cause = e.getCause();
+            } catch (InterruptedException e) {
+                abandoned.giveBack(store, keys, owner, leaseMillis);
+                owner = owners.get();
+                throw e;
+            }
+            String givenBack = giveBack();
+            owner = owners.get();
+            throw new LockUnavailableException(keys.get(0).name(), problem + "; " + givenBack + ", and the acquisition is not"
+                    + " retried", cause);
+        }
+
+        /**
+         * Gives back a grant that does not count: the owner-checked release (nothing left behind,
          * waiters woken), and when its answer does not come, the owner's abandonment, retried until Redis
          * answers ({@link AbandonedAttempts}). The owner id is not used again.
          *
@@ -242,6 +259,12 @@ final class AcquisitionLoop {
                         + leaseMillis + " ms ends)";
             }
         }
+    }
+
+    /** Redisson's description of a failed command ends with its channel and command: not for a user's message. */
+    private static String withoutConnectionDetails(String message) {
+        int details = message.indexOf(". channel: [");
+        return details < 0 ? message : message.substring(0, details);
     }
 
     /** A Redis call of an acquisition may wait until the deadline, but at least {@link RedisCalls#MIN_ATTEMPT_TIME}. */

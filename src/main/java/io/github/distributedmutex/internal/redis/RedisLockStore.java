@@ -12,6 +12,7 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RScript.Mode;
 import org.redisson.api.RScript.ReturnType;
+import org.redisson.api.RScriptAsync;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.options.OptionalOptions;
 import org.redisson.client.RedisNoScriptException;
@@ -52,12 +53,17 @@ import org.redisson.client.codec.StringCodec;
  * holder (a late watchdog renewal, an extend, an is-held check) matches it any more. Still one
  * script, one round trip.
  *
- * <p><b>Replica acknowledgements.</b> With {@code distributedmutex.replica-acks}, ACQUIRE goes out in
- * one Redisson batch with {@code WAIT}, on one connection, so that {@code WAIT} counts the replicas
- * that have the grant ({@code WAIT} only counts its own connection's writes); asked to (ARGV[4]), a
- * grant also reports how many replicas its master has connected ({@code INFO replication}). Without
- * the policy ACQUIRE is sent alone, as before. {@link ReplicaAcknowledgements} judges the answer.
- */
+ * <p><b>Replica acknowledgements.</b> With {@code distributedmutex.replica-acks}, ACQUIRE is sent as without
+ * the policy (asked to by ARGV[4], a grant also reports how many replicas its master has connected, from
+ * {@code INFO replication}), and only a grant is followed by a second round trip,
+ * {@link #acknowledge}: one Redisson batch, on one connection to the key's node, of the BARRIER script (an
+ * owner-checked write to the lock, after the grant on that node) and {@code WAIT}. {@code WAIT} counts the writes
+ * of its own connection, and replication offsets are global per master, so replicas that acknowledged the barrier
+ * have the grant too. On a Cluster the batch also carries NODE, a script without keys that names the node the
+ * connection (and so the {@code WAIT}) is on: when the client's slot map is stale, Redisson follows the BARRIER's
+ * {@code MOVED} to the new master but keeps the {@code WAIT} reply of the old one, and NODE then differs from the
+ * node the BARRIER reports. {@link ReplicaAcknowledgements} judges the answer.
+  */
 final class RedisLockStore {
 
     /** Appended to the owner of a lock released before its minimum hold ended, so it matches no owner any more. */
@@ -181,6 +187,42 @@ final class RedisLockStore {
             return deleted
             """;
 
+    /**
+     * After a grant: KEYS are the locks it granted (one node's). An owner-checked write to the first (the owner field
+     * set to itself, a write that changes nothing but is replicated), so that a {@code WAIT} on this connection covers
+     * the grant; answers {@code {held (by the owner, every key), connected replicas or -1, node or ''}}. ARGV[2]: report the connected replicas; ARGV[3]: report the node.
+     */
+    private static final String BARRIER = """
+            redis.replicate_commands()
+            for i = 1, #KEYS do
+              if redis.call('hget', KEYS[i], 'owner') ~= ARGV[1] then
+                return {0, -1, ''}
+              end
+            end
+            redis.call('hset', KEYS[1], 'owner', ARGV[1])
+            local connected = -1
+            local node = ''
+            if ARGV[2] == '1' or ARGV[3] == '1' then
+              local info = redis.call('info', 'replication')
+              if ARGV[2] == '1' then
+                connected = tonumber(string.match(info, 'connected_slaves:(%d+)') or '0')
+              end
+              if ARGV[3] == '1' then
+                node = (string.match(info, 'role:(%w+)') or '?') .. ':' .. (string.match(info, 'master_replid:(%w+)') or '?')
+              end
+            end
+            return {1, connected, node}
+            """;
+
+    /**
+     * Names the node it runs on, by its role and replication id (a master's own, new at every promotion); declares
+     * no keys, so a Cluster node runs it whatever slots it serves, on the connection it was sent on.
+     */
+    private static final String NODE = """
+            local info = redis.call('info', 'replication')
+            return (string.match(info, 'role:(%w+)') or '?') .. ':' .. (string.match(info, 'master_replid:(%w+)') or '?')
+            """;
+
     private static final String EXTEND = """
             if redis.call('hget', KEYS[1], 'owner') == ARGV[1] then
               redis.call('pexpire', KEYS[1], ARGV[2])
@@ -283,35 +325,39 @@ final class RedisLockStore {
      *
      * @param token                 the grant's fencing token (0 when refused)
      * @param holderRemainingMillis when refused: the holder's remaining lease ({@code PTTL}), negative when unknown
-     * @param acknowledged          how many replicas acknowledged the attempt's writes ({@code WAIT}), -1 when not asked
      * @param connectedReplicas     how many replicas the granting master had connected at the grant, -1 when not asked
      * @param holder                when refused: who holds the lock, read in the same script; null when unknown
      *                              (the refusal came from an abandoned attempt's marker)
      * @param blocked               when refused: the position, in the keys of the attempt, of the key that was
      *                              held (0 for a single key)
      */
-    record Attempt(boolean acquired, long token, long holderRemainingMillis, int acknowledged, int connectedReplicas,
-                   Holder holder, int blocked) {
+    record Attempt(boolean acquired, long token, long holderRemainingMillis, int connectedReplicas, Holder holder,
+                   int blocked) {
 
-        /** An attempt without a {@code WAIT}. */
+        /** An attempt that did not count the master's replicas. */
         Attempt(boolean acquired, long token, long holderRemainingMillis) {
-            this(acquired, token, holderRemainingMillis, -1, -1, null, 0);
+            this(acquired, token, holderRemainingMillis, -1);
+        }
+
+        /** An attempt whose refusal, if it was one, did not say who holds the lock. */
+        Attempt(boolean acquired, long token, long holderRemainingMillis, int connectedReplicas) {
+            this(acquired, token, holderRemainingMillis, connectedReplicas, null, 0);
         }
 
         /**
          * Reads a script's answer: {@code {1, token[, connected replicas]}} for a grant,
          * {@code {0, pttl[, owner, held ms[, blocked position (1-based)]]}} for a refusal.
          */
-        static Attempt parse(List<Object> values, int acknowledged) {
+        static Attempt parse(List<Object> values) {
             if (asLong(values.get(0)) == 1) {
                 int connected = values.size() > 2 ? (int) asLong(values.get(2)) : -1;
-                return new Attempt(true, asLong(values.get(1)), 0, acknowledged, connected, null, 0);
+                return new Attempt(true, asLong(values.get(1)), 0, connected, null, 0);
             }
             long remaining = asLong(values.get(1));
             Holder holder = values.size() > 3
                     ? new Holder(String.valueOf(values.get(2)), asLong(values.get(3)), remaining) : null;
             int blocked = values.size() > 4 ? (int) asLong(values.get(4)) - 1 : 0;
-            return new Attempt(false, 0, remaining, acknowledged, -1, holder, blocked);
+            return new Attempt(false, 0, remaining, -1, holder, blocked);
         }
     }
 
@@ -336,6 +382,28 @@ final class RedisLockStore {
         }
     }
 
+    /**
+     * What the step after a grant found ({@link #acknowledge}).
+     *
+     * @param held              whether the lock was still the owner's on the node the barrier ran on
+     * @param acknowledged      how many replicas acknowledged the barrier ({@code WAIT}'s answer)
+     * @param connectedReplicas how many replicas the barrier's node had connected, -1 when not asked
+     * @param barrierNode       the node the barrier ran on ({@code role:replid}); empty when not asked (not a
+     *                          Cluster: the batch cannot be split between nodes there)
+     * @param waitNode          the node the {@code WAIT} ran on; empty when not asked
+     */
+    record Acknowledgement(boolean held, int acknowledged, int connectedReplicas, String barrierNode,
+                           String waitNode) {
+
+        /**
+         * @return whether the {@code WAIT} ran where the barrier did: the same master, or no node asked for (one
+         *         connection, no redirects)
+         */
+        boolean sameNode() {
+            return barrierNode.equals(waitNode) && (barrierNode.isEmpty() || barrierNode.startsWith("master:"));
+        }
+    }
+
     /** Outcome of a release. */
     enum Release {
         /** The lock was ours and is deleted. */
@@ -351,6 +419,7 @@ final class RedisLockStore {
     private final RedissonClient client;
     private final RScript script;
     private final String releaseChannel;
+    /** Whether the client talks to a Redis Cluster, where a batch's commands can be redirected to another node. */
     private final boolean cluster;
 
     /**
@@ -373,7 +442,7 @@ final class RedisLockStore {
     }
 
     /**
-     * One attempt to take the lock.
+     * One attempt to take the lock: one script call.
      *
      * @param key          the lock
      * @param owner        the owner id of the would-be holder
@@ -383,7 +452,7 @@ final class RedisLockStore {
      *                     in the caller's process may still be queued behind it
      */
     CompletableFuture<Attempt> tryAcquire(LockKey key, String owner, long leaseMillis, boolean markWaiting) {
-        return tryAcquire(List.of(key), owner, leaseMillis, markWaiting);
+        return tryAcquire(List.of(key), owner, leaseMillis, markWaiting, false);
     }
 
     /**
@@ -391,53 +460,63 @@ final class RedisLockStore {
      * ACQUIRE_ALL for more. The keys must be on one node: one Cluster slot, or any keys when the server is not a
      * cluster.
      *
+     * @param countReplicas whether a grant also reports how many replicas the granting master has connected
+     *                      ({@code INFO replication} inside the script, before it writes anything)
      * @see #tryAcquire(LockKey, String, long, boolean)
      */
-    CompletableFuture<Attempt> tryAcquire(List<LockKey> keys, String owner, long leaseMillis, boolean markWaiting) {
+    CompletableFuture<Attempt> tryAcquire(List<LockKey> keys, String owner, long leaseMillis, boolean markWaiting,
+                                          boolean countReplicas) {
         CompletableFuture<List<Object>> reply = eval(scriptKeys(keys, owner), acquireScript(keys), ReturnType.LIST,
-                owner, Long.toString(leaseMillis), markWaiting ? "1" : "0");
-        return reply.thenApply(values -> Attempt.parse(values, -1));
+                owner, Long.toString(leaseMillis), markWaiting ? "1" : "0", countReplicas ? "1" : "0");
+        return reply.thenApply(Attempt::parse);
     }
 
     /**
-     * One attempt to take the locks, followed on the same connection by {@code WAIT replicas timeoutMillis}:
-     * {@code WAIT} counts only the writes of the connection it is sent on, so the two go out together in one
-     * Redisson batch (pipelined, one round trip, no resend), and {@link Attempt#acknowledged()} tells how many
-     * replicas have the attempt's writes (on a refused attempt, the connection's latest writes). A script the
-     * server does not know ({@code NOSCRIPT}, after a restart at the same address) is loaded and the batch sent
-     * once more: the script did not run.
+     * The step after a grant of {@code keys} (one node's, taken by one script) to {@code owner}: the BARRIER script,
+     * then {@code WAIT replicas timeoutMillis}, in one Redisson batch on one connection to the keys' node (pipelined:
+     * one round trip, no resend); on a Cluster, with NODE between them (see the class comment). The barrier writes
+     * only while {@code owner} holds every one of the locks, so a barrier that arrives late changes nothing. A script
+     * the server does not know ({@code NOSCRIPT}) is loaded and the batch sent once more.
      *
      * @param replicas      how many replicas {@code WAIT} waits for, at least 1
      * @param timeoutMillis how long {@code WAIT} may block, at least 1
-     * @param countReplicas whether a grant also reports how many replicas the master has connected
-     *                      ({@code INFO replication} inside the script)
+     * @param countReplicas whether the barrier reports how many replicas its node has connected
+     * @return what the barrier and {@code WAIT} found; fails when Redis refused any of the batch's commands
+     *         ({@code NOPERM} for {@code WAIT} or {@code INFO}, {@code TRYAGAIN}, ...)
      */
-    CompletableFuture<Attempt> tryAcquire(List<LockKey> keys, String owner, long leaseMillis, boolean markWaiting,
-                                          int replicas, long timeoutMillis, boolean countReplicas) {
-        CompletableFuture<Attempt> attempt = acquireAndWait(keys, owner, leaseMillis, markWaiting, replicas,
-                timeoutMillis, countReplicas);
-        return attempt.exceptionallyCompose(failure -> {
+    CompletableFuture<Acknowledgement> acknowledge(List<LockKey> keys, String owner, int replicas, long timeoutMillis,
+                                                   boolean countReplicas) {
+        CompletableFuture<Acknowledgement> sent = barrierAndWait(keys, owner, replicas, timeoutMillis, countReplicas);
+        return sent.exceptionallyCompose(failure -> {
             if (!isNoScript(failure)) {
                 return CompletableFuture.failedFuture(failure);
             }
-            return script.scriptLoadAsync(keys.get(0).redisKey(), acquireScript(keys)).toCompletableFuture()
-                    .thenCompose(sha -> acquireAndWait(keys, owner, leaseMillis, markWaiting, replicas, timeoutMillis,
-                            countReplicas));
+            return script.scriptLoadAsync(keys.get(0).redisKey(), BARRIER).toCompletableFuture().thenCompose(sha ->
+                    barrierAndWait(keys, owner, replicas, timeoutMillis, countReplicas));
         });
     }
 
-    private CompletableFuture<Attempt> acquireAndWait(List<LockKey> keys, String owner, long leaseMillis,
-                                                      boolean markWaiting, int replicas, long timeoutMillis,
-                                                      boolean countReplicas) {
+    private CompletableFuture<Acknowledgement> barrierAndWait(List<LockKey> keys, String owner, int replicas,
+                                                              long timeoutMillis, boolean countReplicas) {
         try {
             RBatch batch = client.createBatch(BatchOptions.defaults().executionMode(ExecutionMode.IN_MEMORY)
                     .retryAttempts(0).sync(replicas, Duration.ofMillis(timeoutMillis)));
-            CompletableFuture<List<Object>> reply = batch.getScript(StringCodec.INSTANCE).<List<Object>>evalAsync(
-                    keys.get(0).redisKey(), Mode.READ_WRITE, acquireScript(keys), ReturnType.LIST,
-                    scriptKeys(keys, owner), owner, Long.toString(leaseMillis),
-                    markWaiting ? "1" : "0", countReplicas ? "1" : "0").toCompletableFuture();
-            return batch.executeAsync().toCompletableFuture().thenCombine(reply,
-                    (result, values) -> Attempt.parse(values, result.getSyncedSlaves()));
+            RScriptAsync scripts = batch.getScript(StringCodec.INSTANCE);
+            CompletableFuture<List<Object>> barrier = scripts.<List<Object>>evalAsync(keys.get(0).redisKey(),
+                    Mode.READ_WRITE, BARRIER, ReturnType.LIST, redisKeys(keys), owner, countReplicas ? "1" : "0",
+                    cluster ? "1" : "0").toCompletableFuture();
+            // no keys: the node does not redirect it; the key only routes it to the batch's connection for that slot
+            CompletableFuture<String> node = cluster
+                    ? scripts.<String>evalAsync(keys.get(0).redisKey(), Mode.READ_WRITE, NODE, ReturnType.VALUE, List.of())
+                            .toCompletableFuture()
+                    : CompletableFuture.completedFuture("");
+            return batch.executeAsync().toCompletableFuture().thenCombine(barrier, (result, values) -> {
+                boolean held = asLong(values.get(0)) == 1;
+                int connected = (int) asLong(values.get(1));
+                String barrierNode = String.valueOf(values.get(2));
+                String waitNode = node.getNow("");
+                return new Acknowledgement(held, result.getSyncedSlaves(), connected, barrierNode, waitNode);
+            });
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -447,12 +526,18 @@ final class RedisLockStore {
         return keys.size() == 1 ? ACQUIRE : ACQUIRE_ALL;
     }
 
-    /** @return the locks, then the owner's abandoned-attempt marker of each */
-    private static List<Object> scriptKeys(List<LockKey> keys, String owner) {
-        List<Object> names = new ArrayList<>(keys.size() * 2);
+    /** @return the Redis keys of the locks */
+    private static List<Object> redisKeys(List<LockKey> keys) {
+        List<Object> names = new ArrayList<>(keys.size());
         for (LockKey key : keys) {
             names.add(key.redisKey());
         }
+        return names;
+    }
+
+    /** @return the locks, then the owner's abandoned-attempt marker of each */
+    private static List<Object> scriptKeys(List<LockKey> keys, String owner) {
+        List<Object> names = redisKeys(keys);
         for (LockKey key : keys) {
             names.add(key.abandonedMarker(owner));
         }

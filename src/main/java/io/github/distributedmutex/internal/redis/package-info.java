@@ -21,8 +21,8 @@
  *   <li>{@link io.github.distributedmutex.internal.redis.ReplicaAcknowledgements}: whether enough
  *       replicas acknowledged a grant ({@code distributedmutex.replica-acks}, Redis {@code WAIT}).</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.RedisLockStore}: the Lua scripts (acquire
- *       with fencing token, of one key or all keys of one node at once, extend, owner-checked release,
- *       abandon, ownership check, inspect), on the
+ *       with fencing token, of one key or all keys of one node at once, the barrier after a grant that
+ *       replicas must acknowledge, extend, owner-checked release, abandon, ownership check, inspect), on the
  *       Redis names of {@link io.github.distributedmutex.internal.key.LockKey}.</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.ReleaseNotifications} and
  *       {@link io.github.distributedmutex.internal.redis.LockBackend}: one pub/sub subscription
