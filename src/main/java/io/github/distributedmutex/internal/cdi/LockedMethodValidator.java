@@ -132,7 +132,9 @@ public final class LockedMethodValidator {
             KeyTemplate key = locked.value().isEmpty()
                     ? KeyTemplate.constant(beanClass.getName() + "." + method.getName())
                     : KeyTemplate.compile(locked.value(), method);
-            LockOptions options = LockOptions.defaults().withWatchdog(locked.watchdog());
+            // the template names the lock in metrics: one series per template, never one per rendered key
+            LockOptions options = LockOptions.defaults().withWatchdog(locked.watchdog())
+                    .withMetricName(metricName(key.source()));
             if (!locked.maxWait().isBlank()) {
                 options = options.withMaxWait(DurationParser.parse(locked.maxWait()));
             }
@@ -165,6 +167,17 @@ public final class LockedMethodValidator {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
+    }
+
+    /** @return the template (or default key) as a metric name: control characters dropped, at most the longest accepted */
+    private static String metricName(String template) {
+        String name = template.codePoints().filter(c -> !Character.isISOControl(c))
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        if (name.isBlank()) {
+            return "unnamed";
+        }
+        return name.length() <= LockOptions.MAX_METRIC_NAME_LENGTH ? name
+                : name.substring(0, LockOptions.MAX_METRIC_NAME_LENGTH);
     }
 
     private static LockOptions withHoldAtLeast(LockOptions options, Locked locked) {

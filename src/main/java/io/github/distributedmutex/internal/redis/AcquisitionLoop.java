@@ -67,6 +67,7 @@ final class AcquisitionLoop {
     }
 
     /**
+     * @param metricName the lock's metric name, kept with its waiter (null when no metrics are recorded)
      * @param owners    a new, unique owner id per call
      * @param deadline  {@link System#nanoTime()} after which no new attempt starts
      * @param stillOpen checked after every wake-up and before every retry; throws when the adapter closed
@@ -74,13 +75,13 @@ final class AcquisitionLoop {
      * @throws LockUnavailableException when Redis did not answer within the deadline
      * @throws InterruptedException     when the thread was interrupted
      */
-    Outcome run(RedisLockStore store, ReleaseNotifications notifications, LockKey key, Supplier<String> owners,
-                long leaseMillis, long deadline, Runnable stillOpen) throws InterruptedException {
+    Outcome run(RedisLockStore store, ReleaseNotifications notifications, LockKey key, String metricName,
+                Supplier<String> owners, long leaseMillis, long deadline, Runnable stillOpen) throws InterruptedException {
         Tries tries = new Tries(store, notifications, key, owners, leaseMillis, deadline, stillOpen);
         RedisLockStore.Attempt attempt = tries.attempt(false);
         if (!attempt.acquired() && deadline - System.nanoTime() > 0) {
             RedisCalls.await(notifications.subscription(), atLeastMinimum(deadline), key.name(), "wait for");
-            try (ReleaseNotifications.Waiter waiter = notifications.register(key.redisKey())) {
+            try (ReleaseNotifications.Waiter waiter = notifications.register(key.redisKey(), metricName)) {
                 while (true) {
                     attempt = tries.attempt(true);
                     long remaining = deadline - System.nanoTime();
