@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,9 @@ import org.slf4j.LoggerFactory;
  *       {@code GlobalOpenTelemetry} when the application (or its agent) has set it; else none, and
  *       the global instance is never set or frozen by the library.</li>
  * </ul>
+ *
+ * <p>Setting a library up can fail (an API version without a method the recorder uses, a bean whose
+ * creation throws): then that library is left out with a WARN, and the adapter is created all the same.
  */
 public final class MetricsBackends {
 
@@ -48,16 +52,33 @@ public final class MetricsBackends {
         }
         List<LockRecorder> recorders = new ArrayList<>();
         if (metrics == ObservabilitySettings.Metrics.AUTO || metrics == ObservabilitySettings.Metrics.MICROMETER) {
-            micrometer(metrics, beans).ifPresent(recorders::add);
+            guarded("Micrometer", () -> micrometer(metrics, beans)).ifPresent(recorders::add);
         }
         if (metrics == ObservabilitySettings.Metrics.AUTO || metrics == ObservabilitySettings.Metrics.OPENTELEMETRY) {
-            openTelemetry(metrics, beans).ifPresent(recorders::add);
+            guarded("OpenTelemetry", () -> openTelemetry(metrics, beans)).ifPresent(recorders::add);
         }
         if (recorders.isEmpty()) {
             LOG.info("distributed-mutex records no metrics: neither Micrometer nor a set-up OpenTelemetry was found");
             return null;
         }
         return recorders.size() == 1 ? recorders.get(0) : new CompositeLockRecorder(recorders);
+    }
+
+    /**
+     * Sets one library's recorder up, or leaves that library out, logged at WARN, when it fails: with
+     * an exception, or with a {@link LinkageError} when the application's version of the library's
+     * API lacks something the recorder links to. Metrics are optional; they must never fail the
+     * application's start.
+     */
+    static Optional<LockRecorder> guarded(String library, Supplier<Optional<LockRecorder>> setUp) {
+        try {
+            return setUp.get();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("distributed-mutex records no metrics to {}: setting it up failed ({}); locking is not affected",
+                    library, e.toString());
+            LOG.debug("Setting up metrics to {} failed", library, e);
+            return Optional.empty();
+        }
     }
 
     private static Optional<LockRecorder> micrometer(ObservabilitySettings.Metrics metrics,

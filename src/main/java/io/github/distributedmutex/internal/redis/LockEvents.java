@@ -83,7 +83,7 @@ final class LockEvents {
         if (recorder != null) {
             try {
                 recorder.acquisition(name, LockRecorder.Acquisition.ACQUIRED, waitedNanos);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
                 recordingFailed(e);
             }
         }
@@ -96,7 +96,7 @@ final class LockEvents {
         if (recorder != null) {
             try {
                 recorder.released(name, heldNanos);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
                 recordingFailed(e);
             }
         }
@@ -111,7 +111,7 @@ final class LockEvents {
                     ? LockRecorder.Acquisition.UNAVAILABLE : LockRecorder.Acquisition.NOT_ACQUIRED;
             try {
                 recorder.acquisition(name, outcome, waitedNanos);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
                 recordingFailed(e);
             }
         }
@@ -124,7 +124,7 @@ final class LockEvents {
         if (recorder != null) {
             try {
                 recorder.lost(name);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
                 recordingFailed(e);
             }
         }
@@ -135,7 +135,7 @@ final class LockEvents {
         if (recorder != null) {
             try {
                 recorder.renewal(name, outcome);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
                 recordingFailed(e);
             }
         }
@@ -154,7 +154,7 @@ final class LockEvents {
         }
     }
 
-    private static void recordingFailed(RuntimeException e) {
+    private static void recordingFailed(Throwable e) {
         LOG.warn("Recording a lock metric failed; the lock call is not affected: {}", e.toString());
         LOG.debug("Lock metric failure", e);
     }

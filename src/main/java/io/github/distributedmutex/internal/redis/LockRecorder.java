@@ -8,7 +8,8 @@ package io.github.distributedmutex.internal.redis;
  *
  * <p>Called after the change, on the thread that learned of it (a caller's thread for acquisitions
  * and {@code extend}, a Redisson I/O or the watchdog's thread for releases and renewals), never
- * while the adapter holds one of its own locks. It must return at once; an exception it throws is
+ * while the adapter holds one of its own locks. It must return at once; an exception (or a linkage
+ * error from an API version it does not fit) it throws is
  * logged and fails nothing. An adapter built without a recorder computes no metric names and calls
  * nothing: a field read and a branch per report.
  */

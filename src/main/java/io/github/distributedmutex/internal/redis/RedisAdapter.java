@@ -152,7 +152,13 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                     SettingsReader.REPLICA_ACK_TIMEOUT, settings.replicaAcks().timeoutMillis());
         }
         if (recorder != null) {
-            recorder.start(new Gauges());
+            try {
+                recorder.start(new Gauges());
+            } catch (RuntimeException | LinkageError e) {
+                // metrics are optional: without their gauges, the adapter still locks
+                LOG.warn("distributed-mutex could not register its held-locks and waiters gauges; locking is not"
+                        + " affected: {}", e.toString());
+            }
         }
     }
 
@@ -517,7 +523,11 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         abandoned.close();
         LockRecorder recorder = events.recorder();
         if (recorder != null) {
-            recorder.stop();
+            try {
+                recorder.stop();
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("distributed-mutex could not unregister its metrics gauges: {}", e.toString());
+            }
         }
         connection.close();
     }

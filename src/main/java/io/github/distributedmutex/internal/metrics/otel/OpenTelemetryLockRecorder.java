@@ -8,11 +8,13 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.DoubleHistogramBuilder;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.MeterBuilder;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongUpDownCounter;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +27,10 @@ import java.util.concurrent.TimeUnit;
  * the SDK collects. The attributes of a metric name are built when the name is first reported and
  * kept per name, so a report is a map lookup and a record; the number of names is bounded (see the
  * core's {@code MetricNames}). The callbacks are closed when the adapter closes.
+ *
+ * <p>Works with the OpenTelemetry API from 1.29 on (what MicroProfile Telemetry 2.0 requires, and what
+ * Payara Micro 7.2025.1 ships), though the library is compiled against a newer one: it calls nothing
+ * newer than 1.29 unconditionally ({@code OpenTelemetryOldestApiTest} runs it on 1.29).
  */
 public final class OpenTelemetryLockRecorder implements LockRecorder {
 
@@ -32,6 +38,8 @@ public final class OpenTelemetryLockRecorder implements LockRecorder {
     private static final AttributeKey<String> ACQUIRE_OUTCOME = AttributeKey.stringKey(Instruments.ACQUIRE_OUTCOME);
     private static final AttributeKey<String> RENEWAL_OUTCOME = AttributeKey.stringKey(Instruments.RENEWAL_OUTCOME);
     private static final double NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
+    /** Whether {@code DoubleHistogramBuilder.setExplicitBucketBoundariesAdvice} exists (OpenTelemetry API 1.32+). */
+    private static final boolean BUCKET_ADVICE = hasBucketAdvice();
 
     private final Meter meter;
     private final DoubleHistogram acquireDuration;
@@ -44,16 +52,41 @@ public final class OpenTelemetryLockRecorder implements LockRecorder {
 
     private OpenTelemetryLockRecorder(Meter meter) {
         this.meter = meter;
-        acquireDuration = meter.histogramBuilder(Instruments.ACQUIRE_DURATION).setUnit("s")
-                .setDescription("How long lock acquisitions took, from the call to the grant or the failure")
-                .setExplicitBucketBoundariesAdvice(Instruments.ACQUIRE_BUCKETS).build();
-        holdDuration = meter.histogramBuilder(Instruments.HOLD_DURATION).setUnit("s")
-                .setDescription("How long locks were held, from the grant to the confirmed release")
-                .setExplicitBucketBoundariesAdvice(Instruments.HOLD_BUCKETS).build();
+        acquireDuration = withBuckets(meter.histogramBuilder(Instruments.ACQUIRE_DURATION).setUnit("s")
+                .setDescription("How long lock acquisitions took, from the call to the grant or the failure"),
+                Instruments.ACQUIRE_BUCKETS).build();
+        holdDuration = withBuckets(meter.histogramBuilder(Instruments.HOLD_DURATION).setUnit("s")
+                .setDescription("How long locks were held, from the grant to the confirmed release"),
+                Instruments.HOLD_BUCKETS).build();
         renewals = meter.counterBuilder(Instruments.RENEWALS).setUnit("{renewal}")
                 .setDescription("Lease renewals (watchdog renewals and Lease.extend calls)").build();
         lost = meter.counterBuilder(Instruments.LOST).setUnit("{lease}")
                 .setDescription("Leases found lost while held: mutual exclusion may have been broken").build();
+    }
+
+    /**
+     * The histogram's bucket boundaries as advice, where the application's OpenTelemetry API has the
+     * method (1.32 and later); older ones keep the SDK's default buckets. MicroProfile Telemetry 2.0
+     * asks only for API 1.29, and Payara Micro 7.2025.1 ships exactly that: calling the method there
+     * threw {@code NoSuchMethodError} and failed the deployment. The call site is only reached (and
+     * so only linked) where the method exists.
+     */
+    private static DoubleHistogramBuilder withBuckets(DoubleHistogramBuilder builder, List<Double> buckets) {
+        return BUCKET_ADVICE ? builder.setExplicitBucketBoundariesAdvice(buckets) : builder;
+    }
+
+    private static boolean hasBucketAdvice() {
+        try {
+            DoubleHistogramBuilder.class.getMethod("setExplicitBucketBoundariesAdvice", List.class);
+            return true;
+        } catch (NoSuchMethodException | SecurityException absent) {
+            return false;
+        }
+    }
+
+    /** @return whether this OpenTelemetry API takes bucket boundaries as advice (API 1.32 and later) */
+    public static boolean bucketAdvice() {
+        return BUCKET_ADVICE;
     }
 
     /**
