@@ -7,5 +7,5 @@ int tests = suite.@tests.toInteger()
 int failed = suite.@failures.toInteger() + suite.@errors.toInteger()
 int skipped = suite.@skipped.toInteger()
 println "WildFlyPayaraIT: ${tests} tests, ${failed} failed, ${skipped} skipped"
-assert tests >= 13 && failed == 0 && skipped == 0
+assert tests >= 15 && failed == 0 && skipped == 0
 return true
