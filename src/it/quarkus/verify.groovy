@@ -8,6 +8,11 @@ int failed = suite.@failures.toInteger() + suite.@errors.toInteger()
 int skipped = suite.@skipped.toInteger()
 println "LockedOnQuarkusTest: ${tests} tests, ${failed} failed, ${skipped} skipped"
 assert tests >= 4 && failed == 0 && skipped == 0
+def operations = new File(basedir, 'target/surefire-reports/TEST-io.github.distributedmutex.it.quarkus.OperationsOnQuarkusTest.xml')
+assert operations.isFile() : "no surefire report ${operations}: OperationsOnQuarkusTest did not run"
+def ops = new groovy.xml.XmlSlurper().parse(operations)
+println "OperationsOnQuarkusTest: ${ops.@tests} tests, ${ops.@failures} failures, ${ops.@errors} errors, ${ops.@skipped} skipped"
+assert ops.@tests.toInteger() >= 2 && ops.@failures.toInteger() + ops.@errors.toInteger() == 0 && ops.@skipped.toInteger() == 0
 def log = new File(basedir, 'build.log').text
 assert log.contains('[RedisTestResource] the application uses Redis at') : 'the test Redis was not started'
 return true

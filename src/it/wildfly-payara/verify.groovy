@@ -7,5 +7,7 @@ int tests = suite.@tests.toInteger()
 int failed = suite.@failures.toInteger() + suite.@errors.toInteger()
 int skipped = suite.@skipped.toInteger()
 println "WildFlyPayaraIT: ${tests} tests, ${failed} failed, ${skipped} skipped"
-assert tests >= 13 && failed == 0 && skipped == 0
+// with REDIS_URL the test cannot kill that Redis: its outage test is skipped, and only then
+int allowedSkips = System.getenv('REDIS_URL')?.trim() ? 1 : 0
+assert tests >= 15 && failed == 0 && skipped <= allowedSkips
 return true

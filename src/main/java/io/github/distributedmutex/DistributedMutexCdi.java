@@ -78,7 +78,8 @@ public final class DistributedMutexCdi {
     /**
      * A new instance of the portable extension (CDI Full: Weld, OpenWebBeans) that checks every
      * {@link Locked @Locked} method when the container starts and fails the start, naming the
-     * method, for a template that cannot be resolved. Give each container its own instance.
+     * method, for a template that cannot be resolved, and adds the library's MicroProfile Health
+     * readiness check when the MP Health API is present. Give each container its own instance.
      *
      * @return a new portable extension, for {@code addExtensions(...)} / {@code addExtension(...)}
      */

@@ -31,18 +31,23 @@ public final class LockOptions {
      */
     public static final Duration MIN_LEASE = LeaseDuration.MIN;
 
-    private static final LockOptions DEFAULTS = new LockOptions(null, null, false, Duration.ZERO);
+    /** The longest {@linkplain #withMetricName(String) metric name} accepted, in characters. */
+    public static final int MAX_METRIC_NAME_LENGTH = 255;
+
+    private static final LockOptions DEFAULTS = new LockOptions(null, null, false, Duration.ZERO, null);
 
     private final Duration maxWait;
     private final Duration lease;
     private final boolean watchdog;
     private final Duration holdAtLeast;
+    private final String metricName;
 
-    private LockOptions(Duration maxWait, Duration lease, boolean watchdog, Duration holdAtLeast) {
+    private LockOptions(Duration maxWait, Duration lease, boolean watchdog, Duration holdAtLeast, String metricName) {
         this.maxWait = maxWait;
         this.lease = lease;
         this.watchdog = watchdog;
         this.holdAtLeast = holdAtLeast;
+        this.metricName = metricName;
     }
 
     /** @return options that use the configured wait and lease, without watchdog and without minimum hold */
@@ -61,7 +66,7 @@ public final class LockOptions {
         if (maxWait.isNegative()) {
             throw new IllegalArgumentException("maxWait must not be negative, was " + maxWait);
         }
-        return new LockOptions(maxWait, lease, watchdog, holdAtLeast);
+        return new LockOptions(maxWait, lease, watchdog, holdAtLeast, metricName);
     }
 
     /**
@@ -73,7 +78,7 @@ public final class LockOptions {
      *                                  longer than {@link #MAX_LEASE}
      */
     public LockOptions withLease(Duration lease) {
-        return new LockOptions(maxWait, LeaseDuration.check("lease", lease), watchdog, holdAtLeast);
+        return new LockOptions(maxWait, LeaseDuration.check("lease", lease), watchdog, holdAtLeast, metricName);
     }
 
     /**
@@ -82,7 +87,7 @@ public final class LockOptions {
      * @return a copy with this watchdog mode
      */
     public LockOptions withWatchdog(boolean watchdog) {
-        return new LockOptions(maxWait, lease, watchdog, holdAtLeast);
+        return new LockOptions(maxWait, lease, watchdog, holdAtLeast, metricName);
     }
 
     /**
@@ -122,7 +127,42 @@ public final class LockOptions {
         if (!holdAtLeast.isZero()) {
             LeaseDuration.check("holdAtLeast", holdAtLeast);
         }
-        return new LockOptions(maxWait, lease, watchdog, holdAtLeast);
+        return new LockOptions(maxWait, lease, watchdog, holdAtLeast, metricName);
+    }
+
+    /**
+     * Names the lock in the library's metrics (the {@code distributedmutex.lock.name} attribute,
+     * see the README's Operations section), instead of a name derived from the key. A name stands
+     * for a <em>kind</em> of lock, never one key: {@code "invoice-export"} for keys
+     * {@code "invoice-export:" + id}, so that there is one time series per kind, not one per id.
+     * {@code @Locked} methods are named by their key template ({@code "job:{id}"}) and
+     * {@code acquiref}/{@code releasef} by their format string, without this. An {@code Adapter}
+     * call without a metric name is named by its key's text before the first {@code ':'} (the whole
+     * key when it has none), for at most 100 distinct such names per adapter; further ones are
+     * named {@code "other"}.
+     *
+     * <p>Metric names never reach Redis and change nothing about the lock.
+     *
+     * @param metricName the name; not blank, at most {@value #MAX_METRIC_NAME_LENGTH} characters,
+     *                   no control characters
+     * @return a copy with this metric name
+     * @throws NullPointerException     when {@code metricName} is null
+     * @throws IllegalArgumentException when {@code metricName} is blank, too long or contains a
+     *                                  control character
+     */
+    public LockOptions withMetricName(String metricName) {
+        Objects.requireNonNull(metricName, "metricName must not be null");
+        if (metricName.isBlank()) {
+            throw new IllegalArgumentException("metricName must not be blank");
+        }
+        if (metricName.length() > MAX_METRIC_NAME_LENGTH) {
+            throw new IllegalArgumentException("metricName must have at most " + MAX_METRIC_NAME_LENGTH
+                    + " characters, had " + metricName.length());
+        }
+        if (metricName.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("metricName must not contain control characters");
+        }
+        return new LockOptions(maxWait, lease, watchdog, holdAtLeast, metricName);
     }
 
     /** @return the maximum wait, empty when the configured default applies */
@@ -148,24 +188,34 @@ public final class LockOptions {
         return holdAtLeast;
     }
 
+    /**
+     * @return the lock's name in the library's metrics, empty when it is derived (see
+     *         {@link #withMetricName(String)})
+     */
+    public Optional<String> metricName() {
+        return Optional.ofNullable(metricName);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof LockOptions other
                 && Objects.equals(maxWait, other.maxWait)
                 && Objects.equals(lease, other.lease)
                 && watchdog == other.watchdog
-                && holdAtLeast.equals(other.holdAtLeast);
+                && holdAtLeast.equals(other.holdAtLeast)
+                && Objects.equals(metricName, other.metricName);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(maxWait, lease, watchdog, holdAtLeast);
+        return Objects.hash(maxWait, lease, watchdog, holdAtLeast, metricName);
     }
 
     @Override
     public String toString() {
         return "LockOptions[maxWait=" + (maxWait == null ? "default" : maxWait)
                 + ", lease=" + (lease == null ? "default" : lease) + ", watchdog=" + watchdog
-                + (holdAtLeast.isZero() ? "" : ", holdAtLeast=" + holdAtLeast) + "]";
+                + (holdAtLeast.isZero() ? "" : ", holdAtLeast=" + holdAtLeast)
+                + (metricName == null ? "" : ", metricName=" + metricName) + "]";
     }
 }

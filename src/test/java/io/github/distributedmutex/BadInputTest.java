@@ -324,7 +324,17 @@ class BadInputTest {
                         IllegalArgumentException.class, List.of("lease must be positive", "PT0S")),
                 Arguments.of("withLease(negative)",
                         (Runnable) () -> LockOptions.defaults().withLease(Duration.ofMinutes(-1)),
-                        IllegalArgumentException.class, List.of("lease must be positive", "PT-1M")));
+                        IllegalArgumentException.class, List.of("lease must be positive", "PT-1M")),
+                Arguments.of("withMetricName(null)", (Runnable) () -> LockOptions.defaults().withMetricName(null),
+                        NullPointerException.class, List.of("metricName must not be null")),
+                Arguments.of("withMetricName(blank)", (Runnable) () -> LockOptions.defaults().withMetricName(" "),
+                        IllegalArgumentException.class, List.of("metricName must not be blank")),
+                Arguments.of("withMetricName(too long)",
+                        (Runnable) () -> LockOptions.defaults().withMetricName("x".repeat(256)),
+                        IllegalArgumentException.class, List.of("at most 255 characters", "had 256")),
+                Arguments.of("withMetricName(control character)",
+                        (Runnable) () -> LockOptions.defaults().withMetricName("job\n"),
+                        IllegalArgumentException.class, List.of("control characters")));
     }
 
     @Order(3)

@@ -6,18 +6,23 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.github.distributedmutex.DistributedMutexCdi;
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.internal.cdi.LockedBuildCompatibleExtension;
+import io.github.distributedmutex.internal.health.RedisReadinessCheck;
 import io.github.distributedmutex.testing.CdiContainers;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.build.compatible.spi.BeanInfo;
 import jakarta.enterprise.inject.build.compatible.spi.BuildCompatibleExtension;
+import jakarta.enterprise.inject.build.compatible.spi.Discovery;
 import jakarta.enterprise.inject.build.compatible.spi.Messages;
 import jakarta.enterprise.inject.build.compatible.spi.Registration;
+import jakarta.enterprise.inject.build.compatible.spi.ScannedClasses;
 import jakarta.enterprise.inject.build.compatible.spi.SkipIfPortableExtensionPresent;
 import jakarta.enterprise.inject.spi.DefinitionException;
 import jakarta.enterprise.inject.spi.DeploymentException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.Readiness;
 import org.jboss.weld.lite.extension.translator.LiteExtensionTranslator;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
@@ -46,6 +51,12 @@ class BuildCompatibleExtensionOnWeldTest {
         public void validate(BeanInfo bean, Messages messages) {
             CALLS.incrementAndGet();
             super.validate(bean, messages);
+        }
+
+        @Override
+        @Discovery
+        public void addOptionalBeans(ScannedClasses classes) {
+            super.addOptionalBeans(classes);
         }
     }
 
@@ -103,6 +114,19 @@ class BuildCompatibleExtensionOnWeldTest {
             assertThat(cdi.select(GoodTemplate.class).process(42)).isEqualTo("ran");
         }
         assertThat(UnskippedLockedBce.CALLS).as("the BCE was called").hasPositiveValue();
+    }
+
+    /** As on Quarkus, where only the build compatible extension runs: the readiness check is added in {@code @Discovery}. */
+    @Test
+    void theBceAddsTheReadinessCheckWhenMicroProfileHealthIsPresent() {
+        try (CdiContainers cdi = CdiContainers.builder().beans(GoodTemplate.class)
+                .withoutPortableExtension()
+                .extensions(translator(List.of(UnskippedLockedBce.class)))
+                .start()) {
+            assertThat(cdi.instance(HealthCheck.class, Readiness.Literal.INSTANCE).isResolvable()).isTrue();
+            assertThat(cdi.select(HealthCheck.class, Readiness.Literal.INSTANCE).call().getName())
+                    .isEqualTo(RedisReadinessCheck.NAME);
+        }
     }
 
     @Test

@@ -57,12 +57,26 @@ public final class JvmProcess implements AutoCloseable {
      */
     public static JvmProcess start(String name, Class<?> mainClass, Map<String, String> systemProperties,
                                    Map<String, String> environment, String... args) {
+        return start(name, mainClass, System.getProperty("java.class.path"), List.of(), systemProperties, environment,
+                args);
+    }
+
+    /**
+     * As {@link #start(String, Class, Map, Map, String...)} on another class path, with more JVM options.
+     *
+     * @param classpath  the new JVM's class path (for example the test class path without some jars)
+     * @param jvmOptions options placed before the main class, such as {@code -Xlog:...}
+     */
+    public static JvmProcess start(String name, Class<?> mainClass, String classpath, List<String> jvmOptions,
+                                   Map<String, String> systemProperties, Map<String, String> environment,
+                                   String... args) {
         List<String> command = new ArrayList<>(List.of(javaExecutable(),
                 // short-lived JVMs on a small machine: start fast rather than peak fast
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k",
-                "-cp", System.getProperty("java.class.path"),
+                "-cp", classpath,
                 "-Dorg.jboss.logging.provider=slf4j",
                 "-Dorg.slf4j.simpleLogger.log.org.jboss.weld=warn"));
+        command.addAll(jvmOptions);
         systemProperties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add(mainClass.getName());
         command.addAll(List.of(args));

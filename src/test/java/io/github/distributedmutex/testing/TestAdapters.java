@@ -4,6 +4,7 @@ import io.github.distributedmutex.internal.config.ReplicaAcks;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.LockListener;
+import io.github.distributedmutex.internal.redis.LockRecorder;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import java.time.Duration;
@@ -113,6 +114,17 @@ public final class TestAdapters implements AutoCloseable {
      */
     public RedisAdapter newInstance(LockListener listener) {
         RedisAdapter adapter = new RedisAdapter(RedissonClientFactory.connect(settings), settings, null, listener);
+        resources.add(adapter);
+        return adapter;
+    }
+
+    /**
+     * @param recorder where the adapter's measurements go (as the CDI producer plugs in the metrics
+     *                 library's recorder)
+     * @return a new adapter like {@link #newInstance()}, recording its metrics to {@code recorder}
+     */
+    public RedisAdapter newInstance(LockRecorder recorder) {
+        RedisAdapter adapter = new RedisAdapter(RedissonClientFactory.connect(settings), settings, null, null, recorder);
         resources.add(adapter);
         return adapter;
     }

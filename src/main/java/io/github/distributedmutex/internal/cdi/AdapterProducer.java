@@ -3,8 +3,12 @@ package io.github.distributedmutex.internal.cdi;
 import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.LockEvent;
 import io.github.distributedmutex.internal.config.ConfigLookup;
+import io.github.distributedmutex.internal.config.ObservabilitySettings;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.config.SettingsReader;
+import io.github.distributedmutex.internal.metrics.MetricsBackends;
+import io.github.distributedmutex.internal.redis.LockRecorder;
+import io.github.distributedmutex.internal.redis.LockReadiness;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedisConnection;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
@@ -22,6 +26,7 @@ import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import javax.naming.InitialContext;
@@ -54,7 +59,11 @@ public class AdapterProducer {
     private final Object guard = new Object();
     private RedisAdapter adapter;
     private Settings settings;
+    private ObservabilitySettings observability;
     private CdiLockEvents listener;
+    private boolean shutDown;
+    /** What the last readiness check found, null before the first: changes are logged. */
+    private volatile Boolean lastReadiness;
 
     /** For the container's proxy only. */
     protected AdapterProducer() {
@@ -120,7 +129,9 @@ public class AdapterProducer {
     }
 
     private RedisAdapter create() {
-        settings = SettingsReader.read(ConfigLookup.detect());
+        ConfigLookup config = ConfigLookup.detect();
+        settings = SettingsReader.read(config);
+        observability = SettingsReader.readObservability(config);
         RedisConnection connection;
         if (applicationClients.isResolvable()) {
             LOG.info("distributed-mutex uses the application's RedissonClient bean; {}", settings);
@@ -133,7 +144,62 @@ public class AdapterProducer {
             connection = RedissonClientFactory.connect(settings);
         }
         listener = CdiLockEvents.create(lockEvents, beanManager);
-        return new RedisAdapter(connection, settings, managedExecutor(), listener);
+        LockRecorder recorder = MetricsBackends.detect(observability.metrics(), this::applicationBean);
+        return new RedisAdapter(connection, settings, managedExecutor(), listener, recorder);
+    }
+
+    /**
+     * The application's one bean of a type the library knows only by name (a {@code MeterRegistry},
+     * an {@code OpenTelemetry}), looked up programmatically: an injection point of that type would
+     * need the class to exist, and an {@code Instance<Object>} injection point would keep every bean
+     * of a Quarkus application from being removed as unused.
+     */
+    private Optional<Object> applicationBean(Class<?> type) {
+        try {
+            Instance<?> beans = beanManager.createInstance().select(type);
+            if (beans.isResolvable()) {
+                return Optional.of(beans.get());
+            }
+            if (beans.isAmbiguous()) {
+                LOG.info("distributed-mutex found several {} beans and uses none of them", type.getName());
+            }
+        } catch (RuntimeException e) {
+            LOG.info("distributed-mutex could not look up a {} bean: {}", type.getName(), e.toString());
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether the adapter can lock now, for the readiness check (see {@link RedisAdapter#readiness}),
+     * waiting at most {@code distributedmutex.health.timeout}; with
+     * {@code distributedmutex.health.readiness=false}, up without checking.
+     *
+     * @return up, or down with the reason (credentials masked)
+     */
+    public LockReadiness readiness() {
+        RedisAdapter current;
+        ObservabilitySettings checks;
+        synchronized (guard) {
+            if (shutDown) {
+                return new LockReadiness(false, "the application is shutting down");
+            }
+            current = (RedisAdapter) adapter();
+            checks = observability;
+        }
+        if (!checks.readiness()) {
+            return new LockReadiness(true, "not checked: distributedmutex.health.readiness=false");
+        }
+        LockReadiness readiness = current.readiness(checks.readinessTimeout());
+        Boolean before = lastReadiness;
+        lastReadiness = readiness.up();
+        if (before == null ? !readiness.up() : before != readiness.up()) {
+            if (readiness.up()) {
+                LOG.info("distributed-mutex readiness: UP again ({})", readiness.reason());
+            } else {
+                LOG.warn("distributed-mutex readiness: DOWN: {}", readiness.reason());
+            }
+        }
+        return readiness;
     }
 
     /**
@@ -160,6 +226,7 @@ public class AdapterProducer {
     @PreDestroy
     void shutdown() {
         synchronized (guard) {
+            shutDown = true;
             if (listener != null) {
                 listener.stop();
             }

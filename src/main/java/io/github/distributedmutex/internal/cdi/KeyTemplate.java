@@ -238,6 +238,11 @@ final class KeyTemplate {
         return key.toString();
     }
 
+    /** @return the template text, as written in {@code @Locked} (the default key for none) */
+    String source() {
+        return source;
+    }
+
     @Override
     public String toString() {
         return source;

@@ -3,8 +3,10 @@ package io.github.distributedmutex.internal.cdi;
 import io.github.distributedmutex.Locked;
 import jakarta.enterprise.inject.build.compatible.spi.BeanInfo;
 import jakarta.enterprise.inject.build.compatible.spi.BuildCompatibleExtension;
+import jakarta.enterprise.inject.build.compatible.spi.Discovery;
 import jakarta.enterprise.inject.build.compatible.spi.Messages;
 import jakarta.enterprise.inject.build.compatible.spi.Registration;
+import jakarta.enterprise.inject.build.compatible.spi.ScannedClasses;
 import jakarta.enterprise.inject.build.compatible.spi.SkipIfPortableExtensionPresent;
 import jakarta.enterprise.lang.model.declarations.ClassInfo;
 
@@ -12,10 +14,22 @@ import jakarta.enterprise.lang.model.declarations.ClassInfo;
  * Build compatible extension (CDI Lite: Quarkus, and Weld when the portable extension is absent)
  * that validates every {@code @Locked} method of every class bean at build time through
  * {@link LockedMethodValidator}; each problem is reported as an error naming the method, which
- * fails the build, and each warning as a warning. Skipped where {@link LockedPortableExtension} runs.
+ * fails the build, and each warning as a warning. It also adds the beans that need an optional
+ * API, when that API is present ({@link OptionalBeans}; Quarkus: at build time). Skipped where {@link LockedPortableExtension} runs.
  */
 @SkipIfPortableExtensionPresent(LockedPortableExtension.class)
 public class LockedBuildCompatibleExtension implements BuildCompatibleExtension {
+
+    /**
+     * Adds the library's beans whose optional API is present (the MicroProfile Health readiness
+     * check), by name, so that they are never loaded without it ({@link OptionalBeans}).
+     *
+     * @param classes the classes to scan besides the application's
+     */
+    @Discovery
+    public void addOptionalBeans(ScannedClasses classes) {
+        OptionalBeans.present().forEach(classes::add);
+    }
 
     /**
      * @param bean     a bean of the application

@@ -132,7 +132,9 @@ public final class LockedMethodValidator {
         }
         try {
             List<KeyTemplate> keys = keyTemplates(beanClass, method, locked);
-            LockOptions options = LockOptions.defaults().withWatchdog(locked.watchdog());
+            // the templates name the lock in metrics: one series per template, never one per rendered key
+            LockOptions options = LockOptions.defaults().withWatchdog(locked.watchdog())
+                    .withMetricName(metricName(keys.stream().map(KeyTemplate::source).collect(Collectors.joining(", "))));
             if (!locked.maxWait().isBlank()) {
                 options = options.withMaxWait(DurationParser.parse(locked.maxWait()));
             }
@@ -191,6 +193,17 @@ public final class LockedMethodValidator {
             keys.add(KeyTemplate.compile(templates[i], method));
         }
         return List.copyOf(keys);
+    }
+
+    /** @return the template (or default key) as a metric name: control characters dropped, at most the longest accepted */
+    private static String metricName(String template) {
+        String name = template.codePoints().filter(c -> !Character.isISOControl(c))
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        if (name.isBlank()) {
+            return "unnamed";
+        }
+        return name.length() <= LockOptions.MAX_METRIC_NAME_LENGTH ? name
+                : name.substring(0, LockOptions.MAX_METRIC_NAME_LENGTH);
     }
 
     private static LockOptions withHoldAtLeast(LockOptions options, Locked locked) {

@@ -10,6 +10,10 @@
  * build compatible extension for CDI Lite / Quarkus), both through the one shared
  * {@link io.github.distributedmutex.internal.cdi.LockedMethodValidator}. Around the method body the
  * interceptor sets the SLF4J MDC ({@code LockContext}); the producer fires the adapter's
- * {@link io.github.distributedmutex.LockEvent}s as asynchronous CDI events ({@code CdiLockEvents}).
+ * {@link io.github.distributedmutex.LockEvent}s as asynchronous CDI events ({@code CdiLockEvents}),
+ * plugs in the metrics recorders ({@code internal/metrics}) with the application's
+ * {@code MeterRegistry} / {@code OpenTelemetry} beans, and answers the readiness check; the
+ * extensions add the beans that need an optional API only when it is present ({@code OptionalBeans}:
+ * the MicroProfile Health check of {@code internal/health}).
  */
 package io.github.distributedmutex.internal.cdi;

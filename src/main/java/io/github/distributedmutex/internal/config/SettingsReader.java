@@ -34,6 +34,12 @@ public final class SettingsReader {
     public static final String REPLICA_ACKS = PREFIX + "replica-acks";
     /** How long a grant waits for the replicas' acknowledgements. */
     public static final String REPLICA_ACK_TIMEOUT = PREFIX + "replica-ack-timeout";
+    /** Which metrics library to report to: auto, micrometer, opentelemetry or none. */
+    public static final String METRICS = PREFIX + "metrics";
+    /** Whether the readiness check checks Redis. */
+    public static final String HEALTH_READINESS = PREFIX + "health.readiness";
+    /** The longest the readiness check waits for Redis. */
+    public static final String HEALTH_TIMEOUT = PREFIX + "health.timeout";
 
     private static final int MAX_PREFIX_LENGTH = 128;
 
@@ -88,6 +94,49 @@ public final class SettingsReader {
             throw bad(REPLICA_ACKS, value, "it must be at most " + ReplicaAcks.MAX_REPLICAS);
         }
         return count;
+    }
+
+    /**
+     * @param lookup where values come from
+     * @return the validated metrics and readiness settings, defaults for everything not configured
+     * @throws IllegalArgumentException naming the key and the value of the first bad value
+     */
+    public static ObservabilitySettings readObservability(ConfigLookup lookup) {
+        ObservabilitySettings defaults = ObservabilitySettings.defaults();
+        ObservabilitySettings.Metrics metrics = value(lookup, METRICS).map(SettingsReader::metrics)
+                .orElse(defaults.metrics());
+        boolean readiness = value(lookup, HEALTH_READINESS).map(v -> bool(HEALTH_READINESS, v))
+                .orElse(defaults.readiness());
+        Duration timeout = value(lookup, HEALTH_TIMEOUT).map(SettingsReader::readinessTimeout)
+                .orElse(defaults.readinessTimeout());
+        return new ObservabilitySettings(metrics, readiness, timeout);
+    }
+
+    private static ObservabilitySettings.Metrics metrics(String value) {
+        for (ObservabilitySettings.Metrics metrics : ObservabilitySettings.Metrics.values()) {
+            if (metrics.name().equalsIgnoreCase(value)) {
+                return metrics;
+            }
+        }
+        throw bad(METRICS, value, "it must be one of auto, micrometer, opentelemetry, none");
+    }
+
+    private static boolean bool(String key, String value) {
+        if (value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw bad(key, value, "it must be true or false");
+    }
+
+    private static Duration readinessTimeout(String value) {
+        Duration parsed = duration(HEALTH_TIMEOUT, value);
+        if (parsed.isZero() || parsed.isNegative()) {
+            throw bad(HEALTH_TIMEOUT, value, "it must be positive");
+        }
+        return parsed;
     }
 
     private static Optional<String> value(ConfigLookup lookup, String key) {

@@ -9,6 +9,9 @@
  * environment variables ({@link io.github.distributedmutex.internal.config.ConfigLookup}).
  * Durations are parsed by {@link io.github.distributedmutex.internal.config.DurationParser},
  * which {@code @Locked} attributes use too; the instance name of owner ids by
- * {@link io.github.distributedmutex.internal.config.InstanceName}. Nothing here talks to Redis.
+ * {@link io.github.distributedmutex.internal.config.InstanceName}. The metrics and readiness settings
+ * are {@link io.github.distributedmutex.internal.config.ObservabilitySettings};
+ * {@link io.github.distributedmutex.internal.config.OptionalApis} says which optional APIs
+ * (Micrometer, OpenTelemetry, MicroProfile Health) the application has. Nothing here talks to Redis.
  */
 package io.github.distributedmutex.internal.config;

@@ -71,11 +71,13 @@ final class AcquisitionLoop {
     }
 
     /**
-     * Takes one lock; see {@link #run(RedisLockStore, ReleaseNotifications, List, Supplier, long, long, Runnable)}.
+     * Takes one lock; see {@link #run(RedisLockStore, ReleaseNotifications, List, String, Supplier, long, long,
+     * Runnable)}.
      */
-    Outcome run(RedisLockStore store, ReleaseNotifications notifications, LockKey key, Supplier<String> owners,
-                long leaseMillis, long deadline, Runnable stillOpen) throws InterruptedException {
-        return run(store, notifications, List.of(key), owners, leaseMillis, deadline, stillOpen);
+    Outcome run(RedisLockStore store, ReleaseNotifications notifications, LockKey key, String metricName,
+                Supplier<String> owners, long leaseMillis, long deadline, Runnable stillOpen)
+            throws InterruptedException {
+        return run(store, notifications, List.of(key), metricName, owners, leaseMillis, deadline, stillOpen);
     }
 
     /**
@@ -86,6 +88,7 @@ final class AcquisitionLoop {
      * have used on to the next local waiter of the key it leaves.
      *
      * @param keys      one key, or several on one node, distinct
+     * @param metricName the lock's metric name, kept with its waiter (null when no metrics are recorded)
      * @param owners    a new, unique owner id per call
      * @param deadline  {@link System#nanoTime()} after which no new attempt starts
      * @param stillOpen checked after every wake-up and before every retry; throws when the adapter closed
@@ -93,13 +96,14 @@ final class AcquisitionLoop {
      * @throws LockUnavailableException when Redis did not answer within the deadline
      * @throws InterruptedException     when the thread was interrupted
      */
-    Outcome run(RedisLockStore store, ReleaseNotifications notifications, List<LockKey> keys, Supplier<String> owners,
-                long leaseMillis, long deadline, Runnable stillOpen) throws InterruptedException {
+    Outcome run(RedisLockStore store, ReleaseNotifications notifications, List<LockKey> keys, String metricName,
+                Supplier<String> owners, long leaseMillis, long deadline, Runnable stillOpen)
+            throws InterruptedException {
         Tries tries = new Tries(store, notifications, keys, owners, leaseMillis, deadline, stillOpen);
         RedisLockStore.Attempt attempt = tries.attempt(false);
         if (!attempt.acquired() && deadline - System.nanoTime() > 0) {
             RedisCalls.await(notifications.subscription(), atLeastMinimum(deadline), tries.names, "wait for");
-            ReleaseNotifications.Waiter waiter = notifications.register(blocker(keys, attempt));
+            ReleaseNotifications.Waiter waiter = notifications.register(blocker(keys, attempt), metricName);
             try {
                 while (true) {
                     attempt = tries.attempt(true);
@@ -111,7 +115,7 @@ final class AcquisitionLoop {
                     if (!blocker.equals(waiter.redisKey())) {
                         waiter.close();
                         notifications.releasedLocally(waiter.redisKey());
-                        waiter = notifications.register(blocker);
+                        waiter = notifications.register(blocker, metricName);
                         continue;
                     }
                     waiter.await(sleepNanos(attempt.holderRemainingMillis(), remaining, backstopNanos));

@@ -77,13 +77,14 @@ final class HeldLeases {
      * @param sentNanos    when the granting attempt was sent
      * @param holderThread the thread that owns the lease through {@code acquire}, null for a {@code Lease}
      * @param holdAtLeastMillis the minimum hold from acquisition, 0 for none
+     * @param metricName   the lock's metric name, null when no metrics are recorded
      * @return the new lease, its watchdog started when asked for
      * @throws IllegalStateException when the adapter closed meanwhile; the lock is then given back
      */
     RedisLease open(RedisLockStore store, LockKey key, String owner, long token, long leaseMillis, long sentNanos,
-                    boolean watchdog, Thread holderThread, long holdAtLeastMillis) {
+                    boolean watchdog, Thread holderThread, long holdAtLeastMillis, String metricName) {
         RedisLease lease = new RedisLease(this, store, key, owner, token, leaseMillis, sentNanos, watchdog, holderThread,
-                holdAtLeastMillis);
+                holdAtLeastMillis, metricName);
         active.add(lease);
         if (closed) {
             lease.closeAsync();

@@ -3,6 +3,7 @@ package io.github.distributedmutex.internal.redis;
 import io.github.distributedmutex.LockUnavailableException;
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
+import java.util.Map;
 import org.redisson.api.RedissonClient;
 
 /**
@@ -92,6 +93,11 @@ final class LockBackend {
         return created;
     }
 
+    /** @return the store and notifications when the client exists, else null; never waits */
+    Parts current() {
+        return parts;
+    }
+
     /** A lock was released by this process: wakes a local waiter at once. */
     void releasedLocally(String redisKey) {
         Parts current = parts;
@@ -104,6 +110,12 @@ final class LockBackend {
     int waiting(String redisKey) {
         Parts current = parts;
         return current == null ? 0 : current.notifications().waiting(redisKey);
+    }
+
+    /** @return how many local threads wait now, by metric name (empty before the client exists) */
+    Map<String, Integer> waitingByName() {
+        Parts current = parts;
+        return current == null ? Map.of() : current.notifications().waitingByName();
     }
 
     /** @return how many keys have local waiters now */

@@ -5,31 +5,39 @@ import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds and delivers one adapter's {@link LockEvent}s to its {@link LockListener}. Each method
- * takes primitives and objects the caller already has, and builds the event only when the listener
- * wants its type (decided once, at construction): with no listener, a call is one field read and a
- * branch, and allocates nothing. Callers call it after the state change and outside their monitors.
+ * Reports one adapter's lock events: builds and delivers {@link LockEvent}s to its
+ * {@link LockListener}, and hands the same changes, as primitives and a metric name, to its
+ * {@link LockRecorder}. Each method takes what the caller already has, and builds an event only when
+ * the listener wants its type (decided once, at construction): with no listener and no recorder, a
+ * call is a few field reads and branches, and allocates nothing. Callers call it after the state
+ * change and outside their monitors.
  */
 final class LockEvents {
 
-    /** No listener: nothing is ever built or delivered. */
-    static final LockEvents NONE = new LockEvents(null);
+    /** No listener and no recorder: nothing is ever built or delivered. */
+    static final LockEvents NONE = new LockEvents(null, null);
 
     private static final Logger LOG = LoggerFactory.getLogger(LockEvents.class);
 
     private final LockListener listener;
+    private final LockRecorder recorder;
     private final boolean acquired;
     private final boolean released;
     private final boolean notAcquired;
     private final boolean lost;
 
-    /** @param listener where events go; null for none */
-    LockEvents(LockListener listener) {
+    /**
+     * @param listener where events go; null for none
+     * @param recorder where measurements go; null for none
+     */
+    LockEvents(LockListener listener, LockRecorder recorder) {
         this.listener = listener;
+        this.recorder = recorder;
         this.acquired = wants(listener, LockEvent.Acquired.class);
         this.released = wants(listener, LockEvent.Released.class);
         this.notAcquired = wants(listener, LockEvent.NotAcquired.class);
@@ -54,32 +62,87 @@ final class LockEvents {
         return Set.copyOf(types);
     }
 
+    /** @return whether measurements are recorded: only then do callers compute metric names */
+    boolean recording() {
+        return recorder != null;
+    }
+
+    /** @return the recorder, null for none */
+    LockRecorder recorder() {
+        return recorder;
+    }
+
     private static boolean wants(LockListener listener, Class<? extends LockEvent> type) {
         return listener != null && listener.wants(type);
     }
 
-    void acquired(LockKey key, String owner, long token, long waitedMillis) {
+    void acquired(LockKey key, String name, String owner, long token, long waitedNanos) {
         if (acquired) {
-            deliver(new LockEvent.Acquired(key.name(), owner, token, Duration.ofMillis(waitedMillis)));
+            deliver(new LockEvent.Acquired(key.name(), owner, token, millis(waitedNanos)));
+        }
+        if (recorder != null) {
+            try {
+                recorder.acquisition(name, LockRecorder.Acquisition.ACQUIRED, waitedNanos);
+            } catch (RuntimeException | LinkageError e) {
+                recordingFailed(e);
+            }
         }
     }
 
-    void released(LockKey key, String owner, long token, long heldMillis) {
+    void released(LockKey key, String name, String owner, long token, long heldNanos) {
         if (released) {
-            deliver(new LockEvent.Released(key.name(), owner, token, Duration.ofMillis(heldMillis)));
+            deliver(new LockEvent.Released(key.name(), owner, token, millis(heldNanos)));
+        }
+        if (recorder != null) {
+            try {
+                recorder.released(name, heldNanos);
+            } catch (RuntimeException | LinkageError e) {
+                recordingFailed(e);
+            }
         }
     }
 
-    void notAcquired(LockKey key, long waitedMillis, LockEvent.NotAcquired.Reason reason) {
+    void notAcquired(LockKey key, String name, long waitedNanos, LockEvent.NotAcquired.Reason reason) {
         if (notAcquired) {
-            deliver(new LockEvent.NotAcquired(key.name(), Duration.ofMillis(waitedMillis), reason));
+            deliver(new LockEvent.NotAcquired(key.name(), millis(waitedNanos), reason));
+        }
+        if (recorder != null) {
+            LockRecorder.Acquisition outcome = reason == LockEvent.NotAcquired.Reason.UNAVAILABLE
+                    ? LockRecorder.Acquisition.UNAVAILABLE : LockRecorder.Acquisition.NOT_ACQUIRED;
+            try {
+                recorder.acquisition(name, outcome, waitedNanos);
+            } catch (RuntimeException | LinkageError e) {
+                recordingFailed(e);
+            }
         }
     }
 
-    void lost(LockKey key, String owner, long token, long heldMillis) {
+    void lost(LockKey key, String name, String owner, long token, long heldNanos) {
         if (lost) {
-            deliver(new LockEvent.Lost(key.name(), owner, token, Duration.ofMillis(heldMillis)));
+            deliver(new LockEvent.Lost(key.name(), owner, token, millis(heldNanos)));
         }
+        if (recorder != null) {
+            try {
+                recorder.lost(name);
+            } catch (RuntimeException | LinkageError e) {
+                recordingFailed(e);
+            }
+        }
+    }
+
+    /** A watchdog renewal or an {@code extend} ended (no event type: measured only). */
+    void renewal(String name, LockRecorder.Renewal outcome) {
+        if (recorder != null) {
+            try {
+                recorder.renewal(name, outcome);
+            } catch (RuntimeException | LinkageError e) {
+                recordingFailed(e);
+            }
+        }
+    }
+
+    private static Duration millis(long nanos) {
+        return Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(nanos));
     }
 
     private void deliver(LockEvent event) {
@@ -89,5 +152,10 @@ final class LockEvents {
             LOG.warn("The lock event listener failed on {}; the lock call is not affected: {}", event, e.toString());
             LOG.debug("Lock event listener failure", e);
         }
+    }
+
+    private static void recordingFailed(Throwable e) {
+        LOG.warn("Recording a lock metric failed; the lock call is not affected: {}", e.toString());
+        LOG.debug("Lock metric failure", e);
     }
 }

@@ -25,8 +25,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.redisson.api.RedissonClient;
@@ -66,6 +70,10 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     private final AcquisitionLoop acquisitions;
     private final InFlight acquisitionsInFlight = new InFlight();
     private final LockEvents events;
+    private final MetricNames metricNames = new MetricNames();
+    private final AtomicLong probeSequence = new AtomicLong();
+    /** The readiness probe under way, shared by concurrent checks; null before the first. */
+    private volatile Probe probe;
     private volatile boolean closed;
 
     /**
@@ -76,7 +84,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      */
     public RedisAdapter(RedissonClient client, Settings settings, boolean ownsClient) {
         this(RedisConnection.of(RedissonClientFactory.requireNoNameMapper(client), ownsClient), settings, null,
-                null, BACKSTOP);
+                null, null, BACKSTOP);
     }
 
     /**
@@ -84,7 +92,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      * @param settings   defaults and key prefix
      */
     public RedisAdapter(RedisConnection connection, Settings settings) {
-        this(connection, settings, null, null, BACKSTOP);
+        this(connection, settings, null, null, null, BACKSTOP);
     }
 
     /**
@@ -95,7 +103,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      *                    the library's own threads
      */
     public RedisAdapter(RedisConnection connection, Settings settings, Executor completions) {
-        this(connection, settings, completions, null, BACKSTOP);
+        this(connection, settings, completions, null, null, BACKSTOP);
     }
 
     /**
@@ -107,19 +115,34 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      *                    is ever built)
      */
     public RedisAdapter(RedisConnection connection, Settings settings, Executor completions, LockListener listener) {
-        this(connection, settings, completions, listener, BACKSTOP);
+        this(connection, settings, completions, listener, null, BACKSTOP);
+    }
+
+    /**
+     * @param connection  the client, possibly still connecting; closed with this adapter
+     * @param settings    defaults and key prefix
+     * @param completions where stages handed to the application complete, null for the library's
+     *                    own threads
+     * @param listener    where the adapter's {@link LockEvent}s go; null for nowhere (then no event
+     *                    is ever built)
+     * @param recorder    where the adapter's measurements go (metrics); null for nowhere (then no
+     *                    metric name is ever computed); started now, stopped when the adapter closes
+     */
+    public RedisAdapter(RedisConnection connection, Settings settings, Executor completions, LockListener listener,
+                        LockRecorder recorder) {
+        this(connection, settings, completions, listener, recorder, BACKSTOP);
     }
 
     /** With another backstop (tests use a very long one to prove waiters are woken by notifications). */
     RedisAdapter(RedisConnection connection, Settings settings, Duration backstop) {
-        this(connection, settings, null, null, backstop);
+        this(connection, settings, null, null, null, backstop);
     }
 
     private RedisAdapter(RedisConnection connection, Settings settings, Executor completions, LockListener listener,
-                         Duration backstop) {
+                         LockRecorder recorder, Duration backstop) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.events = listener == null ? LockEvents.NONE : new LockEvents(listener);
+        this.events = listener == null && recorder == null ? LockEvents.NONE : new LockEvents(listener, recorder);
         this.acquisitions = new AcquisitionLoop(abandoned, backstop.toNanos(),
                 new ReplicaAcknowledgements(settings.replicaAcks()));
         this.ownerPrefix = OwnerId.newAdapterPart(settings.instanceName());
@@ -130,6 +153,15 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                     + " with fewer acknowledgements an acquisition fails", SettingsReader.REPLICA_ACKS,
                     settings.replicaAcks().isAll() ? "all" : Integer.toString(settings.replicaAcks().replicas()),
                     SettingsReader.REPLICA_ACK_TIMEOUT, settings.replicaAcks().timeoutMillis());
+        }
+        if (recorder != null) {
+            try {
+                recorder.start(new Gauges());
+            } catch (RuntimeException | LinkageError e) {
+                // metrics are optional: without their gauges, the adapter still locks
+                LOG.warn("distributed-mutex could not register its held-locks and waiters gauges; locking is not"
+                        + " affected: {}", e.toString());
+            }
         }
     }
 
@@ -142,30 +174,33 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
 
     @Override
     public void acquire(String key) {
-        acquireForThread(lockKey(key), LockOptions.defaults(), true);
+        acquireForThread(lockKey(key), LockOptions.defaults(), true, null);
     }
 
     @Override
     public void acquiref(String format, Object... args) {
-        acquire(KeyFormat.format(format, args));
+        // the format string names the lock in metrics: one series for every key it formats
+        acquireForThread(lockKey(KeyFormat.format(format, args)), LockOptions.defaults(), true, format);
     }
 
     @Override
     public void acquire(String key, LockOptions options) {
-        acquireForThread(lockKey(key), Objects.requireNonNull(options, "options must not be null"), true);
+        acquireForThread(lockKey(key), Objects.requireNonNull(options, "options must not be null"), true, null);
     }
 
     @Override
     public boolean tryAcquire(String key, LockOptions options) {
-        return acquireForThread(lockKey(key), Objects.requireNonNull(options, "options must not be null"), false);
+        return acquireForThread(lockKey(key), Objects.requireNonNull(options, "options must not be null"), false,
+                null);
     }
 
-    private boolean acquireForThread(LockKey key, LockOptions options, boolean throwOnContention) {
+    /** @param metricName the lock's metric name when the call has one besides its options, else null */
+    private boolean acquireForThread(LockKey key, LockOptions options, boolean throwOnContention, String metricName) {
         int carried = threadHolds.reenter(key);
         if (carried == ThreadHolds.REENTERED) {
             return true;
         }
-        RedisLease lease = acquireLease(key, options, throwOnContention, Thread.currentThread());
+        RedisLease lease = acquireLease(key, options, throwOnContention, Thread.currentThread(), metricName);
         if (lease == null) {
             return false;
         }
@@ -211,7 +246,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     @Override
     public Lease lock(String key, LockOptions options) {
         LockKey lockKey = lockKey(key);
-        return acquireLease(lockKey, Objects.requireNonNull(options, "options must not be null"), true, null);
+        return acquireLease(lockKey, Objects.requireNonNull(options, "options must not be null"), true, null, null);
     }
 
     @Override
@@ -228,7 +263,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     public Optional<Lease> tryLock(String key, LockOptions options) {
         LockKey lockKey = lockKey(key);
         return Optional.ofNullable(acquireLease(lockKey, Objects.requireNonNull(options, "options must not be null"),
-                false, null));
+                false, null, null));
     }
 
     // ---- several keys ---------------------------------------------------------------------------------
@@ -236,14 +271,14 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     @Override
     public Lease lockAll(Collection<String> keys, LockOptions options) {
         List<LockKey> set = lockKeys(keys);
-        return asLease(acquireSet(set, Objects.requireNonNull(options, "options must not be null"), true, null));
+        return asLease(acquireSet(set, Objects.requireNonNull(options, "options must not be null"), true, null, null));
     }
 
     @Override
     public Optional<Lease> tryLockAll(Collection<String> keys, LockOptions options) {
         List<LockKey> set = lockKeys(keys);
         List<RedisLease> parts = acquireSet(set, Objects.requireNonNull(options, "options must not be null"), false,
-                null);
+                null, null);
         return parts == null ? Optional.empty() : Optional.of(asLease(parts));
     }
 
@@ -278,7 +313,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                 }
             }
             if (!rest.isEmpty()) {
-                List<RedisLease> parts = acquireSet(rest, options, throwOnContention, Thread.currentThread());
+                List<RedisLease> parts = acquireSet(rest, options, throwOnContention, Thread.currentThread(), null);
                 if (parts == null) {
                     return false;
                 }
@@ -371,15 +406,108 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         return List.copyOf(held);
     }
 
+    // ---- readiness ---------------------------------------------------------------------------------
+
+    /**
+     * Whether this adapter can lock now, for a readiness check: its Redis client exists, its
+     * release-notification subscription is established, Redis answers a {@code PUBLISH} on the
+     * release channel, and that message comes back through the subscription (so waiters are woken
+     * on release). Never blocks longer than {@code bound}; checks made while a probe is under way
+     * (for less than {@code bound}) share it. The reason never carries credentials.
+     *
+     * @param bound the longest this call waits
+     * @return up, or down with the reason
+     */
+    public LockReadiness readiness(Duration bound) {
+        long boundNanos = RedisCalls.saturatedNanos(bound);
+        long start = System.nanoTime();
+        long deadline = start + boundNanos;
+        if (closed) {
+            return LockReadiness.down("the adapter is closed: the application is shutting down");
+        }
+        LockBackend.Parts parts = backend.current();
+        if (parts == null) {
+            return LockReadiness.down("the library's Redis client is not connected "
+                    + connection.lastFailure().map(reason -> "(last attempt: " + reason + ")")
+                    .orElse("yet (its first connection attempt is still running)") + "; it keeps retrying");
+        }
+        long boundMillis = TimeUnit.NANOSECONDS.toMillis(boundNanos);
+        try {
+            parts.notifications().subscription().get(remaining(deadline), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return LockReadiness.down("the release-notification subscription was not established within " + boundMillis
+                    + " ms");
+        } catch (ExecutionException e) {
+            return LockReadiness.down("the release-notification subscription failed: "
+                    + RedisConnection.describe(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return LockReadiness.down("interrupted while checking Redis");
+        }
+        Probe current = probe(parts.notifications(), start, boundNanos);
+        try {
+            current.published().get(remaining(deadline), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return LockReadiness.down("Redis did not answer within " + boundMillis + " ms");
+        } catch (ExecutionException e) {
+            return LockReadiness.down("Redis could not answer: " + RedisConnection.describe(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return LockReadiness.down("interrupted while checking Redis");
+        }
+        try {
+            current.received().get(remaining(deadline), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | CancellationException e) {
+            // cancelled: a later check replaced this probe after it had waited its whole bound
+            return LockReadiness.down("Redis answers, but a message published on the release channel did not come back"
+                    + " through this instance's subscription within " + boundMillis + " ms: waiters are not woken on"
+                    + " release (they re-check every " + BACKSTOP.toMillis() + " ms) until it is re-established");
+        } catch (ExecutionException e) {
+            return LockReadiness.down("Redis could not answer: " + RedisConnection.describe(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return LockReadiness.down("interrupted while checking Redis");
+        }
+        return LockReadiness.up("Redis answered and release notifications arrive");
+    }
+
+    /** A readiness probe: the {@code PUBLISH} reply, and the message coming back through the subscription. */
+    private record Probe(CompletableFuture<Long> published, CompletableFuture<Void> received, long startNanos) {
+    }
+
+    /** @return the probe under way when it started less than {@code boundNanos} ago, else a new one */
+    private Probe probe(ReleaseNotifications notifications, long now, long boundNanos) {
+        synchronized (probeSequence) {
+            Probe current = probe;
+            if (current != null && !current.received().isDone() && now - current.startNanos() < boundNanos) {
+                return current;
+            }
+            if (current != null) {
+                current.received().cancel(false); // forgets its payload
+            }
+            CompletableFuture<Long> published = new CompletableFuture<>();
+            // never a lock's Redis key (those contain '{'), so no waiter anywhere is woken by it
+            String payload = settings.keyPrefix() + "readiness-probe:" + ownerPrefix + ":" + probeSequence.incrementAndGet();
+            probe = new Probe(published, notifications.echo(payload, published), now);
+            return probe;
+        }
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(0, deadline - System.nanoTime());
+    }
+
     // ---- the acquisition ---------------------------------------------------------------------------
 
     /**
      * @param holderThread the thread that will own the lease through {@code acquire}, null for a {@link Lease}
+     * @param givenName    the lock's metric name when the call has one besides its options, else null
      * @return the lease, or null when somebody else held the lock for the whole wait and
      *         {@code throwOnContention} is false
      */
-    private RedisLease acquireLease(LockKey key, LockOptions options, boolean throwOnContention, Thread holderThread) {
-        List<RedisLease> parts = acquireSet(List.of(key), options, throwOnContention, holderThread);
+    private RedisLease acquireLease(LockKey key, LockOptions options, boolean throwOnContention, Thread holderThread,
+                                    String givenName) {
+        List<RedisLease> parts = acquireSet(List.of(key), options, throwOnContention, holderThread, givenName);
         return parts == null ? null : parts.get(0);
     }
 
@@ -393,12 +521,15 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      *
      * @param keys         distinct keys in {@link LockKey#CANONICAL_ORDER}
      * @param holderThread the thread that will own the parts through {@code acquire}, null for a {@link Lease}
+     * @param givenName    the set's metric name when the call has one besides its options, else null (a set's
+     *                     name is derived from its first key in canonical order)
      * @return the parts in the order of {@code keys}, or null when somebody else held one of the locks for the
      *         whole wait and {@code throwOnContention} is false
      */
     private List<RedisLease> acquireSet(List<LockKey> keys, LockOptions options, boolean throwOnContention,
-                                        Thread holderThread) {
+                                        Thread holderThread, String givenName) {
         ensureOpen();
+        String name = events.recording() ? metricNames.of(keys.get(0), options, givenName) : null;
         Duration maxWait = options.maxWait().orElse(settings.maxWait());
         Duration leaseDuration = options.lease().orElse(settings.lease());
         LeaseDuration.checkHoldAtLeast(options.holdAtLeast(), leaseDuration,
@@ -416,14 +547,15 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             List<List<LockKey>> groups = groups(keys, redis.store().isCluster());
             for (List<LockKey> group : groups) {
                 current = group.get(0);
-                AcquisitionLoop.Outcome outcome = acquisitions.run(redis.store(), redis.notifications(), group,
+                AcquisitionLoop.Outcome outcome = acquisitions.run(redis.store(), redis.notifications(), group, name,
                         this::newOwner, leaseMillis, deadline, this::ensureOpen);
                 RedisLockStore.Attempt attempt = outcome.attempt();
                 String owner = outcome.owner();
-                long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                long waitedNanos = System.nanoTime() - start;
+                long waitedMillis = TimeUnit.NANOSECONDS.toMillis(waitedNanos);
                 if (!attempt.acquired()) {
                     current = group.get(Math.max(0, Math.min(attempt.blocked(), group.size() - 1)));
-                    events.notAcquired(current, waitedMillis, LockEvent.NotAcquired.Reason.CONTENDED);
+                    events.notAcquired(current, name, waitedNanos, LockEvent.NotAcquired.Reason.CONTENDED);
                     if (throwOnContention) {
                         LockNotAcquiredException e = withSet(contended(current, waitedMillis, maxWait,
                                 attempt.holder()), keys, waitedMillis);
@@ -436,12 +568,12 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                 }
                 for (LockKey key : group) {
                     RedisLease lease = leases.open(redis.store(), key, owner, attempt.token(), leaseMillis,
-                            outcome.sentNanos(), options.watchdog(), holderThread, holdAtLeastMillis);
+                            outcome.sentNanos(), options.watchdog(), holderThread, holdAtLeastMillis, name);
                     taken.add(lease);
                     LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(),
                             owner, attempt.token(), waitedMillis, leaseMillis,
                             options.watchdog() ? " renewed by the watchdog" : "");
-                    events.acquired(key, owner, attempt.token(), waitedMillis);
+                    events.acquired(key, name, owner, attempt.token(), waitedNanos);
                 }
             }
             if (groups.size() > 1 && !refreshed(taken, groups.get(groups.size() - 1).size(), leaseMillis)) {
@@ -459,13 +591,13 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             return taken;
         } catch (LockUnavailableException e) {
             LOG.error("Lock '{}' unavailable: {}", current.name(), e.getMessage());
-            events.notAcquired(current, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
-                    LockEvent.NotAcquired.Reason.UNAVAILABLE);
+            events.notAcquired(current, name, System.nanoTime() - start, LockEvent.NotAcquired.Reason.UNAVAILABLE);
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            events.notAcquired(current, waitedMillis, LockEvent.NotAcquired.Reason.INTERRUPTED);
+            long waitedNanos = System.nanoTime() - start;
+            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(waitedNanos);
+            events.notAcquired(current, name, waitedNanos, LockEvent.NotAcquired.Reason.INTERRUPTED);
             throw new LockNotAcquiredException(current.name(), Duration.ofMillis(waitedMillis), "Interrupted after "
                     + waitedMillis + " ms while waiting for lock '" + current.name() + "'"
                     + (keys.size() == 1 ? "" : " (one of " + names(keys) + "; nothing of the set is held)"));
@@ -623,6 +755,33 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         leases.close(settings.shutdownGrace(), RedisCalls.CALL_TIMEOUT);
         abandoned.awaitNone(RedisCalls.CALL_TIMEOUT.toNanos());
         abandoned.close();
+        LockRecorder recorder = events.recorder();
+        if (recorder != null) {
+            try {
+                recorder.stop();
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("distributed-mutex could not unregister its metrics gauges: {}", e.toString());
+            }
+        }
         connection.close();
+    }
+
+    /** The adapter's gauges for its recorder: its open leases and registered waiters, by metric name. */
+    private final class Gauges implements LockGauges {
+        @Override
+        public Map<String, Integer> heldByName() {
+            Map<String, Integer> held = new HashMap<>();
+            for (RedisLease lease : leases.snapshot()) {
+                if (!lease.isClosed() && !lease.isLost() && lease.metricName() != null) {
+                    held.merge(lease.metricName(), 1, Integer::sum);
+                }
+            }
+            return held;
+        }
+
+        @Override
+        public Map<String, Integer> waitingByName() {
+            return backend.waitingByName();
+        }
     }
 }

@@ -47,6 +47,8 @@ final class RedisLease implements Lease {
     private final boolean watchdog;
     /** The minimum hold from acquisition, 0 for none: an earlier release leaves the lock taken until then. */
     private final long holdAtLeastMillis;
+    /** The lock's name in metrics; null when the adapter records none. */
+    private final String metricName;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean lost = new AtomicBoolean();
     /** Completed on the I/O thread when the release ended; {@link #close()} waits for it. */
@@ -72,9 +74,10 @@ final class RedisLease implements Lease {
      * @param acquiredNanos     {@link System#nanoTime()} when the granting attempt was sent
      * @param holderThread      the thread that owns this lease through {@code acquire}, null for a {@link Lease}
      * @param holdAtLeastMillis the minimum hold from acquisition, 0 for none
+     * @param metricName        the lock's name in metrics, null when the adapter records none
      */
     RedisLease(HeldLeases host, RedisLockStore store, LockKey key, String owner, long token, long leaseMillis,
-               long acquiredNanos, boolean watchdog, Thread holderThread, long holdAtLeastMillis) {
+               long acquiredNanos, boolean watchdog, Thread holderThread, long holdAtLeastMillis, String metricName) {
         this.host = host;
         this.store = store;
         this.key = key;
@@ -86,6 +89,7 @@ final class RedisLease implements Lease {
         this.watchdog = watchdog;
         this.holderThread = holderThread;
         this.holdAtLeastMillis = holdAtLeastMillis;
+        this.metricName = metricName;
     }
 
     /** Starts the watchdog of a watchdog lease; called once, after construction. */
@@ -111,6 +115,11 @@ final class RedisLease implements Lease {
 
     String owner() {
         return owner;
+    }
+
+    /** @return the lock's name in metrics, null when the adapter records none */
+    String metricName() {
+        return metricName;
     }
 
     /** @return the thread that owns this lease through {@code acquire}, null for a {@link Lease} */
@@ -200,11 +209,14 @@ final class RedisLease implements Lease {
             if (AbandonedAttempts.mayHaveReachedRedis(extension)) {
                 unanswered(sent, millis);
             }
+            host.events().renewal(metricName, LockRecorder.Renewal.FAILED);
             throw e;
         }
         if (!extended) {
+            host.events().renewal(metricName, LockRecorder.Renewal.LOST);
             return markLost() ? Extension.FOUND_LOST : Extension.ALREADY_LOST;
         }
+        host.events().renewal(metricName, LockRecorder.Renewal.RENEWED);
         leaseMillis = millis;
         long believed = believedMillis(millis);
         validUntilNanos = sent + TimeUnit.MILLISECONDS.toNanos(believed);
@@ -267,9 +279,12 @@ final class RedisLease implements Lease {
                 }
                 LOG.warn("Watchdog could not renew lock '{}' (owner {}), retrying in {} ms: {}", key.name(), owner,
                         Math.max(1, millis / 3), RedisCalls.unavailable(key.name(), "renew", failure).getMessage());
+                host.events().renewal(metricName, LockRecorder.Renewal.FAILED);
             } else if (extended) {
                 validUntilNanos = sent + TimeUnit.MILLISECONDS.toNanos(believedMillis(millis));
+                host.events().renewal(metricName, LockRecorder.Renewal.RENEWED);
             } else if (!closed.get() && markLost()) {
+                host.events().renewal(metricName, LockRecorder.Renewal.LOST);
                 LOG.error("Lock '{}' (owner {}) was lost while held: the watchdog found it expired or taken after {} ms;"
                         + " mutual exclusion may have been broken", key.name(), owner, heldMillis());
                 reportLost();
@@ -293,7 +308,7 @@ final class RedisLease implements Lease {
 
     /** Tells the adapter's listener that this lease was found lost; call once, after {@link #markLost()} returned true. */
     private void reportLost() {
-        host.events().lost(key, owner, token, heldMillis());
+        host.events().lost(key, metricName, owner, token, heldNanos());
     }
 
     /** @return true for the call that marked the lease lost, false when it already was */
@@ -351,12 +366,12 @@ final class RedisLease implements Lease {
         }
         stopRenewing();
         host.closed(this, releaseDone);
-        long heldMillis = heldMillis();
+        long heldNanos = heldNanos();
         store.release(key, owner, holdMillis)
                 .orTimeout(RedisCalls.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((result, failure) -> {
                     try {
-                        report(result, failure, heldMillis);
+                        report(result, failure, heldNanos);
                     } finally {
                         releaseDone.complete(null);
                         // the reply arrives on a Redisson I/O thread: never run the caller's continuations there
@@ -366,7 +381,8 @@ final class RedisLease implements Lease {
         return released;
     }
 
-    private void report(RedisLockStore.Release result, Throwable failure, long heldMillis) {
+    private void report(RedisLockStore.Release result, Throwable failure, long heldNanos) {
+        long heldMillis = TimeUnit.NANOSECONDS.toMillis(heldNanos);
         if (failure != null && host.isClosed()) {
             LOG.warn("Lock '{}' (owner {}) was closed after its adapter shut down and could not be released: {}; it"
                     + " frees itself when its lease ends", key.name(), owner,
@@ -378,12 +394,12 @@ final class RedisLease implements Lease {
         } else if (result == RedisLockStore.Release.RELEASED) {
             host.released(key.redisKey());
             LOG.debug("Released lock '{}' (owner {}, token {}) after holding it {} ms", key.name(), owner, token, heldMillis);
-            host.events().released(key, owner, token, heldMillis);
+            host.events().released(key, metricName, owner, token, heldNanos);
         } else if (result == RedisLockStore.Release.RELEASED_HELD) {
             // not free yet: local waiters are not woken, they find it free when its minimum hold has passed
             LOG.debug("Released lock '{}' (owner {}, token {}) after holding it {} ms; it stays taken until {} ms after"
                     + " its acquisition (holdAtLeast)", key.name(), owner, token, heldMillis, holdAtLeastMillis);
-            host.events().released(key, owner, token, heldMillis);
+            host.events().released(key, metricName, owner, token, heldNanos);
         } else {
             LOG.error("Lock '{}' (owner {}, token {}) expired before its release: held {} ms with a lease of {} ms; {}"
                     + " Mutual exclusion may have been broken: protect writes with the fencing token, extend the lease"
@@ -391,13 +407,17 @@ final class RedisLease implements Lease {
                     result == RedisLockStore.Release.TAKEN_BY_OTHER
                             ? "another owner holds it now, its lock was left alone." : "nothing was deleted.");
             if (markLost()) {
-                host.events().lost(key, owner, token, heldMillis);
+                host.events().lost(key, metricName, owner, token, heldNanos);
             }
         }
     }
 
     private long heldMillis() {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acquiredNanos);
+        return TimeUnit.NANOSECONDS.toMillis(heldNanos());
+    }
+
+    private long heldNanos() {
+        return System.nanoTime() - acquiredNanos;
     }
 
     private <T> T call(CompletableFuture<T> call, String operation) {

@@ -1,5 +1,7 @@
 package io.github.distributedmutex.internal.redis;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,7 +36,9 @@ final class ReleaseNotifications implements AutoCloseable {
 
     private final RTopic topic;
     private final ConcurrentHashMap<String, Queue<Waiter>> waiters = new ConcurrentHashMap<>();
-    private final MessageListener<String> messageListener = (channel, redisKey) -> wakeOne(redisKey);
+    private final MessageListener<String> messageListener = (channel, payload) -> received(payload);
+    /** Readiness probes published and not received back yet, by payload (see {@link #echo}). */
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> probes = new ConcurrentHashMap<>();
     private final StatusListener statusListener = new StatusListener() {
         @Override
         public void onSubscribe(String channel) {
@@ -90,11 +94,52 @@ final class ReleaseNotifications implements AutoCloseable {
     }
 
     /**
+     * Publishes {@code payload} on the release channel (a plain {@code PUBLISH}) and completes once
+     * this subscription receives it back: proof that Redis answers and that release notifications
+     * reach this adapter. Every adapter on the channel receives it; the payload must never be a lock's
+     * Redis key (those wake a waiter), so it contains no {@code '{'}. Cancel the future to give up.
+     *
+     * @param payload a unique payload
+     * @return completes when the payload came back; fails when the {@code PUBLISH} failed. The
+     *         {@code PUBLISH} reply itself completes {@code published}
+     */
+    CompletableFuture<Void> echo(String payload, CompletableFuture<Long> published) {
+        CompletableFuture<Void> received = new CompletableFuture<>();
+        probes.put(payload, received);
+        received.whenComplete((ignored, failure) -> probes.remove(payload));
+        try {
+            topic.publishAsync(payload).whenComplete((receivers, failure) -> {
+                if (failure != null) {
+                    published.completeExceptionally(failure);
+                    received.completeExceptionally(failure);
+                } else {
+                    published.complete(receivers);
+                }
+            });
+        } catch (RuntimeException e) {
+            published.completeExceptionally(e);
+            received.completeExceptionally(e);
+        }
+        return received;
+    }
+
+    private void received(String payload) {
+        if (!probes.isEmpty()) {
+            CompletableFuture<Void> probe = probes.get(payload);
+            if (probe != null) {
+                probe.complete(null);
+                return;
+            }
+        }
+        wakeOne(payload);
+    }
+
+    /**
      * Registers a waiter for a lock. Register BEFORE the acquisition attempt that may fail, so a
      * release between that attempt and the wait is not missed.
      */
-    Waiter register(String redisKey) {
-        Waiter waiter = new Waiter(redisKey);
+    Waiter register(String redisKey, String metricName) {
+        Waiter waiter = new Waiter(redisKey, metricName);
         waiters.compute(redisKey, (key, queue) -> {
             Queue<Waiter> result = queue == null ? new ConcurrentLinkedQueue<>() : queue;
             result.add(waiter);
@@ -144,6 +189,19 @@ final class ReleaseNotifications implements AutoCloseable {
         return queue == null ? 0 : queue.size();
     }
 
+    /** @return how many local threads wait now, by the metric name of the lock they wait for (null names left out) */
+    Map<String, Integer> waitingByName() {
+        Map<String, Integer> waiting = new HashMap<>();
+        for (Queue<Waiter> queue : waiters.values()) {
+            for (Waiter waiter : queue) {
+                if (waiter.metricName != null) {
+                    waiting.merge(waiter.metricName, 1, Integer::sum);
+                }
+            }
+        }
+        return waiting;
+    }
+
     /** @return how many keys have local waiters right now (for tests of memory behaviour) */
     int keysWithWaiters() {
         return waiters.size();
@@ -163,12 +221,14 @@ final class ReleaseNotifications implements AutoCloseable {
     /** One thread waiting for one lock. Closing it unregisters it. */
     final class Waiter implements AutoCloseable {
         private final String redisKey;
+        private final String metricName;
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition woken = lock.newCondition();
         private boolean signalled;
 
-        private Waiter(String redisKey) {
+        private Waiter(String redisKey, String metricName) {
             this.redisKey = redisKey;
+            this.metricName = metricName;
         }
 
         /** @return the Redis key of the lock this waiter waits for */

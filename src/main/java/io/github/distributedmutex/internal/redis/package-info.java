@@ -33,7 +33,12 @@
  *   <li>{@link io.github.distributedmutex.internal.redis.LockListener} and
  *       {@link io.github.distributedmutex.internal.redis.LockEvents}: where the adapter reports its
  *       {@link io.github.distributedmutex.LockEvent}s (the CDI producer plugs in a listener; none
- *       costs nothing). Nothing here depends on CDI.</li>
+ *       costs nothing), and {@link io.github.distributedmutex.internal.redis.LockRecorder} with
+ *       {@link io.github.distributedmutex.internal.redis.LockGauges}: where it reports measurements
+ *       for metrics, under a bounded name ({@link io.github.distributedmutex.internal.redis.MetricNames}).
+ *       Nothing here depends on CDI or a metrics library.</li>
+ *   <li>{@link io.github.distributedmutex.internal.redis.LockReadiness}: whether the adapter can lock
+ *       now ({@code RedisAdapter.readiness}), for the readiness check.</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.RedisConnection},
  *       {@link io.github.distributedmutex.internal.redis.RedissonClientFactory},
  *       {@link io.github.distributedmutex.internal.redis.RedisCalls} and

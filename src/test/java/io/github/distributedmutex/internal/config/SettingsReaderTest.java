@@ -191,4 +191,29 @@ class SettingsReaderTest {
             System.clearProperty(key);
         }
     }
+
+    @Test
+    void metricsAndReadinessSettings() {
+        ObservabilitySettings defaults = SettingsReader.readObservability(key -> Optional.empty());
+        assertThat(defaults).isEqualTo(new ObservabilitySettings(ObservabilitySettings.Metrics.AUTO, true,
+                Duration.ofSeconds(2)));
+        ObservabilitySettings read = SettingsReader.readObservability(key -> Optional.ofNullable(Map.of(
+                "distributedmutex.metrics", "OpenTelemetry", "distributedmutex.health.readiness", "FALSE",
+                "distributedmutex.health.timeout", "500ms").get(key)));
+        assertThat(read).isEqualTo(new ObservabilitySettings(ObservabilitySettings.Metrics.OPENTELEMETRY, false,
+                Duration.ofMillis(500)));
+    }
+
+    @Test
+    void badMetricsAndReadinessValuesNameTheKeyAndTheValue() {
+        assertThatThrownBy(() -> SettingsReader.readObservability(key -> Optional.ofNullable(
+                Map.of("distributedmutex.metrics", "prometheus").get(key))))
+                .hasMessageContaining("distributedmutex.metrics=prometheus").hasMessageContaining("auto, micrometer");
+        assertThatThrownBy(() -> SettingsReader.readObservability(key -> Optional.ofNullable(
+                Map.of("distributedmutex.health.readiness", "yes").get(key))))
+                .hasMessageContaining("distributedmutex.health.readiness=yes").hasMessageContaining("true or false");
+        assertThatThrownBy(() -> SettingsReader.readObservability(key -> Optional.ofNullable(
+                Map.of("distributedmutex.health.timeout", "0s").get(key))))
+                .hasMessageContaining("distributedmutex.health.timeout=0s").hasMessageContaining("positive");
+    }
 }

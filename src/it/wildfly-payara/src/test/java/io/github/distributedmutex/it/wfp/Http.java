@@ -25,6 +25,17 @@ final class Http {
         return send(HttpRequest.newBuilder(uri).timeout(timeout).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
+    /** An answer with any status. */
+    record Response(int status, String body) {
+    }
+
+    /** @return the answer, whatever its status (a health endpoint answers 503 while a check is down) */
+    Response raw(URI uri, Duration timeout) throws IOException, InterruptedException {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        return new Response(response.statusCode(), response.body());
+    }
+
     private Map<String, String> send(HttpRequest request) throws IOException, InterruptedException {
         HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {

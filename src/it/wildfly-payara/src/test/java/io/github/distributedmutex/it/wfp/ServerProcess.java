@@ -45,6 +45,8 @@ final class ServerProcess implements AutoCloseable {
     final Process process;
     final Path log;
     final URI api;
+    /** the server's MicroProfile Health readiness endpoint */
+    final URI health;
     final String command;
     private final long startedNanos = System.nanoTime();
     private final Path failedMarker;
@@ -54,13 +56,14 @@ final class ServerProcess implements AutoCloseable {
     String stopped;
 
     private ServerProcess(String name, String kind, boolean concurrency31, Process process, Path log, URI api,
-                          String command, Path failedMarker, Pattern failedInLog) {
+                          URI health, String command, Path failedMarker, Pattern failedInLog) {
         this.name = name;
         this.kind = kind;
         this.concurrency31 = concurrency31;
         this.process = process;
         this.log = log;
         this.api = api;
+        this.health = health;
         this.command = command;
         this.failedMarker = failedMarker;
         this.failedInLog = failedInLog;
@@ -77,6 +80,7 @@ final class ServerProcess implements AutoCloseable {
             throws IOException {
         Path base = workDir.resolve(name);
         copyTree(home.resolve("standalone/configuration"), base.resolve("configuration"));
+        addMicroProfileHealth(base.resolve("configuration/standalone.xml"));
         Files.createDirectories(base.resolve("deployments"));
         Files.copy(war, base.resolve("deployments/" + CONTEXT + ".war"), StandardCopyOption.REPLACE_EXISTING);
         int offset = portOffset(takenPorts);
@@ -98,7 +102,9 @@ final class ServerProcess implements AutoCloseable {
         env.put("IT_TICK_SECOND", tickSecond);
         Process process = Processes.track(builder.start());
         URI api = URI.create("http://127.0.0.1:" + (8080 + offset) + "/" + CONTEXT + "/api/");
-        return new ServerProcess(name, "WildFly", false, process, log, api,
+        // MicroProfile Health is served on the management interface
+        URI health = URI.create("http://127.0.0.1:" + (9990 + offset) + "/health/ready");
+        return new ServerProcess(name, "WildFly", false, process, log, api, health,
                 "DISTRIBUTEDMUTEX_REDIS_ADDRESS=" + redisAddress + " IT_SERVER_NAME=" + name + " IT_TICK_SECOND='"
                         + tickSecond + "' JAVA_HOME=" + javaHome
                         + " JBOSS_JAVA_SIZING='" + env.get("JBOSS_JAVA_SIZING") + "' " + String.join(" ", command),
@@ -131,7 +137,9 @@ final class ServerProcess implements AutoCloseable {
         Process process = Processes.track(new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start());
         URI api = URI.create("http://127.0.0.1:" + port + "/" + CONTEXT + "/api/");
-        return new ServerProcess(name, "Payara Micro", true, process, log, api, String.join(" ", command), null, null);
+        URI health = URI.create("http://127.0.0.1:" + port + "/health/ready");
+        return new ServerProcess(name, "Payara Micro", true, process, log, api, health, String.join(" ", command),
+                null, null);
     }
 
     /**
@@ -164,7 +172,8 @@ final class ServerProcess implements AutoCloseable {
         env.put("JAVA_HOME", javaHome.toString());
         Process process = Processes.track(builder.start());
         URI api = URI.create("http://127.0.0.1:" + port + "/" + CONTEXT + "/api/");
-        return new ServerProcess(name, "Open Liberty", true, process, log, api,
+        URI health = URI.create("http://127.0.0.1:" + port + "/health/ready");
+        return new ServerProcess(name, "Open Liberty", true, process, log, api, health,
                 "WLP_USER_DIR=" + userDir + " JAVA_HOME=" + javaHome + " " + String.join(" ", command)
                         + " (server.xml and jvm.options in " + serverDir + ")",
                 null, LIBERTY_FAILED);
@@ -175,7 +184,8 @@ final class ServerProcess implements AutoCloseable {
      * without the feature, Jakarta REST 4.0 runs on Servlet internally but the application cannot see its API);
      * Jakarta REST 4.0; MicroProfile Config 3.1; Enterprise Beans Lite 4.0 (singletons, non-persistent timers, and
      * the transaction support behind {@code @Transactional} and the {@code TransactionSynchronizationRegistry});
-     * Jakarta Concurrency 3.1 (the default managed executors, {@code @Asynchronous(runAt)}).
+     * Jakarta Concurrency 3.1 (the default managed executors, {@code @Asynchronous(runAt)}); MicroProfile Health 4.0
+     * (the library's readiness check, at {@code /health/ready}).
      */
     static String libertyServerXml(int httpPort, String redisAddress, String serverName, String tickSecond) {
         return """
@@ -188,6 +198,7 @@ final class ServerProcess implements AutoCloseable {
                         <feature>mpConfig-3.1</feature>
                         <feature>enterpriseBeansLite-4.0</feature>
                         <feature>concurrent-3.1</feature>
+                        <feature>mpHealth-4.0</feature>
                     </featureManager>
 
                     <httpEndpoint id="defaultHttpEndpoint" host="127.0.0.1" httpPort="%d" httpsPort="-1"/>
@@ -200,6 +211,23 @@ final class ServerProcess implements AutoCloseable {
                     <webApplication location="%s.war" contextRoot="/%s"/>
                 </server>
                 """.formatted(httpPort, xml(redisAddress), xml(serverName), xml(tickSecond), CONTEXT, CONTEXT);
+    }
+
+    /**
+     * Adds MicroProfile Health (SmallRye) to a copy of WildFly's {@code standalone.xml}, as
+     * {@code standalone-microprofile.xml} has it, without authentication: that file has no EJB subsystem, which the
+     * WAR's timers need. Its endpoints are on the management interface ({@code 9990} + offset).
+     */
+    static void addMicroProfileHealth(Path standaloneXml) throws IOException {
+        String xml = Files.readString(standaloneXml, StandardCharsets.UTF_8);
+        if (!xml.contains("</extensions>") || !xml.contains("</profile>")) {
+            throw new IllegalStateException("no </extensions> or </profile> in " + standaloneXml);
+        }
+        xml = xml.replace("</extensions>",
+                "    <extension module=\"org.wildfly.extension.microprofile.health-smallrye\"/>\n    </extensions>")
+                .replace("</profile>", "    <subsystem xmlns=\"urn:wildfly:microprofile-health-smallrye:3.0\""
+                        + " security-enabled=\"false\"/>\n    </profile>");
+        Files.writeString(standaloneXml, xml, StandardCharsets.UTF_8);
     }
 
     private static String xml(String value) {
@@ -253,7 +281,7 @@ final class ServerProcess implements AutoCloseable {
 
     @Override
     public String toString() {
-        return name + " (" + kind + ", pid " + process.pid() + ", " + api + ", log " + log + ")";
+        return name + " (" + kind + ", pid " + process.pid() + ", " + api + ", health " + health + ", log " + log + ")";
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

@@ -36,6 +36,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -180,6 +181,25 @@ class WildFlyPayaraIT {
                     server + ": distributedmutex.key-prefix from the WAR's microprofile-config.properties");
         }
         report.add("servers: " + servers.stream().map(s -> s.name).collect(Collectors.joining(", ")));
+    }
+
+    /**
+     * The library's MicroProfile Health readiness check is deployed on every server and UP (Payara Micro and Open
+     * Liberty on the HTTP port, WildFly on its management port): where MicroProfile Health is present, the library
+     * adds it; an early DOWN while Redisson's first connection is made is waited out.
+     */
+    @Test
+    @Order(1)
+    void theReadinessCheckIsUpOnEveryServer() {
+        for (ServerProcess server : servers) {
+            long t0 = System.nanoTime();
+            Readiness up = await(server.name + " readiness UP at " + server.health).atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                    .until(() -> readiness(server), r -> r.up() && r.httpStatus() == 200);
+            assertTrue(up.data().containsKey("checked"), server.name + ": " + up.body());
+            report.add(String.format(Locale.ROOT, "%s readiness UP after %.1f s: %s", server.name,
+                    (System.nanoTime() - t0) / 1e9, up.body().replaceAll("\\s+", " ")));
+        }
     }
 
     @Test
@@ -657,6 +677,59 @@ class WildFlyPayaraIT {
             return (last - first + 1) + " ticks " + first + ".." + last + ", runs per tick [" + counts
                     + "], runs per server " + byServer;
         }
+    }
+
+    /**
+     * Last, because it takes Redis away: killed, every server's readiness check turns DOWN (HTTP 503) with a reason
+     * that names no Redis address; restarted on the same port, every check is UP again, without restarting a server.
+     */
+    @Test
+    @Order(14)
+    void readinessIsDownWhileRedisIsGoneAndUpAgainAfterItsRestart() {
+        Assumptions.assumeTrue(redis != null, "REDIS_URL names the Redis: the test cannot kill it");
+        int port = redis.port();
+        long t0 = System.nanoTime();
+        redis.kill();
+        for (ServerProcess server : servers) {
+            Readiness down = await(server.name + " readiness DOWN without Redis").atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                    .until(() -> readiness(server), r -> !r.up());
+            assertEquals(503, down.httpStatus(), server.name + ": " + down.body());
+            String reason = String.valueOf(down.data().get("reason"));
+            assertFalse(reason.isBlank() || reason.equals("null"), server.name + ": no reason in " + down.body());
+            assertFalse(reason.contains("redis://") || reason.contains(redisAddress),
+                    server.name + ": the reason names the Redis address: " + reason);
+            report.add(String.format(Locale.ROOT, "%s readiness DOWN %.1f s after Redis was killed: %s", server.name,
+                    (System.nanoTime() - t0) / 1e9, reason));
+        }
+        long t1 = System.nanoTime();
+        redis = RedisServerProcess.startOnPort(port);
+        for (ServerProcess server : servers) {
+            await(server.name + " readiness UP after Redis restarted").atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                    .until(() -> readiness(server), r -> r.up() && r.httpStatus() == 200);
+            report.add(String.format(Locale.ROOT, "%s readiness UP again %.1f s after Redis restarted", server.name,
+                    (System.nanoTime() - t1) / 1e9));
+        }
+    }
+
+    /** The distributed-mutex check in a server's readiness report, with the report's HTTP status and body. */
+    private record Readiness(int httpStatus, boolean up, Map<?, ?> data, String body) {
+    }
+
+    private Readiness readiness(ServerProcess server) throws IOException, InterruptedException {
+        Http.Response response = http.raw(server.health, Duration.ofSeconds(30));
+        Object report = Json.parse(response.body());
+        if (report instanceof Map<?, ?> map && map.get("checks") instanceof List<?> checks) {
+            for (Object check : checks) {
+                if (check instanceof Map<?, ?> c && "distributed-mutex".equals(c.get("name"))) {
+                    Map<?, ?> data = c.get("data") instanceof Map<?, ?> d ? d : Map.of();
+                    return new Readiness(response.status(), "UP".equals(c.get("status")), data, response.body());
+                }
+            }
+        }
+        throw new AssertionError(server.name + ": no distributed-mutex check in " + server.health + " (HTTP "
+                + response.status() + "): " + response.body());
     }
 
     private void startRedis() {

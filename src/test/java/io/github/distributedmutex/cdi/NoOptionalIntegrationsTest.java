@@ -1,0 +1,116 @@
+package io.github.distributedmutex.cdi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.distributedmutex.testing.CdiContainers;
+import io.github.distributedmutex.testing.JvmProcess;
+import io.github.distributedmutex.testing.TestRedis;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * An application without Micrometer, OpenTelemetry and MicroProfile Health deploys and runs
+ * unchanged: {@link WithoutOptionalApis} runs in a JVM whose class path is this one without those
+ * jars and locks through the adapter and a {@code @Locked} method, with bean discovery on (the
+ * library's archive scanned as on a server) and off. With discovery off, the JVM's class-loading log
+ * shows that the library loaded none of its integrations with those APIs (its
+ * {@code metrics.micrometer}, {@code metrics.otel} and {@code health} packages). The same program on
+ * the full class path loads them, so the log does show such classes when they are loaded.
+ */
+class NoOptionalIntegrationsTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+    /** Jars of the optional APIs and what only they bring. */
+    private static final Pattern OPTIONAL_JAR = Pattern.compile(
+            ".*/(io/micrometer|io/opentelemetry|org/eclipse/microprofile/health|org/hdrhistogram|org/latencyutils)/.*");
+    /** Classes that must not be loaded without the APIs. */
+    private static final Pattern INTEGRATION_CLASS = Pattern.compile(
+            "(io\\.micrometer\\.|io\\.opentelemetry\\.|org\\.eclipse\\.microprofile\\.health\\."
+                    + "|io\\.github\\.distributedmutex\\.internal\\.(metrics\\.micrometer|metrics\\.otel|health)\\.)\\S*");
+
+    @TempDir
+    Path logs;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"discovery", "no-discovery"})
+    void runsWithoutThemAndNeverLoadsTheIntegrations(String mode) throws Exception {
+        List<String> full = applicationClassPath();
+        List<String> without = full.stream().filter(entry -> !OPTIONAL_JAR.matcher(entry.replace('\\', '/')).matches())
+                .toList();
+        assertThat(full.size() - without.size()).as("the optional jars removed from the class path")
+                .isGreaterThanOrEqualTo(5);
+
+        List<String> loaded = run(mode, String.join(File.pathSeparator, without));
+        assertThat(loaded).as("classes loaded").anyMatch(line -> line.contains("io.github.distributedmutex.internal"
+                + ".cdi.AdapterProducer"));
+        if (mode.equals("no-discovery")) {
+            // With discovery on, Weld SE (without a Jandex index) tries to load every class of a bean archive to read
+            // its annotations, and skips those that cannot be loaded: the container, not the library, touches them.
+            assertThat(loaded).filteredOn(line -> INTEGRATION_CLASS.matcher(line).find()).isEmpty();
+        }
+    }
+
+    @Test
+    void theClassLoadingLogShowsTheIntegrationsWhenTheApisArePresent() throws Exception {
+        List<String> loaded = run("no-discovery-with-apis", String.join(File.pathSeparator, applicationClassPath()));
+        assertThat(loaded).anyMatch(line -> line.contains("io.github.distributedmutex.internal.health.RedisReadinessCheck"));
+        assertThat(loaded).anyMatch(line -> line.contains("io.github.distributedmutex.internal.metrics.micrometer."));
+    }
+
+    /**
+     * @return this test's class path with the test classes replaced by the application's own classes
+     *         ({@link WithoutOptionalApis} and its bean): OpenWebBeans SE with discovery on scans every
+     *         class path directory, and the other tests' deliberately invalid beans would fail its start
+     */
+    private List<String> applicationClassPath() throws Exception {
+        Path application = logs.resolve("application-classes");
+        for (Class<?> type : List.of(WithoutOptionalApis.class, WithoutOptionalApis.Jobs.class)) {
+            String file = type.getName().replace('.', '/') + ".class";
+            Path target = application.resolve(file);
+            Files.createDirectories(target.getParent());
+            try (var in = type.getClassLoader().getResourceAsStream(file)) {
+                Files.copy(Objects.requireNonNull(in, file), target);
+            }
+        }
+        Path testClasses = Path.of(WithoutOptionalApis.class.getProtectionDomain().getCodeSource().getLocation()
+                .toURI()).toAbsolutePath();
+        List<String> entries = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            entries.add(Path.of(entry).toAbsolutePath().equals(testClasses) ? application.toString() : entry);
+        }
+        assertThat(entries).as("the test classes were replaced").contains(application.toString());
+        return entries;
+    }
+
+    /** @return the class-loading log of one run of {@link WithoutOptionalApis}, which must succeed */
+    private List<String> run(String mode, String classpath) throws Exception {
+        Path classLog = logs.resolve(mode + "-classes.log");
+        Map<String, String> properties = Map.of(CdiContainers.ADDRESS, TestRedis.address(),
+                CdiContainers.KEY_PREFIX, CdiContainers.uniquePrefix());
+        try (JvmProcess jvm = JvmProcess.start("without-apis-" + mode, WithoutOptionalApis.class, classpath,
+                List.of("-Xlog:class+load=info:file=" + classLog), properties, Map.of(), mode)) {
+            assertThat(jvm.awaitExit(TIMEOUT)).as("exit status of " + mode + "; output: " + jvm.lines()).isZero();
+            assertThat(jvm.lines()).contains(WithoutOptionalApis.DONE + " " + mode);
+        }
+        return read(classLog);
+    }
+
+    private static List<String> read(Path log) throws IOException {
+        try (var lines = Files.lines(log)) {
+            return lines.collect(Collectors.toList());
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.github.distributedmutex.cdi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.distributedmutex.internal.health.RedisReadinessCheck;
+import io.github.distributedmutex.testing.CdiContainers;
+import io.github.distributedmutex.testing.RedisCommands;
+import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
+import java.time.Duration;
+import java.util.Map;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Liveness;
+import org.eclipse.microprofile.health.Readiness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The MicroProfile Health readiness check, against a Redis server the test starts, kills, pauses and
+ * restarts: UP while Redis answers and release notifications arrive, DOWN with a reason that carries
+ * no credentials while it does not, UP again once Redis is back, and never waiting longer than its
+ * bound ({@code distributedmutex.health.timeout}). Never a liveness check.
+ */
+class ReadinessCheckTest {
+
+    private static final String PASSWORD = "s3cret-readiness";
+    private static final Duration BOUND = Duration.ofSeconds(2);
+    /** The longest one call may take: the bound, plus generous room for a loaded machine. */
+    private static final Duration CALL_LIMIT = BOUND.plusSeconds(3);
+    private static final Duration RECOVERY = Duration.ofSeconds(90);
+
+    private RedisServerProcess server;
+    private CdiContainers cdi;
+
+    @AfterEach
+    void stop() {
+        if (cdi != null) {
+            cdi.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    @SlowTest
+    void downWhileRedisIsGoneOrStalledUpAgainWhenItIsBack() {
+        server = RedisServerProcess.start();
+        int port = server.port();
+        requirePassword();
+        cdi = CdiContainers.builder().redisAddress("redis://default:" + PASSWORD + "@127.0.0.1:" + port)
+                .property("distributedmutex.health.timeout", "2s").start();
+        HealthCheck check = cdi.select(HealthCheck.class, Readiness.Literal.INSTANCE);
+
+        await().atMost(RECOVERY).until(() -> call(check).getStatus() == HealthCheckResponse.Status.UP);
+        HealthCheckResponse up = call(check);
+        assertThat(up.getName()).isEqualTo(RedisReadinessCheck.NAME);
+        assertThat(up.getData()).get().satisfies(data -> assertThat(data).containsKey("checked"));
+
+        server.kill();
+        await().atMost(RECOVERY).until(() -> call(check).getStatus() == HealthCheckResponse.Status.DOWN);
+        assertDownWithReason(call(check));
+
+        server = RedisServerProcess.startOnPort(port);
+        requirePassword();
+        await().atMost(RECOVERY).until(() -> call(check).getStatus() == HealthCheckResponse.Status.UP);
+
+        server.pause(); // a Redis that accepts connections and answers nothing: the call must not hang
+        try {
+            HealthCheckResponse stalled = call(check);
+            assertThat(stalled.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
+            assertThat(reason(stalled)).contains("within 2000 ms");
+        } finally {
+            server.resume();
+        }
+        await().atMost(RECOVERY).until(() -> call(check).getStatus() == HealthCheckResponse.Status.UP);
+    }
+
+    @Test
+    void aReadinessCheckNeverALivenessCheck() {
+        cdi = CdiContainers.builder().start();
+        assertThat(cdi.instance(HealthCheck.class, Readiness.Literal.INSTANCE).isResolvable()).isTrue();
+        assertThat(cdi.instance(HealthCheck.class, Liveness.Literal.INSTANCE).isUnsatisfied()).isTrue();
+        HealthCheck check = cdi.select(HealthCheck.class, Readiness.Literal.INSTANCE);
+        await().atMost(RECOVERY).until(() -> call(check).getStatus() == HealthCheckResponse.Status.UP);
+    }
+
+    @Test
+    void switchedOffItReportsUpWithoutAskingRedis() {
+        cdi = CdiContainers.builder().redisAddress("redis://127.0.0.1:" + RedisServerProcess.freePort())
+                .property("distributedmutex.health.readiness", "false").start();
+        HealthCheckResponse response = call(cdi.select(HealthCheck.class, Readiness.Literal.INSTANCE));
+        assertThat(response.getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
+        assertThat(response.getData()).get().satisfies(data -> assertThat(data.get("checked"))
+                .asString().contains("distributedmutex.health.readiness=false"));
+    }
+
+    @Test
+    void downWithTheReasonWhileRedisWasNeverReachable() {
+        cdi = CdiContainers.builder()
+                .redisAddress("redis://default:" + PASSWORD + "@127.0.0.1:" + RedisServerProcess.freePort()).start();
+        HealthCheck check = cdi.select(HealthCheck.class, Readiness.Literal.INSTANCE);
+        await().atMost(RECOVERY).until(() -> reason(call(check)).contains("last attempt"));
+        assertDownWithReason(call(check));
+    }
+
+    private void requirePassword() {
+        RedisCommands.call(server.address(), "ACL", "SETUSER", "default", "resetpass", ">" + PASSWORD);
+    }
+
+    /** One call of the check, which must return within {@link #CALL_LIMIT}. */
+    private static HealthCheckResponse call(HealthCheck check) {
+        long start = System.nanoTime();
+        HealthCheckResponse response = check.call();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("one call of the readiness check")
+                .isLessThan(CALL_LIMIT);
+        return response;
+    }
+
+    private static String reason(HealthCheckResponse response) {
+        Map<String, Object> data = response.getData().orElseThrow();
+        return String.valueOf(data.getOrDefault("reason", ""));
+    }
+
+    private static void assertDownWithReason(HealthCheckResponse response) {
+        assertThat(response.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
+        assertThat(reason(response)).isNotBlank().doesNotContain(PASSWORD);
+    }
+}
