@@ -201,6 +201,74 @@ class ClusterReplicaAcksTest {
         });
     }
 
+    /**
+     * A Redisson batch sends the barrier and the keyless NODE as {@code EVALSHA} once it loaded them on a node, and
+     * forgets that only when the connection drops: after {@code SCRIPT FLUSH} (what a restart without persistence
+     * behind a kept address looks like) both are unknown there, and reloading only the barrier by its key left NODE
+     * failing with {@code NOSCRIPT} on every acquisition. Both are loaded on every node and the step sent once more.
+     */
+    @Test
+    @Order(3)
+    void afterAScriptFlushOnAMasterAcknowledgedAcquisitionsThereWorkAgain() {
+        Node master = cluster.masters().get(0);
+        RedisAdapter acknowledged = newInstance(cluster.writeRedissonYaml(directory.resolve("flush.yaml")),
+                new ReplicaAcks(1, Duration.ofSeconds(2)));
+        String key = keyOn(master, "flushed");
+        await("the instance connected").atMost(SETTLE).ignoreExceptions().until(() -> {
+            acknowledged.lock(key).close();
+            return true;
+        });
+
+        RedisCommands.call(master.address(), "SCRIPT", "FLUSH");
+        for (int i = 0; i < 3; i++) {
+            try (Lease lease = acknowledged.lock(key)) {
+                assertThat(lease.isHeld()).as("acquisition %d after SCRIPT FLUSH", i).isTrue();
+            }
+        }
+    }
+
+    /**
+     * A stale slot map, and the new master never ran the barrier for this client (its scripts flushed): the barrier,
+     * redirected there, is an {@code EVALSHA} it does not know. The scripts are loaded on every node (not only on the
+     * key's node by the stale map, the old master) and the step sent once more, so the acquisition fails for the
+     * reason that matters, the stale slot map, not with {@code NOSCRIPT}.
+     */
+    @Test
+    @Order(4)
+    void aStaleSlotMapIsReportedEvenWhenTheNewMasterDoesNotKnowTheBarrier() {
+        Node oldMaster = cluster.masters().get(2);
+        Node newMaster = cluster.masters().get(1);
+        RedisAdapter stale = newInstance(cluster.writeRedissonYaml(directory.resolve("stale-flushed.yaml"), 3_600_000),
+                new ReplicaAcks(1, Duration.ofMillis(500)));
+        String warm = keyOn(oldMaster, "warm-stale");
+        await("the instance locks on " + oldMaster).atMost(SETTLE).ignoreExceptions().until(() -> {
+            stale.lock(warm).close();
+            return true;
+        });
+        String key = keyOn(oldMaster, "moved-unloaded");
+        String slot = Long.toString(cluster.slotOf(redisKey(key)));
+        assertThat(answersOrRedirects(oldMaster, key, oldMaster)).as("slot %s still on %s", slot, oldMaster).isTrue();
+        assertThat(RedisCommands.callForLong(oldMaster.address(), "CLUSTER", "COUNTKEYSINSLOT", slot)).isZero();
+
+        List<Node> order = new ArrayList<>(List.of(newMaster));
+        cluster.masters().stream().filter(node -> node != newMaster).forEach(order::add);
+        for (Node node : order) {
+            RedisCommands.call(node.address(), "CLUSTER", "SETSLOT", slot, "NODE", newMaster.id());
+        }
+        await("every master sends slot " + slot + " to " + newMaster).atMost(SETTLE)
+                .pollInterval(Duration.ofMillis(50)).until(() -> cluster.masters().stream().allMatch(master ->
+                        answersOrRedirects(master, key, newMaster)));
+        RedisCommands.call(newMaster.address(), "SCRIPT", "FLUSH");
+
+        assertThatThrownBy(() -> stale.lock(key))
+                .isInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("slot map is stale")
+                .hasMessageNotContaining("NOSCRIPT")
+                .hasMessageContaining("it was given back");
+        assertThat(RedisCommands.callForList(newMaster.address(), "KEYS", prefix + "*"))
+                .as("nothing left on the master that granted it").isEmpty();
+    }
+
     /** Whether {@code master} serves {@code key} itself when it is {@code owner}, or redirects it there. */
     private boolean answersOrRedirects(Node master, String key, Node owner) {
         try {

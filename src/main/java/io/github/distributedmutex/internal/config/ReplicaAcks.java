@@ -47,6 +47,25 @@ public record ReplicaAcks(int replicas, Duration timeout) {
         }
     }
 
+    /**
+     * The longest acknowledgement timeout a lease allows: a third of it. A grant counts only while at least a third of
+     * its lease is left when its acknowledgements come (counted from when its attempt was sent, see
+     * {@code AcquisitionLoop}), so a {@code WAIT} that may block longer than a third of the lease could only end in a
+     * grant given back, or, without that check, in a lease returned after it ran out in Redis.
+     *
+     * @param lease       the lease of the acquisitions this policy applies to
+     * @param leaseOrigin where that lease comes from, for the message ({@code distributedmutex.lease}, {@code lease})
+     * @throws IllegalArgumentException when the policy is on and its timeout is longer than a third of {@code lease}
+     */
+    public void checkFits(Duration lease, String leaseOrigin) {
+        if (!isOff() && timeoutMillis() * 3 > LeaseDuration.toMillis(lease)) {
+            throw new IllegalArgumentException(SettingsReader.REPLICA_ACK_TIMEOUT + " (" + timeoutMillis() + " ms) must"
+                    + " not be longer than a third of the lease (" + leaseOrigin + " " + LeaseDuration.toMillis(lease)
+                    + " ms) while " + SettingsReader.REPLICA_ACKS + " is on: a grant is kept only with at least a third"
+                    + " of its lease left once its replicas acknowledged it; shorten the timeout or lengthen the lease");
+        }
+    }
+
     /** @return whether grants are not waited for */
     public boolean isOff() {
         return replicas == 0;

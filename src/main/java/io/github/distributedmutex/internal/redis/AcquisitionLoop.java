@@ -206,16 +206,27 @@ final class AcquisitionLoop {
             String problem;
             Throwable cause = null;
             try {
-                RedisLockStore.Acknowledgement acknowledgement = RedisCalls.await(call,
-                        TimeUnit.MILLISECONDS.toNanos(acks.timeoutMillis()) + RedisCalls.CALL_TIMEOUT.toNanos(),
-                        names, "count the replica acknowledgements of");
+                RedisLockStore.Acknowledgement acknowledgement = RedisCalls.await(call, stepTimeoutNanos(), names,
+                        "count the replica acknowledgements of");
                 if (acks.judge(acknowledgement) == ReplicaAcknowledgements.Verdict.ENOUGH) {
-                    return;
+                    long leftNanos = lastSent + TimeUnit.MILLISECONDS.toNanos(leaseMillis) - System.nanoTime();
+                    if (leftNanos >= TimeUnit.MILLISECONDS.toNanos(minRemainingMillis(leaseMillis))) {
+                        return;
+                    }
+                    problem = "Lock '" + names + "' was granted and acknowledged by its replicas, but only "
+                            + Math.max(0, TimeUnit.NANOSECONDS.toMillis(leftNanos)) + " ms of its lease of "
+                            + leaseMillis + " ms were left by then (counted from when the attempt was sent), less"
+                            + " than the third of the lease a grant must still have: it may have run out in Redis"
+                            + " already, so it was not kept";
+                } else {
+                    problem = acks.explain(names, acknowledgement);
                 }
-                problem = acks.explain(names, acknowledgement);
             } catch (LockUnavailableException e) {
-                problem = "Lock '" + names + "' was granted, but " + withoutConnectionDetails(e.getMessage());
                 cause = e.getCause();
+                problem = "Lock '" + names + "' was granted, but " + (cause == null
+                        ? "Redis did not answer the step that counts its replica acknowledgements within "
+                                + TimeUnit.NANOSECONDS.toMillis(stepTimeoutNanos()) + " ms"
+                        : "Redis could not count its replica acknowledgements: " + RedisCalls.describe(cause));
             } catch (InterruptedException e) {
                 abandoned.giveBack(store, keys, owner, leaseMillis);
                 owner = owners.get();
@@ -225,6 +236,14 @@ final class AcquisitionLoop {
             owner = owners.get();
             throw new LockUnavailableException(keys.get(0).name(), problem + "; " + givenBack + ", and the acquisition is not"
                     + " retried", cause);
+        }
+
+        /**
+         * The longest the second step is awaited: the {@code WAIT} timeout plus {@link RedisCalls#CALL_TIMEOUT} (for
+         * the barrier, a script reload and resend, and the round trips), whatever Redisson's own timeout is.
+         */
+        private long stepTimeoutNanos() {
+            return TimeUnit.MILLISECONDS.toNanos(acks.timeoutMillis()) + RedisCalls.CALL_TIMEOUT.toNanos();
         }
 
         /**
@@ -261,10 +280,14 @@ final class AcquisitionLoop {
         }
     }
 
-    /** Redisson's description of a failed command ends with its channel and command: not for a user's message. */
-    private static String withoutConnectionDetails(String message) {
-        int details = message.indexOf(". channel: [");
-        return details < 0 ? message : message.substring(0, details);
+    /**
+     * How much of a lease a grant with replica acknowledgements must still have when they came, counted from when its
+     * attempt was sent: a third. A grant confirmed later is given back (its lease may have run out in Redis while the
+     * {@code WAIT} blocked, or the holder would have too little of it to work with); the watchdog's first renewal is
+     * due a third of the lease after the attempt was sent, so it is due at once then ({@link RedisLease}).
+     */
+    static long minRemainingMillis(long leaseMillis) {
+        return leaseMillis / 3;
     }
 
     /** A Redis call of an acquisition may wait until the deadline, but at least {@link RedisCalls#MIN_ATTEMPT_TIME}. */
