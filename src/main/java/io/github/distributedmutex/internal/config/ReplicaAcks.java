@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param replicas how many replicas must acknowledge: 0 for off, {@link #ALL} for every replica
  *                 connected to the granting master (and at least one), else 1 to {@link #MAX_REPLICAS}
  * @param timeout  how long {@code WAIT} may block, at least {@link #MIN_TIMEOUT} (a {@code WAIT}
- *                 with 0 blocks forever) and at most {@link #MAX_TIMEOUT}
+ *                 with 0 blocks forever) and at most {@link #MAX_TIMEOUT}; when the policy is on, also at most a
+ *                 third of the lease ({@link #checkFits}, by {@link Settings} and per call)
  */
 public record ReplicaAcks(int replicas, Duration timeout) {
 

@@ -36,8 +36,13 @@ import java.util.function.Supplier;
  * lock no longer held, the {@code WAIT} on another node) or whose second step Redis refused or did not answer
  * ({@code NOPERM}, {@code TRYAGAIN}, a timeout) is given back at once (owner-checked release, else abandoned) and the
  * acquisition fails with {@link LockUnavailableException} naming the reason, without waiting or trying again: the
- * same lagging replicas or the same error would most likely make the next grant fail too.
-  */
+ * same lagging replicas or the same error would most likely make the next grant fail too. So does a grant acknowledged
+ * with less than a third of its lease left ({@link #minRemainingMillis}), counted from when its attempt was sent, as
+ * the lease returned is: its lease may have run out in Redis while the {@code WAIT} blocked, and another instance may
+ * hold the lock. (The acknowledgement timeout is at most a third of the lease, {@code ReplicaAcks.checkFits}, so only
+ * a slow attempt or a stalled server gets there.) The second step is awaited at most the acknowledgement timeout plus
+ * {@link RedisCalls#CALL_TIMEOUT}, and a give-back at most {@link RedisCalls#CALL_TIMEOUT} more.
+ */
 final class AcquisitionLoop {
 
     /** The first pause before a failed attempt is tried again. */
