@@ -556,6 +556,26 @@ class ReplicaAcksTest {
     }
 
     /**
+     * An interrupt while the grant's {@code WAIT} blocks ends the call and gives the grant back: nothing is left held
+     * (the owner is abandoned, so a late barrier changes nothing).
+     */
+    @Test
+    void anInterruptDuringTheWaitGivesTheGrantBack() throws Exception {
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, Duration.ofSeconds(10))).newInstance();
+        warmUp(acknowledged);
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        executors.add(executor);
+        pause(replica1, replica2);
+        Future<Lease> call = executor.submit(() -> acknowledged.lock("interrupted"));
+        await("the grant").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).until(() ->
+                "1".equals(RedisCommands.call(master.address(), "EXISTS", adapters.redisKey("interrupted"))));
+        call.cancel(true);
+        await("the grant given back").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() ->
+                "0".equals(RedisCommands.call(master.address(), "EXISTS", adapters.redisKey("interrupted"))));
+        await("nothing kept per key").atMost(Duration.ofSeconds(5)).until(() -> acknowledged.perKeyState() == 0);
+    }
+
+    /**
      * Calls {@code lock(key, options)} on another thread while the master is paused for {@code stall} from just
      * before the call: the attempt is sent into the stall and granted when the master resumes.
      */
