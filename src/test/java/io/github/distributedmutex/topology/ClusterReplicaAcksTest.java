@@ -11,6 +11,7 @@ import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
+import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.topology.ClusterServers.Node;
@@ -267,6 +268,38 @@ class ClusterReplicaAcksTest {
                 .hasMessageContaining("it was given back");
         assertThat(RedisCommands.callForList(newMaster.address(), "KEYS", prefix + "*"))
                 .as("nothing left on the master that granted it").isEmpty();
+    }
+
+    /**
+     * A policy that asks for more replicas than a master has (here 2 of a master with 1) makes every grant there fail
+     * after the whole timeout; on a Cluster the barrier reads the master's connected replicas anyway, so the message
+     * says so, and one WARN (not one per grant) names the misconfiguration.
+     */
+    @Test
+    @Order(5)
+    void aPolicyAskingForMoreReplicasThanTheMasterHasIsNamedOnceInAWarning() {
+        Node one = cluster.masters().get(1);
+        Node two = cluster.masters().get(0);
+        assertThat(cluster.replicasOf(one)).hasSize(1);
+        RedisAdapter tooMany = newInstance(cluster.writeRedissonYaml(directory.resolve("too-many.yaml")),
+                new ReplicaAcks(2, Duration.ofMillis(300)));
+        String warm = keyOn(two, "warm-too-many");
+        await("the instance connected").atMost(SETTLE).ignoreExceptions().until(() -> {
+            tooMany.lock(warm).close();
+            return true;
+        });
+        String key = keyOn(one, "too-many");
+        try (LogCapture logs = LogCapture.start()) {
+            for (int i = 0; i < 3; i++) {
+                assertThatThrownBy(() -> tooMany.lock(key))
+                        .isInstanceOf(LockUnavailableException.class)
+                        .hasMessageContaining("requires 2 replica(s), and the master had only 1 connected")
+                        .hasMessageContaining("it was given back");
+            }
+            assertThat(logs.lines("WARN")).filteredOn(line -> line.contains("replica-acks=2"))
+                    .as("one warning for three grants").hasSize(1).first().asString()
+                    .contains("only 1 replica(s) connected");
+        }
     }
 
     /** Whether {@code master} serves {@code key} itself when it is {@code owner}, or redirects it there. */

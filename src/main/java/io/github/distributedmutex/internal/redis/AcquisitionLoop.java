@@ -7,7 +7,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One acquisition, from the first attempt to a grant or the deadline (what Curator's
@@ -45,6 +48,8 @@ import java.util.function.Supplier;
  */
 final class AcquisitionLoop {
 
+    private static final Logger LOG = LoggerFactory.getLogger(AcquisitionLoop.class);
+
     /** The first pause before a failed attempt is tried again. */
     static final long FIRST_RETRY_MILLIS = 50;
 
@@ -63,6 +68,8 @@ final class AcquisitionLoop {
     private final AbandonedAttempts abandoned;
     private final long backstopNanos;
     private final ReplicaAcknowledgements acks;
+    /** Whether a policy asking for more replicas than a master has was logged (once per adapter). */
+    private final AtomicBoolean warnedTooFewReplicas = new AtomicBoolean();
 
     /**
      * @param abandoned     where owners of attempts whose answer never came are given back
@@ -225,6 +232,12 @@ final class AcquisitionLoop {
                             + " already, so it was not kept";
                 } else {
                     problem = acks.explain(names, acknowledgement);
+                    if (acks.fewerThanRequired(acknowledgement) && warnedTooFewReplicas.compareAndSet(false, true)) {
+                        LOG.warn("{} but the master that granted lock '{}' has only {} replica(s) connected: every"
+                                + " grant on it fails after {} ms until replicas are added or the policy is lowered"
+                                + " (logged once)", acks.setting(), names, acknowledgement.connectedReplicas(),
+                                acks.timeoutMillis());
+                    }
                 }
             } catch (LockUnavailableException e) {
                 cause = e.getCause();

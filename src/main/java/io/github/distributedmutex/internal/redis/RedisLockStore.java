@@ -387,7 +387,8 @@ final class RedisLockStore {
      *
      * @param held              whether the lock was still the owner's on the node the barrier ran on
      * @param acknowledged      how many replicas acknowledged the barrier ({@code WAIT}'s answer)
-     * @param connectedReplicas how many replicas the barrier's node had connected, -1 when not asked
+     * @param connectedReplicas how many replicas the barrier's node had connected, -1 when not asked (asked for
+     *                          {@code all}, and always on a Cluster)
      * @param barrierNode       the node the barrier ran on ({@code role:replid}); empty when not asked (not a
      *                          Cluster: the batch cannot be split between nodes there)
      * @param waitNode          the node the {@code WAIT} ran on; empty when not asked
@@ -527,8 +528,9 @@ final class RedisLockStore {
                     .retryAttempts(0).sync(replicas, Duration.ofMillis(timeoutMillis)));
             RScriptAsync scripts = batch.getScript(StringCodec.INSTANCE);
             CompletableFuture<List<Object>> barrier = scripts.<List<Object>>evalAsync(keys.get(0).redisKey(),
-                    Mode.READ_WRITE, BARRIER, ReturnType.LIST, redisKeys(keys), owner, countReplicas ? "1" : "0",
-                    cluster ? "1" : "0").toCompletableFuture();
+                    // on a Cluster INFO runs anyway (the node): the replica count comes free, for a misconfigured N
+                    Mode.READ_WRITE, BARRIER, ReturnType.LIST, redisKeys(keys), owner,
+                    countReplicas || cluster ? "1" : "0", cluster ? "1" : "0").toCompletableFuture();
             // no keys: the node does not redirect it; the key only routes it to the batch's connection for that slot
             CompletableFuture<String> node = cluster
                     ? scripts.<String>evalAsync(keys.get(0).redisKey(), Mode.READ_WRITE, NODE, ReturnType.VALUE, List.of())
