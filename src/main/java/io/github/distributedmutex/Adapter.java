@@ -34,8 +34,13 @@ import java.util.OptionalLong;
  * (default 5 s, {@code distributedmutex.wait}), woken as soon as the holder releases, and then
  * throw {@link LockNotAcquiredException}; when Redis cannot answer they throw
  * {@link LockUnavailableException} within the same bound (with {@code distributedmutex.replica-acks}
- * configured, an attempt may take up to {@code distributedmutex.replica-ack-timeout} longer, and a
- * grant too few replicas acknowledged fails with {@link LockUnavailableException}). A lock is kept
+ * configured, a grant is followed by a step that waits for its replicas: the call may take up to
+ * {@code distributedmutex.replica-ack-timeout} plus 10 s longer when Redis stops answering during
+ * that step (5 s for the step beyond its timeout, 5 s for giving the grant back), and a grant too
+ * few replicas acknowledged, or acknowledged with less than a third of its lease left, fails with
+ * {@link LockUnavailableException}; the timeout must not exceed a third of the lease, else the
+ * configuration, or a call with such a {@link LockOptions#withLease lease}, is refused with
+ * {@link IllegalArgumentException}). A lock is kept
  * in Redis for its lease (default 60 s, {@code distributedmutex.lease}), so a holder that dies
  * frees it after at most that.
  *

@@ -11,6 +11,7 @@ import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
+import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.topology.ClusterServers.Node;
@@ -199,6 +200,106 @@ class ClusterReplicaAcksTest {
             lease.ifPresent(Lease::close);
             return lease.isPresent();
         });
+    }
+
+    /**
+     * A Redisson batch sends the barrier and the keyless NODE as {@code EVALSHA} once it loaded them on a node, and
+     * forgets that only when the connection drops: after {@code SCRIPT FLUSH} (what a restart without persistence
+     * behind a kept address looks like) both are unknown there, and reloading only the barrier by its key left NODE
+     * failing with {@code NOSCRIPT} on every acquisition. Both are loaded on every node and the step sent once more.
+     */
+    @Test
+    @Order(3)
+    void afterAScriptFlushOnAMasterAcknowledgedAcquisitionsThereWorkAgain() {
+        Node master = cluster.masters().get(0);
+        RedisAdapter acknowledged = newInstance(cluster.writeRedissonYaml(directory.resolve("flush.yaml")),
+                new ReplicaAcks(1, Duration.ofSeconds(2)));
+        String key = keyOn(master, "flushed");
+        await("the instance connected").atMost(SETTLE).ignoreExceptions().until(() -> {
+            acknowledged.lock(key).close();
+            return true;
+        });
+
+        RedisCommands.call(master.address(), "SCRIPT", "FLUSH");
+        for (int i = 0; i < 3; i++) {
+            try (Lease lease = acknowledged.lock(key)) {
+                assertThat(lease.isHeld()).as("acquisition %d after SCRIPT FLUSH", i).isTrue();
+            }
+        }
+    }
+
+    /**
+     * A stale slot map, and the new master never ran the barrier for this client (its scripts flushed): the barrier,
+     * redirected there, is an {@code EVALSHA} it does not know. The scripts are loaded on every node (not only on the
+     * key's node by the stale map, the old master) and the step sent once more, so the acquisition fails for the
+     * reason that matters, the stale slot map, not with {@code NOSCRIPT}.
+     */
+    @Test
+    @Order(4)
+    void aStaleSlotMapIsReportedEvenWhenTheNewMasterDoesNotKnowTheBarrier() {
+        Node oldMaster = cluster.masters().get(2);
+        Node newMaster = cluster.masters().get(1);
+        RedisAdapter stale = newInstance(cluster.writeRedissonYaml(directory.resolve("stale-flushed.yaml"), 3_600_000),
+                new ReplicaAcks(1, Duration.ofMillis(500)));
+        String warm = keyOn(oldMaster, "warm-stale");
+        await("the instance locks on " + oldMaster).atMost(SETTLE).ignoreExceptions().until(() -> {
+            stale.lock(warm).close();
+            return true;
+        });
+        String key = keyOn(oldMaster, "moved-unloaded");
+        String slot = Long.toString(cluster.slotOf(redisKey(key)));
+        assertThat(answersOrRedirects(oldMaster, key, oldMaster)).as("slot %s still on %s", slot, oldMaster).isTrue();
+        assertThat(RedisCommands.callForLong(oldMaster.address(), "CLUSTER", "COUNTKEYSINSLOT", slot)).isZero();
+
+        List<Node> order = new ArrayList<>(List.of(newMaster));
+        cluster.masters().stream().filter(node -> node != newMaster).forEach(order::add);
+        for (Node node : order) {
+            RedisCommands.call(node.address(), "CLUSTER", "SETSLOT", slot, "NODE", newMaster.id());
+        }
+        await("every master sends slot " + slot + " to " + newMaster).atMost(SETTLE)
+                .pollInterval(Duration.ofMillis(50)).until(() -> cluster.masters().stream().allMatch(master ->
+                        answersOrRedirects(master, key, newMaster)));
+        RedisCommands.call(newMaster.address(), "SCRIPT", "FLUSH");
+
+        assertThatThrownBy(() -> stale.lock(key))
+                .isInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("slot map is stale")
+                .hasMessageNotContaining("NOSCRIPT")
+                .hasMessageContaining("it was given back");
+        assertThat(RedisCommands.callForList(newMaster.address(), "KEYS", prefix + "*"))
+                .as("nothing left on the master that granted it").isEmpty();
+    }
+
+    /**
+     * A policy that asks for more replicas than a master has (here 2 of a master with 1) makes every grant there fail
+     * after the whole timeout; on a Cluster the barrier reads the master's connected replicas anyway, so the message
+     * says so, and one WARN (not one per grant) names the misconfiguration.
+     */
+    @Test
+    @Order(5)
+    void aPolicyAskingForMoreReplicasThanTheMasterHasIsNamedOnceInAWarning() {
+        Node one = cluster.masters().get(1);
+        Node two = cluster.masters().get(0);
+        assertThat(cluster.replicasOf(one)).hasSize(1);
+        RedisAdapter tooMany = newInstance(cluster.writeRedissonYaml(directory.resolve("too-many.yaml")),
+                new ReplicaAcks(2, Duration.ofMillis(300)));
+        String warm = keyOn(two, "warm-too-many");
+        await("the instance connected").atMost(SETTLE).ignoreExceptions().until(() -> {
+            tooMany.lock(warm).close();
+            return true;
+        });
+        String key = keyOn(one, "too-many");
+        try (LogCapture logs = LogCapture.start()) {
+            for (int i = 0; i < 3; i++) {
+                assertThatThrownBy(() -> tooMany.lock(key))
+                        .isInstanceOf(LockUnavailableException.class)
+                        .hasMessageContaining("requires 2 replica(s), and the master had only 1 connected")
+                        .hasMessageContaining("it was given back");
+            }
+            assertThat(logs.lines("WARN")).filteredOn(line -> line.contains("replica-acks=2"))
+                    .as("one warning for three grants").hasSize(1).first().asString()
+                    .contains("only 1 replica(s) connected");
+        }
     }
 
     /** Whether {@code master} serves {@code key} itself when it is {@code owner}, or redirects it there. */

@@ -26,6 +26,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -59,6 +61,7 @@ class ReplicaAcksTest {
 
     private final TestAdapters adapters = TestAdapters.on(master.address());
     private final List<RedisServerProcess> paused = new ArrayList<>();
+    private final List<ExecutorService> executors = new ArrayList<>();
 
     @BeforeAll
     static void startMasterAndReplicas() {
@@ -79,6 +82,8 @@ class ReplicaAcksTest {
 
     @AfterEach
     void resumeAndClose() throws Exception {
+        executors.forEach(ExecutorService::shutdownNow);
+        executors.clear();
         for (RedisServerProcess server : paused) {
             server.resume();
         }
@@ -433,6 +438,175 @@ class ReplicaAcksTest {
         assertThat(calls("wait")).as("one WAIT per acquisition with the policy").isEqualTo(cycles);
         assertThat(calls("evalsha") + calls("eval")).as("script calls: acquire, the barrier after the grant, release")
                 .isEqualTo(3L * cycles);
+    }
+
+    /**
+     * A lease that the acknowledgement timeout does not fit (more than a third of it) is refused per call, before any
+     * Redis call: with a lease of 500 ms and a {@code WAIT} of up to 10 s, the lock could run out in Redis and be taken
+     * by another instance while {@code lock()} still waits for the replicas, and then be returned.
+     */
+    @Test
+    void aLeaseTheAckTimeoutDoesNotFitIsRefusedBeforeAnyRedisCall() {
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, Duration.ofSeconds(10))).newInstance();
+        warmUp(acknowledged);
+
+        RedisCommands.call(master.address(), "CONFIG", "RESETSTAT");
+        assertThatThrownBy(() -> acknowledged.lock("short-lease", LockOptions.defaults()
+                .withLease(Duration.ofMillis(500)).withWatchdog(false)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("distributedmutex.replica-ack-timeout (10000 ms) must not be longer than a third"
+                        + " of the lease (LockOptions lease 500 ms)");
+        assertThatThrownBy(() -> acknowledged.tryLock("short-lease", Duration.ZERO, Duration.ofSeconds(29)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(LockOptions lease 29000 ms)");
+        assertThat(calls("evalsha") + calls("eval") + calls("wait")).as("Redis calls").isZero();
+        try (Lease lease = acknowledged.tryLock("short-lease", Duration.ZERO, Duration.ofSeconds(30)).orElseThrow()) {
+            assertThat(lease.isHeld()).as("a lease of three times the timeout").isTrue();
+        }
+    }
+
+    /**
+     * The lease is counted from when the granting attempt was sent: an acquisition whose grant is acknowledged with
+     * less than a third of it left is given back and fails, instead of handing out a lease that may have run out in
+     * Redis already. Here the master stalls (paused) for 1.9 s of a 2.4 s lease while the attempt is in flight; the
+     * replicas are healthy, so the grant is acknowledged at once when the master resumes.
+     */
+    @Test
+    void aGrantAcknowledgedWithLessThanAThirdOfItsLeaseLeftIsGivenBack() throws Exception {
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, Duration.ofMillis(800))).newInstance();
+        warmUp(acknowledged);
+        LockOptions lease = LockOptions.defaults().withLease(Duration.ofMillis(2400)).withWatchdog(false);
+
+        Future<Lease> call = lockWhileTheMasterStalls(acknowledged, "late", lease, Duration.ofMillis(1900));
+        assertThatThrownBy(() -> call.get(20, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(LockUnavailableException.class)
+                .cause()
+                .hasMessageContaining("Lock 'late' was granted and acknowledged by its replicas, but only")
+                .hasMessageContaining("ms of its lease of 2400 ms were left by then (counted from when the attempt was"
+                        + " sent), less than the third of the lease a grant must still have")
+                .hasMessageContaining("it was given back");
+        assertThat(RedisCommands.callForList(master.address(), "KEYS", adapters.settings().keyPrefix() + "late*"))
+                .as("the grant was given back").isEmpty();
+    }
+
+    /**
+     * A watchdog lease's first renewal is due a third of the lease after the granting attempt was sent, where its
+     * validity is counted from, not a third of the lease after {@code lock()} returned: here the attempt was in flight
+     * for 1 s (the master stalled) of a 2.4 s lease, so the renewal is due at once when the lease is returned, not
+     * 800 ms later (when a longer stall would have left it run out before its first renewal).
+     */
+    @Test
+    void aWatchdogLeaseIsFirstRenewedAThirdOfTheLeaseAfterTheAttemptWasSent() throws Exception {
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, Duration.ofMillis(800))).newInstance();
+        warmUp(acknowledged);
+        LockOptions watchdog = LockOptions.defaults().withLease(Duration.ofMillis(2400)).withWatchdog(true);
+        long scriptsBefore = calls("evalsha") + calls("eval");
+
+        Future<Lease> call = lockWhileTheMasterStalls(acknowledged, "renewed", watchdog, Duration.ofSeconds(1));
+        try (Lease lease = call.get(20, TimeUnit.SECONDS)) {
+            long returned = System.nanoTime();
+            // the grant and the barrier, then the first renewal
+            await("the first renewal").atMost(Duration.ofMillis(400)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> calls("evalsha") + calls("eval") - scriptsBefore >= 3);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - returned))
+                    .as("ms from lock() returning to the first renewal").isLessThan(400L);
+            assertThat(lease.isHeld()).isTrue();
+        }
+    }
+
+    /**
+     * The master stops answering while the grant's {@code WAIT} blocks (the replicas paused, then the master): the
+     * acquisition fails within the documented bound (after the grant, the acknowledgement timeout plus 5 s for the
+     * step, plus up to 5 s for the give-back), with a message that names the lock once and carries neither Redisson's
+     * connection details nor its tuning advice; the grant is given back once the master answers again.
+     */
+    @Test
+    void aMasterThatStopsAnsweringDuringTheWaitFailsTheAcquisitionWithinTheDocumentedBound() throws Exception {
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, Duration.ofSeconds(1))).newInstance();
+        warmUp(acknowledged);
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            pause(replica1, replica2);
+            long started = System.nanoTime();
+            Future<Lease> call = executor.submit(() -> acknowledged.lock("stalled", ONE_TRY));
+            await("the grant").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).until(() ->
+                    "1".equals(RedisCommands.call(master.address(), "EXISTS", adapters.redisKey("stalled"))));
+            pause(master);
+            Throwable failure = catchThrowableOfCall(call);
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            assertThat(failure).isInstanceOf(LockUnavailableException.class);
+            String message = failure.getMessage();
+            assertThat(message).startsWith("Lock 'stalled' was granted, but ")
+                    .containsAnyOf("Redis could not count its replica acknowledgements",
+                            "Redis did not answer the step that counts its replica acknowledgements")
+                    .contains("it is given back as soon as Redis answers")
+                    .doesNotContain("channel:").doesNotContain("127.0.0.1").doesNotContain("nettyThreads")
+                    .doesNotContain("params:");
+            assertThat(message.indexOf("'stalled'")).as("the lock named once: %s", message)
+                    .isEqualTo(message.lastIndexOf("'stalled'"));
+            assertThat(tookMillis).as("one attempt (at most 2 s) + 1 s WAIT + 5 s + 5 s give-back")
+                    .isLessThan(2_000L + 1_000L + 10_000L);
+            master.resume();
+            await("the grant given back once the master answers").atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(50)).until(() ->
+                            "0".equals(RedisCommands.call(master.address(), "EXISTS", adapters.redisKey("stalled"))));
+        } finally {
+            master.resume();
+            executor.shutdownNow();
+        }
+    }
+
+    /**
+     * An interrupt while the grant's {@code WAIT} blocks ends the call and gives the grant back: nothing is left held
+     * (the owner is abandoned, so a late barrier changes nothing).
+     */
+    @Test
+    void anInterruptDuringTheWaitGivesTheGrantBack() throws Exception {
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, Duration.ofSeconds(10))).newInstance();
+        warmUp(acknowledged);
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        executors.add(executor);
+        pause(replica1, replica2);
+        Future<Lease> call = executor.submit(() -> acknowledged.lock("interrupted"));
+        await("the grant").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).until(() ->
+                "1".equals(RedisCommands.call(master.address(), "EXISTS", adapters.redisKey("interrupted"))));
+        call.cancel(true);
+        await("the grant given back").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() ->
+                "0".equals(RedisCommands.call(master.address(), "EXISTS", adapters.redisKey("interrupted"))));
+        await("nothing kept per key").atMost(Duration.ofSeconds(5)).until(() -> acknowledged.perKeyState() == 0);
+    }
+
+    /**
+     * Calls {@code lock(key, options)} on another thread while the master is paused for {@code stall} from just
+     * before the call: the attempt is sent into the stall and granted when the master resumes.
+     */
+    private Future<Lease> lockWhileTheMasterStalls(RedisAdapter adapter, String key, LockOptions options,
+                                                   Duration stall) throws InterruptedException {
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        executors.add(executor);
+        CountDownLatch calling = new CountDownLatch(1);
+        pause(master);
+        Future<Lease> call = executor.submit(() -> {
+            calling.countDown();
+            return adapter.lock(key, options);
+        });
+        assertThat(calling.await(10, TimeUnit.SECONDS)).isTrue();
+        try {
+            // the stall itself: lock() stays blocked for all of it
+            await("lock() blocked while the master stalls").during(stall).atMost(stall.plusSeconds(5))
+                    .pollInterval(Duration.ofMillis(20)).until(() -> !call.isDone());
+        } finally {
+            master.resume();
+        }
+        return call;
+    }
+
+    private static Throwable catchThrowableOfCall(Future<Lease> call) throws Exception {
+        try {
+            call.get(30, TimeUnit.SECONDS).close();
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------

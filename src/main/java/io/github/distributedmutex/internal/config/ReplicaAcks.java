@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param replicas how many replicas must acknowledge: 0 for off, {@link #ALL} for every replica
  *                 connected to the granting master (and at least one), else 1 to {@link #MAX_REPLICAS}
  * @param timeout  how long {@code WAIT} may block, at least {@link #MIN_TIMEOUT} (a {@code WAIT}
- *                 with 0 blocks forever) and at most {@link #MAX_TIMEOUT}
+ *                 with 0 blocks forever) and at most {@link #MAX_TIMEOUT}; when the policy is on, also at most a
+ *                 third of the lease ({@link #checkFits}, by {@link Settings} and per call)
  */
 public record ReplicaAcks(int replicas, Duration timeout) {
 
@@ -44,6 +45,25 @@ public record ReplicaAcks(int replicas, Duration timeout) {
             throw new IllegalArgumentException("the replica acknowledgement timeout must not be longer than "
                     + MAX_TIMEOUT.toSeconds() + " s (each acquisition keeps a Redis connection blocked that long),"
                     + " was " + timeout);
+        }
+    }
+
+    /**
+     * The longest acknowledgement timeout a lease allows: a third of it. A grant counts only while at least a third of
+     * its lease is left when its acknowledgements come (counted from when its attempt was sent, see
+     * {@code AcquisitionLoop}), so a {@code WAIT} that may block longer than a third of the lease could only end in a
+     * grant given back, or, without that check, in a lease returned after it ran out in Redis.
+     *
+     * @param lease       the lease of the acquisitions this policy applies to
+     * @param leaseOrigin where that lease comes from, for the message ({@code distributedmutex.lease}, {@code lease})
+     * @throws IllegalArgumentException when the policy is on and its timeout is longer than a third of {@code lease}
+     */
+    public void checkFits(Duration lease, String leaseOrigin) {
+        if (!isOff() && timeoutMillis() * 3 > LeaseDuration.toMillis(lease)) {
+            throw new IllegalArgumentException(SettingsReader.REPLICA_ACK_TIMEOUT + " (" + timeoutMillis() + " ms) must"
+                    + " not be longer than a third of the lease (" + leaseOrigin + " " + LeaseDuration.toMillis(lease)
+                    + " ms) while " + SettingsReader.REPLICA_ACKS + " is on: a grant is kept only with at least a third"
+                    + " of its lease left once its replicas acknowledged it; shorten the timeout or lengthen the lease");
         }
     }
 

@@ -19,7 +19,8 @@ import java.util.Optional;
  * @param instanceName    the name of this application instance, the start of every owner id
  *                        ({@code distributedmutex.instance-name}; rules in {@link InstanceName})
  * @param replicaAcks     how many replicas must acknowledge a grant, and within how long
- *                        ({@code distributedmutex.replica-acks}, {@code distributedmutex.replica-ack-timeout})
+ *                        ({@code distributedmutex.replica-acks}, {@code distributedmutex.replica-ack-timeout});
+ *                        when on, its timeout is at most a third of the lease ({@link ReplicaAcks#checkFits})
  */
 public record Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
                        String keyPrefix, Duration shutdownGrace, String instanceName, ReplicaAcks replicaAcks) {
@@ -61,6 +62,7 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("instanceName '" + instanceName + "' is not valid: " + e.getMessage(), e);
         }
+        replicaAcks.checkFits(lease, SettingsReader.LEASE);
     }
 
     /** Settings whose grants are not waited for by replicas. */

@@ -7,7 +7,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One acquisition, from the first attempt to a grant or the deadline (what Curator's
@@ -36,9 +39,16 @@ import java.util.function.Supplier;
  * lock no longer held, the {@code WAIT} on another node) or whose second step Redis refused or did not answer
  * ({@code NOPERM}, {@code TRYAGAIN}, a timeout) is given back at once (owner-checked release, else abandoned) and the
  * acquisition fails with {@link LockUnavailableException} naming the reason, without waiting or trying again: the
- * same lagging replicas or the same error would most likely make the next grant fail too.
-  */
+ * same lagging replicas or the same error would most likely make the next grant fail too. So does a grant acknowledged
+ * with less than a third of its lease left ({@link #minRemainingMillis}), counted from when its attempt was sent, as
+ * the lease returned is: its lease may have run out in Redis while the {@code WAIT} blocked, and another instance may
+ * hold the lock. (The acknowledgement timeout is at most a third of the lease, {@code ReplicaAcks.checkFits}, so only
+ * a slow attempt or a stalled server gets there.) The second step is awaited at most the acknowledgement timeout plus
+ * {@link RedisCalls#CALL_TIMEOUT}, and a give-back at most {@link RedisCalls#CALL_TIMEOUT} more.
+ */
 final class AcquisitionLoop {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AcquisitionLoop.class);
 
     /** The first pause before a failed attempt is tried again. */
     static final long FIRST_RETRY_MILLIS = 50;
@@ -58,6 +68,8 @@ final class AcquisitionLoop {
     private final AbandonedAttempts abandoned;
     private final long backstopNanos;
     private final ReplicaAcknowledgements acks;
+    /** Whether a policy asking for more replicas than a master has was logged (once per adapter). */
+    private final AtomicBoolean warnedTooFewReplicas = new AtomicBoolean();
 
     /**
      * @param abandoned     where owners of attempts whose answer never came are given back
@@ -210,16 +222,33 @@ final class AcquisitionLoop {
             String problem;
             Throwable cause = null;
             try {
-                RedisLockStore.Acknowledgement acknowledgement = RedisCalls.await(call,
-                        TimeUnit.MILLISECONDS.toNanos(acks.timeoutMillis()) + RedisCalls.CALL_TIMEOUT.toNanos(),
-                        names, "count the replica acknowledgements of");
+                RedisLockStore.Acknowledgement acknowledgement = RedisCalls.await(call, stepTimeoutNanos(), names,
+                        "count the replica acknowledgements of");
                 if (acks.judge(acknowledgement) == ReplicaAcknowledgements.Verdict.ENOUGH) {
-                    return;
+                    long leftNanos = lastSent + TimeUnit.MILLISECONDS.toNanos(leaseMillis) - System.nanoTime();
+                    if (leftNanos >= TimeUnit.MILLISECONDS.toNanos(minRemainingMillis(leaseMillis))) {
+                        return;
+                    }
+                    problem = "Lock '" + names + "' was granted and acknowledged by its replicas, but only "
+                            + Math.max(0, TimeUnit.NANOSECONDS.toMillis(leftNanos)) + " ms of its lease of "
+                            + leaseMillis + " ms were left by then (counted from when the attempt was sent), less"
+                            + " than the third of the lease a grant must still have: it may have run out in Redis"
+                            + " already, so it was not kept";
+                } else {
+                    problem = acks.explain(names, acknowledgement);
+                    if (acks.fewerThanRequired(acknowledgement) && warnedTooFewReplicas.compareAndSet(false, true)) {
+                        LOG.warn("{} but the master that granted lock '{}' has only {} replica(s) connected: every"
+                                + " grant on it fails after {} ms until replicas are added or the policy is lowered"
+                                + " (logged once)", acks.setting(), names, acknowledgement.connectedReplicas(),
+                                acks.timeoutMillis());
+                    }
                 }
-                problem = acks.explain(names, acknowledgement);
             } catch (LockUnavailableException e) {
-                problem = "Lock '" + names + "' was granted, but " + withoutConnectionDetails(e.getMessage());
                 cause = e.getCause();
+                problem = "Lock '" + names + "' was granted, but " + (cause == null
+                        ? "Redis did not answer the step that counts its replica acknowledgements within "
+                                + TimeUnit.NANOSECONDS.toMillis(stepTimeoutNanos()) + " ms"
+                        : "Redis could not count its replica acknowledgements: " + RedisCalls.describe(cause));
             } catch (InterruptedException e) {
                 abandoned.giveBack(store, keys, owner, leaseMillis);
                 owner = owners.get();
@@ -229,6 +258,14 @@ final class AcquisitionLoop {
             owner = owners.get();
             throw new LockUnavailableException(keys.get(0).name(), problem + "; " + givenBack + ", and the acquisition is not"
                     + " retried", cause);
+        }
+
+        /**
+         * The longest the second step is awaited: the {@code WAIT} timeout plus {@link RedisCalls#CALL_TIMEOUT} (for
+         * the barrier, a script reload and resend, and the round trips), whatever Redisson's own timeout is.
+         */
+        private long stepTimeoutNanos() {
+            return TimeUnit.MILLISECONDS.toNanos(acks.timeoutMillis()) + RedisCalls.CALL_TIMEOUT.toNanos();
         }
 
         /**
@@ -265,10 +302,14 @@ final class AcquisitionLoop {
         }
     }
 
-    /** Redisson's description of a failed command ends with its channel and command: not for a user's message. */
-    private static String withoutConnectionDetails(String message) {
-        int details = message.indexOf(". channel: [");
-        return details < 0 ? message : message.substring(0, details);
+    /**
+     * How much of a lease a grant with replica acknowledgements must still have when they came, counted from when its
+     * attempt was sent: a third. A grant confirmed later is given back (its lease may have run out in Redis while the
+     * {@code WAIT} blocked, or the holder would have too little of it to work with); the watchdog's first renewal is
+     * due a third of the lease after the attempt was sent, so it is due at once then ({@link RedisLease}).
+     */
+    static long minRemainingMillis(long leaseMillis) {
+        return leaseMillis / 3;
     }
 
     /** A Redis call of an acquisition may wait until the deadline, but at least {@link RedisCalls#MIN_ATTEMPT_TIME}. */

@@ -534,6 +534,10 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         Duration leaseDuration = options.lease().orElse(settings.lease());
         LeaseDuration.checkHoldAtLeast(options.holdAtLeast(), leaseDuration,
                 options.lease().isPresent() ? "lease" : "distributedmutex.lease");
+        if (options.lease().isPresent()) {
+            // the default lease was checked at startup; a shorter one per call fails here, before any Redis call
+            settings.replicaAcks().checkFits(leaseDuration, "LockOptions lease");
+        }
         long leaseMillis = LeaseDuration.toMillis(leaseDuration);
         long holdAtLeastMillis = options.holdAtLeast().isZero() ? 0 : LeaseDuration.toMillis(options.holdAtLeast());
         long start = System.nanoTime();

@@ -8,6 +8,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Waits for asynchronous Redis calls within a bound and turns their failures into
@@ -24,6 +26,9 @@ final class RedisCalls {
 
     /** The bound of calls that are not acquisitions (release, extend, isHeld). */
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+
+    /** An error line of Redis: an upper-case code ({@code ERR}, {@code NOPERM}, {@code TRYAGAIN}, ...) and its text. */
+    private static final Pattern REDIS_ERROR = Pattern.compile("[A-Z][A-Z_]+ [^\\r\\n]*");
 
     private RedisCalls() {
     }
@@ -67,6 +72,36 @@ final class RedisCalls {
                 + (cause.getMessage() == null ? "" : ": " + CredentialMasking.maskUri(cause.getMessage()));
         return new LockUnavailableException(key, "Redis could not " + operation + " lock '" + key + "': "
                 + description, withoutCredentials(cause));
+    }
+
+    /**
+     * A failure for a user's message: its type, and the error line Redis answered when there is one ({@code NOPERM
+     * ...}, {@code TRYAGAIN ...}), without what Redisson adds (the channel with its local and remote addresses, the
+     * command and its parameters, tuning advice).
+     */
+    static String describe(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        if (cause == null) {
+            return "unknown failure";
+        }
+        String type = cause.getClass().getSimpleName();
+        String message = cause.getMessage();
+        if (message == null) {
+            return type;
+        }
+        Matcher error = REDIS_ERROR.matcher(message);
+        if (!error.lookingAt()) {
+            return type;
+        }
+        String line = error.group();
+        int details = line.indexOf(". channel:");
+        if (details < 0) {
+            details = line.indexOf(" channel:");
+        }
+        if (details >= 0) {
+            line = line.substring(0, details);
+        }
+        return type + ": " + CredentialMasking.maskUri(line.strip());
     }
 
     private static Throwable unwrap(Throwable failure) {

@@ -92,10 +92,16 @@ final class RedisLease implements Lease {
         this.metricName = metricName;
     }
 
-    /** Starts the watchdog of a watchdog lease; called once, after construction. */
+    /**
+     * Starts the watchdog of a watchdog lease; called once, after construction. The first renewal is due a third of
+     * the lease after the granting attempt was sent (where the lease's validity is counted from), not after the
+     * acquisition returned: a grant whose replica acknowledgements took a while is renewed that much sooner, at once
+     * when that time has passed.
+     */
     void startWatchdog() {
         if (watchdog) {
-            scheduleRenewal(leaseMillis / 3);
+            long dueNanos = acquiredNanos + TimeUnit.MILLISECONDS.toNanos(leaseMillis / 3);
+            scheduleRenewal(TimeUnit.NANOSECONDS.toMillis(dueNanos - System.nanoTime()));
         }
     }
 

@@ -387,7 +387,8 @@ final class RedisLockStore {
      *
      * @param held              whether the lock was still the owner's on the node the barrier ran on
      * @param acknowledged      how many replicas acknowledged the barrier ({@code WAIT}'s answer)
-     * @param connectedReplicas how many replicas the barrier's node had connected, -1 when not asked
+     * @param connectedReplicas how many replicas the barrier's node had connected, -1 when not asked (asked for
+     *                          {@code all}, and always on a Cluster)
      * @param barrierNode       the node the barrier ran on ({@code role:replid}); empty when not asked (not a
      *                          Cluster: the batch cannot be split between nodes there)
      * @param waitNode          the node the {@code WAIT} ran on; empty when not asked
@@ -475,8 +476,9 @@ final class RedisLockStore {
      * The step after a grant of {@code keys} (one node's, taken by one script) to {@code owner}: the BARRIER script,
      * then {@code WAIT replicas timeoutMillis}, in one Redisson batch on one connection to the keys' node (pipelined:
      * one round trip, no resend); on a Cluster, with NODE between them (see the class comment). The barrier writes
-     * only while {@code owner} holds every one of the locks, so a barrier that arrives late changes nothing. A script
-     * the server does not know ({@code NOSCRIPT}) is loaded and the batch sent once more.
+     * only while {@code owner} holds every one of the locks, so a barrier that arrives late changes nothing. When a
+     * node does not know a script ({@code NOSCRIPT}), both scripts are loaded on every node
+     * ({@link #loadEverywhere}) and the batch is sent once more.
      *
      * @param replicas      how many replicas {@code WAIT} waits for, at least 1
      * @param timeoutMillis how long {@code WAIT} may block, at least 1
@@ -491,9 +493,32 @@ final class RedisLockStore {
             if (!isNoScript(failure)) {
                 return CompletableFuture.failedFuture(failure);
             }
-            return script.scriptLoadAsync(keys.get(0).redisKey(), BARRIER).toCompletableFuture().thenCompose(sha ->
+            return loadEverywhere().thenCompose(loaded ->
                     barrierAndWait(keys, owner, replicas, timeoutMillis, countReplicas));
         });
+    }
+
+    /**
+     * Loads BARRIER and NODE on every node the client knows ({@code SCRIPT LOAD} without a key: Redisson's
+     * {@code executeAllAsync}, every master and every replica that is not frozen), and completes when every load
+     * ended, whether it succeeded or not (a replica that does not answer must not stop the resend; a master that did
+     * not load fails the resend with its own error). Every node, not the key's: a Redisson batch sends a script as
+     * {@code EVALSHA} once it loaded it on that address (its cache is cleared only when the connection drops), so
+     * after a {@code SCRIPT FLUSH} (or a restart without persistence that kept the connection) the keyless NODE fails
+     * on the key's master too, and with a stale Cluster slot map the redirected BARRIER runs on a master the client
+     * never loaded it on, which a load routed by the (stale) map would not reach.
+     */
+    private CompletableFuture<Void> loadEverywhere() {
+        List<CompletableFuture<String>> loads = new ArrayList<>();
+        for (String lua : cluster ? List.of(BARRIER, NODE) : List.of(BARRIER)) {
+            try {
+                loads.add(script.scriptLoadAsync(lua).toCompletableFuture());
+            } catch (RuntimeException e) {
+                loads.add(CompletableFuture.failedFuture(e));
+            }
+        }
+        return CompletableFuture.allOf(loads.stream().map(load -> load.handle((sha, failure) -> null))
+                .toArray(CompletableFuture[]::new));
     }
 
     private CompletableFuture<Acknowledgement> barrierAndWait(List<LockKey> keys, String owner, int replicas,
@@ -503,8 +528,9 @@ final class RedisLockStore {
                     .retryAttempts(0).sync(replicas, Duration.ofMillis(timeoutMillis)));
             RScriptAsync scripts = batch.getScript(StringCodec.INSTANCE);
             CompletableFuture<List<Object>> barrier = scripts.<List<Object>>evalAsync(keys.get(0).redisKey(),
-                    Mode.READ_WRITE, BARRIER, ReturnType.LIST, redisKeys(keys), owner, countReplicas ? "1" : "0",
-                    cluster ? "1" : "0").toCompletableFuture();
+                    // on a Cluster INFO runs anyway (the node): the replica count comes free, for a misconfigured N
+                    Mode.READ_WRITE, BARRIER, ReturnType.LIST, redisKeys(keys), owner,
+                    countReplicas || cluster ? "1" : "0", cluster ? "1" : "0").toCompletableFuture();
             // no keys: the node does not redirect it; the key only routes it to the batch's connection for that slot
             CompletableFuture<String> node = cluster
                     ? scripts.<String>evalAsync(keys.get(0).redisKey(), Mode.READ_WRITE, NODE, ReturnType.VALUE, List.of())

@@ -106,8 +106,7 @@ final class ReplicaAcknowledgements {
      * @return why the grant does not count, for the exception's message
      */
     String explain(String key, RedisLockStore.Acknowledgement acknowledgement) {
-        String setting = SettingsReader.REPLICA_ACKS + "=" + (policy.isAll() ? "all" : Integer.toString(
-                policy.replicas()));
+        String setting = setting();
         return switch (judge(acknowledgement)) {
             case NOT_HELD -> "Lock '" + key + "' was granted, but no longer held by this acquisition when its replica"
                     + " acknowledgements were asked for (its lease ended, or its key moved to another node), so with "
@@ -119,7 +118,8 @@ final class ReplicaAcknowledgements {
             case TOO_FEW, ENOUGH -> {
                 String required;
                 if (!policy.isAll()) {
-                    required = "requires " + policy.replicas() + " replica(s)";
+                    required = "requires " + policy.replicas() + " replica(s)" + (fewerThanRequired(acknowledgement)
+                            ? ", and the master had only " + acknowledgement.connectedReplicas() + " connected" : "");
                 } else if (acknowledgement.connectedReplicas() > 0) {
                     required = "requires all " + acknowledgement.connectedReplicas() + " connected replica(s)";
                 } else {
@@ -130,6 +130,20 @@ final class ReplicaAcknowledgements {
                         + required + ": a failover now could lose it, so it was not kept";
             }
         };
+    }
+
+    /** @return the policy as configured, {@code distributedmutex.replica-acks=...} */
+    String setting() {
+        return SettingsReader.REPLICA_ACKS + "=" + (policy.isAll() ? "all" : Integer.toString(policy.replicas()));
+    }
+
+    /**
+     * @return whether the policy is a number larger than the replicas the grant's master reported connected (known
+     *         on a Cluster, where the barrier reads {@code INFO replication} anyway): every grant there fails
+     */
+    boolean fewerThanRequired(RedisLockStore.Acknowledgement acknowledgement) {
+        return !policy.isAll() && acknowledgement.connectedReplicas() >= 0
+                && acknowledgement.connectedReplicas() < policy.replicas();
     }
 
     /** @return a node as {@code RedisLockStore}'s NODE script names it, readable */

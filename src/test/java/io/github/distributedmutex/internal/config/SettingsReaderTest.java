@@ -161,6 +161,32 @@ class SettingsReaderTest {
                 .hasMessageContaining("distributedmutex.replica-ack-timeout=soon");
     }
 
+    /**
+     * A grant counts only with at least a third of its lease left once its replicas acknowledged it, so a
+     * {@code WAIT} that may block longer than a third of the lease is refused at startup, naming both settings.
+     */
+    @Test
+    void aReplicaAckTimeoutLongerThanAThirdOfTheLeaseFailsAtStartupNamingBothSettings() {
+        assertThat(read(Map.of("distributedmutex.replica-acks", "1", "distributedmutex.replica-ack-timeout", "20s"))
+                .replicaAcks().timeoutMillis()).as("a third of the default 60 s lease").isEqualTo(20_000L);
+        assertThat(read(Map.of("distributedmutex.replica-acks", "all", "distributedmutex.lease", "3s",
+                "distributedmutex.replica-ack-timeout", "1s")).lease()).isEqualTo(Duration.ofSeconds(3));
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.replica-acks", "1",
+                "distributedmutex.replica-ack-timeout", "21s")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("distributedmutex.replica-ack-timeout (21000 ms) must not be longer than a third"
+                        + " of the lease (distributedmutex.lease 60000 ms)");
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.replica-acks", "1", "distributedmutex.lease", "3s",
+                "distributedmutex.replica-ack-timeout", "1001ms")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("(1001 ms)").hasMessageContaining("distributedmutex.lease 3000 ms");
+        assertThatThrownBy(() -> Settings.defaults().withLease(Duration.ofSeconds(2))
+                .withReplicaAcks(new ReplicaAcks(1, Duration.ofSeconds(1))))
+                .as("settings built in code are checked too").isInstanceOf(IllegalArgumentException.class);
+        assertThat(read(Map.of("distributedmutex.lease", "1s", "distributedmutex.replica-ack-timeout", "1m"))
+                .replicaAcks().isOff()).as("not checked while the policy is off").isTrue();
+    }
+
     @Test
     void credentialsNeverAppearInMessages() {
         assertThatThrownBy(() -> read(Map.of("distributedmutex.redis.address", "tcp://admin:s3cret@cache:6379")))

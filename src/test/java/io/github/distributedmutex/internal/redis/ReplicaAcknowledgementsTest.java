@@ -115,5 +115,13 @@ class ReplicaAcknowledgementsTest {
                 .contains("distributedmutex.replica-acks=all requires all 2 connected replica(s)");
         assertThat(new ReplicaAcknowledgements(policy("all")).explain("job:1", acknowledged(0, 0)))
                 .contains("requires at least one, and the master had no replica connected");
+        // a number above what the master has (its count known on a Cluster): said, and the WARN's condition
+        ReplicaAcknowledgements two = new ReplicaAcknowledgements(policy("2"));
+        assertThat(two.explain("job:1", acknowledged(1, 1))).contains("requires 2 replica(s), and the master had only"
+                + " 1 connected");
+        assertThat(two.fewerThanRequired(acknowledged(1, 1))).isTrue();
+        assertThat(two.fewerThanRequired(acknowledged(1, 2))).isFalse();
+        assertThat(two.fewerThanRequired(acknowledged(1, -1))).as("count unknown").isFalse();
+        assertThat(new ReplicaAcknowledgements(policy("all")).fewerThanRequired(acknowledged(0, 0))).isFalse();
     }
 }
