@@ -3,6 +3,7 @@ package io.github.distributedmutex.internal.redis;
 import io.github.distributedmutex.LockUnavailableException;
 import io.github.distributedmutex.internal.config.CredentialMasking;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -29,6 +30,10 @@ final class RedisCalls {
 
     /** An error line of Redis: an upper-case code ({@code ERR}, {@code NOPERM}, {@code TRYAGAIN}, ...) and its text. */
     private static final Pattern REDIS_ERROR = Pattern.compile("[A-Z][A-Z_]+ [^\\r\\n]*");
+
+    /** Where Redisson's failure messages go on to the channel, the command and its parameters, or tuning advice. */
+    private static final List<String> REDISSON_DETAILS = List.of(" channel:", ", channel:",
+            " command:", " params:", " Try to increase", " Check connection with Redis node", " Netty pending");
 
     private RedisCalls() {
     }
@@ -68,10 +73,34 @@ final class RedisCalls {
      */
     static LockUnavailableException unavailable(String key, String operation, Throwable failure) {
         Throwable cause = unwrap(failure);
-        String description = cause == null ? "unknown failure" : cause.getClass().getSimpleName()
-                + (cause.getMessage() == null ? "" : ": " + CredentialMasking.maskUri(cause.getMessage()));
         return new LockUnavailableException(key, "Redis could not " + operation + " lock '" + key + "': "
-                + description, withoutCredentials(cause));
+                + summarize(cause), withoutCredentials(cause));
+    }
+
+    /**
+     * A failure for an exception's message: {@link #describe} for an error Redis answered; for a failure on the
+     * client's side (a timeout, a refused connection), its type and Redisson's explanation up to where Redisson
+     * lists the channel, the command and its parameters or gives tuning advice. Credentials masked.
+     */
+    static String summarize(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        if (cause == null) {
+            return "unknown failure";
+        }
+        String message = cause.getMessage();
+        if (message == null || REDIS_ERROR.matcher(message).lookingAt()) {
+            return describe(cause);
+        }
+        int end = message.length();
+        for (String marker : REDISSON_DETAILS) {
+            int at = message.indexOf(marker);
+            if (at >= 0 && at < end) {
+                end = at;
+            }
+        }
+        String explanation = message.substring(0, end).strip();
+        return cause.getClass().getSimpleName() + (explanation.isEmpty() ? "" : ": "
+                + CredentialMasking.maskUri(explanation));
     }
 
     /**
