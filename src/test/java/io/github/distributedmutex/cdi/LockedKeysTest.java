@@ -70,16 +70,21 @@ class LockedKeysTest {
         String b = unique();
         AtomicReference<List<Boolean>> takenElsewhere = new AtomicReference<>();
         AtomicReference<String> mdcKey = new AtomicReference<>();
+        AtomicReference<String> mdcToken = new AtomicReference<>();
         AtomicReference<List<OptionalLong>> tokens = new AtomicReference<>();
         accounts.transfer(a, b, () -> {
             takenElsewhere.set(List.of(freeElsewhere("account:" + a), freeElsewhere("account:" + b)));
             mdcKey.set(MDC.get("distributedmutex.key"));
+            mdcToken.set(MDC.get("distributedmutex.token"));
             tokens.set(List.of(adapter.fencingToken("account:" + a), adapter.fencingToken("account:" + b)));
         });
         assertThat(takenElsewhere.get()).as("either key free for another caller while the method ran")
                 .containsExactly(false, false);
         assertThat(mdcKey.get()).isEqualTo("account:" + a + ", account:" + b);
         assertThat(tokens.get()).allSatisfy(token -> assertThat(token).isPresent());
+        assertThat(tokens.get().get(1)).as("one script on one server: one token").isEqualTo(tokens.get().get(0));
+        assertThat(mdcToken.get()).as("the MDC's token: the one the keys share")
+                .isEqualTo(Long.toString(tokens.get().get(0).getAsLong()));
         assertThat(freeElsewhere("account:" + a)).isTrue();
         assertThat(freeElsewhere("account:" + b)).isTrue();
         assertThat(adapter.fencingToken("account:" + a)).isEmpty();
