@@ -34,7 +34,7 @@ import org.slf4j.MDC;
 
 /**
  * {@code @Locked(keys = {...})}: a method that needs several locks runs only while it holds all of them, taken as
- * one unit; opposite parameter orders do not deadlock, equal keys are locked once, a nested {@code @Locked} method
+ * one unit; opposite parameter orders do not overlap (one script on this single server), equal keys are locked once, a nested {@code @Locked} method
  * re-enters, a method returning a stage holds every key until it completes, and contention leaves nothing held.
  */
 @CdiTest(LockedKeysTest.Accounts.class)
@@ -90,6 +90,11 @@ class LockedKeysTest {
         assertThat(adapter.fencingToken("account:" + a)).isEmpty();
     }
 
+    /**
+     * On one server a set is one script: this proves that opposite parameter orders are taken all or nothing
+     * without overlap, not the canonical order (removing the sort cannot make it fail; {@code ClusterLockAllTest}
+     * proves the order).
+     */
     @Test
     void oppositeParameterOrdersNeitherDeadlockNorOverlap() throws Exception {
         String a = unique();
