@@ -46,8 +46,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code lockAll} on a real Redis Cluster (three masters): the keys of a set live on different slots and nodes, so
  * the set is taken slot after slot in the canonical order (each slot's keys in one script), holding the slots
- * already taken while waiting for the next. Opposite-order callers never deadlock, a failed set gives back the
- * slots it took, and a process killed while holding half a set blocks that half until its lease ends.
+ * already taken while waiting for the next. Opposite-order callers (threads, and two JVMs) never deadlock, a
+ * failed set gives back the slots it took, every key of a returned set holds a whole lease, a key that ran out
+ * meanwhile is taken again without a false lost-lease ERROR, a set over several slots has no single fencing token,
+ * and a process killed while holding half a set blocks that half until its lease ends.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -222,6 +224,47 @@ class ClusterLockAllTest {
                     .noneMatch(line -> line.contains("expired before its release") || line.contains("utual exclusion"));
         }
         assertThat(instanceA.heldLocks()).isZero();
+    }
+
+    /**
+     * The first key of a set runs out while the second is waited for, and another instance takes it: the set is
+     * given back and waited for again; when the wait ends, the exception names that key and its new holder, and
+     * no ERROR claims that a lease of the set's caller expired before its release (it was never handed out).
+     */
+    @Test
+    void aSetWhoseFirstKeyWasTakenMeanwhileFailsNamingThatKey() throws Exception {
+        List<String> keys = inSlotOrder(keysOnEveryMaster("taken-meanwhile")).subList(0, 2);
+        LockKey low = lockKey(keys.get(0));
+        String lowMaster = cluster.masterOfSlot(low.slot()).address();
+        Lease blocker = instanceB.lock(keys.get(1));
+        Lease taker = null;
+        try (LogCapture logs = LogCapture.start()) {
+            CompletableFuture<Lease> set = CompletableFuture.supplyAsync(() -> instanceA.lockAll(keys,
+                    LockOptions.defaults().withLease(Duration.ofSeconds(1)).withMaxWait(Duration.ofSeconds(5))));
+            try {
+                await("the first key taken").atMost(Duration.ofSeconds(30))
+                        .until(() -> RedisCommands.callForLong(lowMaster, "EXISTS", low.redisKey()) == 1);
+                await("the first key's lease ran out while the second is waited for").atMost(Duration.ofSeconds(30))
+                        .until(() -> RedisCommands.callForLong(lowMaster, "EXISTS", low.redisKey()) == 0);
+                taker = instanceB.lock(keys.get(0), LockOptions.defaults().withLease(Duration.ofSeconds(30)));
+            } finally {
+                blocker.close();
+            }
+            assertThat(set).failsWithin(Duration.ofSeconds(30)).withThrowableOfType(Exception.class)
+                    .havingCause().isInstanceOfSatisfying(LockNotAcquiredException.class, e -> {
+                        assertThat(e.key()).isEqualTo(keys.get(0));
+                        assertThat(e.holderInstance()).contains("cluster-b");
+                    });
+            assertThat(logs.lines("ERROR")).as("ERRORs about a part never handed out")
+                    .noneMatch(line -> line.contains("expired before its release") || line.contains("utual exclusion"));
+        } finally {
+            if (taker != null) {
+                taker.close();
+            }
+        }
+        assertThat(instanceA.heldLocks()).isZero();
+        assertThat(RedisCommands.callForLong(cluster.masterOfSlot(lockKey(keys.get(1)).slot()).address(), "EXISTS",
+                lockKey(keys.get(1)).redisKey())).as("the second key given back").isZero();
     }
 
     /**
