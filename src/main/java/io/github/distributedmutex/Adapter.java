@@ -55,7 +55,8 @@ import java.util.OptionalLong;
  * library's own daemon threads.
  *
  * <p><b>Keys.</b> Non-null, not blank, at most {@value #MAX_KEY_LENGTH} characters, no control
- * characters; checked before any Redis call ({@link NullPointerException} /
+ * characters, well-formed UTF-16 (no unpaired surrogate, which has no UTF-8 encoding, so two such
+ * keys would share one Redis key); checked before any Redis call ({@link NullPointerException} /
  * {@link IllegalArgumentException}). The configured prefix ({@code distributedmutex.key-prefix})
  * is added by the library.
  */
