@@ -34,8 +34,9 @@ import org.slf4j.MDC;
 
 /**
  * {@code @Locked(keys = {...})}: a method that needs several locks runs only while it holds all of them, taken as
- * one unit; opposite parameter orders do not overlap (one script on this single server), equal keys are locked once, a nested {@code @Locked} method
- * re-enters, a method returning a stage holds every key until it completes, and contention leaves nothing held.
+ * one unit; opposite parameter orders do not overlap (one script on this single server), equal keys are locked
+ * once, a nested {@code @Locked} method re-enters, a method returning a stage holds every key until it completes,
+ * and contention leaves nothing held.
  */
 @CdiTest(LockedKeysTest.Accounts.class)
 class LockedKeysTest {

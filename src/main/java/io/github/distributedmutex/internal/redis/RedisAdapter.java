@@ -455,12 +455,8 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                 // never handed out, so nobody acted under it: forgotten quietly, the rest given back
                 giveBack(taken, lost);
                 if (deadline - System.nanoTime() <= 0) {
-                    return notAcquired(current, new LockNotAcquiredException(current.name(), Duration.ofMillis(waitedMillis),
-                            "Lock '" + current.name() + "' (one of the " + keys.size() + " keys " + names(keys)
-                                    + " locked together) not acquired: its lease of " + leaseMillis + " ms ran out"
-                                    + " while the rest of the set was waited for, and the wait of " + maxWait.toMillis()
-                                    + " ms ended before the set could be taken again; nothing of the set is held."
-                                    + " Use a lease longer than the wait"), throwOnContention, lost.owner());
+                    return notAcquired(current, ranOut(current, keys, leaseMillis, maxWait, waitedMillis),
+                            throwOnContention, lost.owner());
                 }
                 LOG.debug("Lock '{}' of the set {} ran out (lease {} ms) while the rest of the set was waited for"
                         + " ({} ms): the set was given back and is taken again", current.name(), names(keys),
@@ -559,6 +555,16 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** The exception of a set whose key {@code lost} ran out while the rest was waited for, when the wait is over. */
+    private static LockNotAcquiredException ranOut(LockKey lost, List<LockKey> keys, long leaseMillis, Duration maxWait,
+                                                   long waitedMillis) {
+        return new LockNotAcquiredException(lost.name(), Duration.ofMillis(waitedMillis), "Lock '" + lost.name()
+                + "' (one of the " + keys.size() + " keys " + names(keys) + " locked together) not acquired: its lease"
+                + " of " + leaseMillis + " ms ran out while the rest of the set was waited for, and the wait of "
+                + maxWait.toMillis() + " ms ended before the set could be taken again; nothing of the set is held."
+                + " Use a lease longer than the wait");
     }
 
     /** Adds to a set's exception that it was one key of a set, none of which is held. */
