@@ -60,7 +60,8 @@ import java.util.OptionalLong;
  * library's own daemon threads.
  *
  * <p><b>Keys.</b> Non-null, not blank, at most {@value #MAX_KEY_LENGTH} characters, no control
- * characters; checked before any Redis call ({@link NullPointerException} /
+ * characters, well-formed UTF-16 (no unpaired surrogate, which has no UTF-8 encoding, so two such
+ * keys would share one Redis key); checked before any Redis call ({@link NullPointerException} /
  * {@link IllegalArgumentException}). The configured prefix ({@code distributedmutex.key-prefix})
  * is added by the library.
  */
@@ -231,19 +232,22 @@ public interface Adapter {
      * held. The exception's {@link DistributedMutexException#key() key} is the key that was still held by
      * somebody else (or the one being waited for), and {@link LockNotAcquiredException} names its holder.
      *
-     * <p><b>Leases.</b> Every key gets the lease, watchdog and minimum hold of {@code options}. When taking later
-     * keys took long (on a cluster), the keys taken earlier are extended to the full lease once the last ones are
-     * granted, so every key holds at least a lease from then; should one of them have run out meanwhile, the
-     * set is given back and the call fails like a contended one (use a lease longer than the wait).
+     * <p><b>Leases.</b> Every key gets the lease, watchdog and minimum hold of {@code options}. When the set
+     * takes more than one script (on a cluster), every key taken before the last script is extended to the whole
+     * lease once the last one is granted (owner-checked, all at once: one more round trip), so every key of the
+     * returned set holds at least a lease from the return. Should one of them have run out meanwhile (the wait for
+     * the later keys was longer than the lease), the set was never held whole: it is given back quietly and taken
+     * again while the wait lasts; when the wait is over, the call fails like a contended one, and the exception's
+     * key is the key that ran out (use a lease longer than the wait).
      *
      * <p><b>Fencing.</b> Each key's lock carries its own fencing token, exactly as if it had been locked alone:
      * {@link Lease#fencingToken(String)} returns it, and a resource that one key protects should be given that
      * key's token. Keys granted by one script share one token (one {@code TIME} read), so on a server that is not
-     * a cluster every key of the set has the same token. {@link Lease#fencingToken()} is the largest of the keys'
-     * tokens: it is at least each key's own token, so a resource that checks it against the last token it
-     * accepted for its key refuses a holder that lost that key to a later holder, as long as tokens of that key
-     * increase (docs/guarantees.md: "Several keys at once" says when they do, and what the largest adds on a
-     * cluster whose nodes' clocks differ).
+     * a cluster every key of the set has the same token, and {@link Lease#fencingToken()} returns it. On a Redis
+     * Cluster, keys in different slots are granted by different scripts, possibly on masters whose clocks
+     * differ, and no one token is safe for all of them (docs/guarantees.md, "Several keys at once"):
+     * {@link Lease#fencingToken()} then throws {@link IllegalStateException}, and each resource must be given
+     * its own key's token.
      *
      * <p><b>Not re-entrant</b>, like {@link #lock(String)}: a key the caller already holds through another lease
      * or through {@link #acquire(String)} is waited for like any other holder's. {@link #acquireAll} is the

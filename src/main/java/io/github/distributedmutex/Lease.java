@@ -59,7 +59,15 @@ public interface Lease extends AutoCloseable {
      * key, across all processes and threads, under the assumptions documented in docs/guarantees.md
      * (the Redis server clock does not step backwards). Stays the same for the life of this lease.
      *
+     * <p>For a lease of several keys ({@link Adapter#lockAll(Collection, LockOptions)}) this is the one token all
+     * its keys share when one Redis script granted them all: always on a server that is not a cluster, and on a
+     * Redis Cluster when every key is in one hash slot. When the keys were granted by several scripts (several
+     * Cluster slots, possibly on masters whose clocks differ) there is no one token that is safe for all of them,
+     * and this method throws: use {@link #fencingToken(String)} for the resource each key protects.
+     *
      * @return this lease's fencing token
+     * @throws IllegalStateException for a lease of several keys granted by more than one script (their tokens
+     *                               differ), with a message pointing to {@link #fencingToken(String)}
      */
     long fencingToken();
 

@@ -102,7 +102,11 @@ public sealed interface LockEvent {
 
         /** Why an acquisition ended without the lock. */
         public enum Reason {
-            /** Somebody else held the lock for the whole wait. */
+            /**
+             * Somebody else held the lock for the whole wait; for a set of keys, also when the key of the event
+             * ran out while the rest of the set was waited for and the wait ended before the set could be taken
+             * again.
+             */
             CONTENDED,
             /** The waiting thread was interrupted ({@link LockNotAcquiredException}). */
             INTERRUPTED,

@@ -19,7 +19,9 @@ import java.util.Optional;
  * wait ended by an interrupt, or when the last attempt was refused for another reason than a
  * holder (an abandoned attempt of this caller). For a set of keys
  * ({@link Adapter#lockAll(java.util.Collection, LockOptions)}), {@link #key()} is the key that was
- * still held when the wait ran out and the holder is that key's.
+ * still held when the wait ran out and the holder is that key's; or, when a key of the set ran out
+ * while the rest was waited for and the wait ended before the set could be taken again, that key
+ * (without a holder).
  */
 public class LockNotAcquiredException extends DistributedMutexException {
 
@@ -80,8 +82,11 @@ public class LockNotAcquiredException extends DistributedMutexException {
     }
 
     /**
-     * @return how long the holder had held the lock when the last attempt was refused, on the Redis
-     *         server's clock (time since its grant, renewals not counted as new grants), empty when unknown
+     * @return the time from the holder's grant to the last refused attempt, on the Redis server's clock (renewals
+     *         not counted as new grants), empty when unknown. For a lock its holder released before its minimum
+     *         hold ({@link LockOptions#withHoldAtLeast(Duration)}), which stays taken by nobody until that hold
+     *         ends, it is still the time since the grant, <em>not</em> how long the holder kept it: Redis records
+     *         no release time, only that it was released early (the message says so)
      */
     public Optional<Duration> holderHeld() {
         return Optional.ofNullable(holderHeld);

@@ -51,7 +51,9 @@ import java.time.Duration;
  * parameter order never deadlock, all or none, the wait covering the set. Keys that render equal on a call (a
  * transfer from an account to itself) are locked once. Every other attribute applies to every key; inside the
  * method, {@code adapter.fencingToken(key)} gives each key's token, and the MDC's {@code distributedmutex.key}
- * holds the keys joined by {@code ", "} and {@code distributedmutex.token} the largest of their tokens. A separate
+ * holds the keys joined by {@code ", "} in the order of the templates, and {@code distributedmutex.token} their one
+ * token when one Redis script granted them all (always on a server that is not a cluster); on a Redis Cluster set
+ * over several slots the keys' tokens differ, no one of them is safe for all keys, and it is not set. A separate
  * element, not a {@code String[] value()}: changing the type of {@code value} would break every class already
  * compiled with {@code @Locked("...")} ({@code AnnotationTypeMismatchException} when its annotation is read),
  * while a new element keeps them, and their sources, working unchanged.

@@ -177,7 +177,13 @@ class BadInputTest {
                 Arguments.of("key with DEL", "job\u007f", IllegalArgumentException.class,
                         List.of("control character U+007F")),
                 Arguments.of("key with C1 control", "job\u0085x", IllegalArgumentException.class,
-                        List.of("control character U+0085")));
+                        List.of("control character U+0085")),
+                Arguments.of("key with an unpaired high surrogate", "acct:\uD800", IllegalArgumentException.class,
+                        List.of("unpaired surrogate U+D800 at index 5", "not well-formed UTF-16")),
+                Arguments.of("key with an unpaired low surrogate", "acct:\uDC00x", IllegalArgumentException.class,
+                        List.of("unpaired surrogate U+DC00 at index 5", "not well-formed UTF-16")),
+                Arguments.of("key with surrogates in the wrong order", "\uDC00\uD800", IllegalArgumentException.class,
+                        List.of("unpaired surrogate U+DC00 at index 0")));
     }
 
     static Stream<Arguments> badAdapterCalls() {

@@ -62,8 +62,13 @@ class HoldAtLeastTest {
         assertThatThrownBy(() -> second.lock("told", LockOptions.defaults().withMaxWait(Duration.ofMillis(200))))
                 .isInstanceOfSatisfying(LockNotAcquiredException.class, e -> {
                     assertThat(e.holderInstance()).contains("ticker-1");
-                    assertThat(e.getMessage()).contains("released by instance 'ticker-1'")
-                            .contains("kept taken until its minimum hold (holdAtLeast) ends");
+                    assertThat(e.getMessage()).contains("instance 'ticker-1'")
+                            .contains("released it before its minimum hold (holdAtLeast)")
+                            .containsPattern("granted \\d+ ms ago")
+                            .as("the time since the grant is not when it was released")
+                            .doesNotContain("ms after its grant");
+                    assertThat(e.holderHeld()).as("time since the grant, documented as such").get()
+                            .satisfies(held -> assertThat(held).isLessThanOrEqualTo(Duration.ofSeconds(30)));
                     assertThat(e.holderRemainingLease()).get().satisfies(rest -> assertThat(rest)
                             .isLessThanOrEqualTo(Duration.ofSeconds(30)).isGreaterThan(Duration.ofSeconds(20)));
                 });

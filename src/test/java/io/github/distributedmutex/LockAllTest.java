@@ -162,7 +162,12 @@ class LockAllTest {
         assertThat(exists("extend:a")).isFalse();
     }
 
-    /** Two instances, each with threads locking the same two keys in opposite orders: no deadlock, no overlap. */
+    /**
+     * Two instances, each with threads locking the same two keys in opposite orders: no deadlock, no overlap. On one
+     * server the whole set is one script, so this proves all-or-nothing in one script, not the canonical order:
+     * removing the sort cannot make it fail. The order is proven on a Cluster
+     * ({@code ClusterLockAllTest.twoProcessesLockingOppositeOrdersAcrossMastersNeverDeadlock}).
+     */
     @Test
     void oppositeOrdersNeitherDeadlockNorOverlap() throws Exception {
         ExecutorService threads = Executors.newFixedThreadPool(4);

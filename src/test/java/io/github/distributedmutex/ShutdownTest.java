@@ -12,6 +12,7 @@ import io.github.distributedmutex.testing.TcpProxy;
 import io.github.distributedmutex.testing.TestAdapters;
 import io.github.distributedmutex.testing.TestRedis;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -117,6 +118,40 @@ class ShutdownTest {
             assertThat(attempt).failsWithin(Duration.ofSeconds(TIMEOUT_SECONDS));
             assertThat(RedisCommands.callForLong(redis.address(), "EXISTS", proxied.redisKey("in-flight")))
                     .as("a lock granted during the shutdown is given back, not left for its 60 s lease").isZero();
+        }
+    }
+
+    /**
+     * The set version of {@link #anAcquisitionUnderWayAtShutdownLeavesNoOrphanLock()}: a set granted by one script
+     * after the shutdown began is given back whole, not one key given back and the others left for their lease.
+     */
+    @Test
+    void aSetGrantedDuringShutdownLeavesNoOrphanLock() throws Exception {
+        try (RedisServerProcess redis = RedisServerProcess.start();
+             TcpProxy proxy = TcpProxy.start(redis.port());
+             TestAdapters proxied = TestAdapters.on(proxy.address()).withShutdownGrace(Duration.ofSeconds(2))) {
+            RedisAdapter adapter = proxied.newInstance();
+            await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).ignoreExceptions().until(() -> {
+                adapter.lockAll(List.of("warm-up:1", "warm-up:2"), LockOptions.defaults()).close();
+                return true;
+            });
+            proxy.freeze();
+            List<String> keys = List.of("in-flight:a", "in-flight:b", "in-flight:c");
+            CompletableFuture<Lease> attempt = CompletableFuture.supplyAsync(() -> adapter.lockAll(keys,
+                    LockOptions.defaults().withMaxWait(Duration.ofSeconds(5)).withLease(Duration.ofSeconds(60))));
+            await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> adapter.acquisitionsUnderWay() == 1);
+
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(adapter::close);
+            await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(adapter::isClosed);
+            proxy.thaw(); // the grant of the whole set arrives after the shutdown began
+            closing.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+
+            assertThat(attempt).failsWithin(Duration.ofSeconds(TIMEOUT_SECONDS));
+            for (String key : keys) {
+                assertThat(RedisCommands.callForLong(redis.address(), "EXISTS", proxied.redisKey(key)))
+                        .as("%s of a set granted during the shutdown is given back, not left for its 60 s lease", key)
+                        .isZero();
+            }
         }
     }
 

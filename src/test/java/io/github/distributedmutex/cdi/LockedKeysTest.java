@@ -34,8 +34,9 @@ import org.slf4j.MDC;
 
 /**
  * {@code @Locked(keys = {...})}: a method that needs several locks runs only while it holds all of them, taken as
- * one unit; opposite parameter orders do not deadlock, equal keys are locked once, a nested {@code @Locked} method
- * re-enters, a method returning a stage holds every key until it completes, and contention leaves nothing held.
+ * one unit; opposite parameter orders do not overlap (one script on this single server), equal keys are locked
+ * once, a nested {@code @Locked} method re-enters, a method returning a stage holds every key until it completes,
+ * and contention leaves nothing held.
  */
 @CdiTest(LockedKeysTest.Accounts.class)
 class LockedKeysTest {
@@ -70,21 +71,31 @@ class LockedKeysTest {
         String b = unique();
         AtomicReference<List<Boolean>> takenElsewhere = new AtomicReference<>();
         AtomicReference<String> mdcKey = new AtomicReference<>();
+        AtomicReference<String> mdcToken = new AtomicReference<>();
         AtomicReference<List<OptionalLong>> tokens = new AtomicReference<>();
         accounts.transfer(a, b, () -> {
             takenElsewhere.set(List.of(freeElsewhere("account:" + a), freeElsewhere("account:" + b)));
             mdcKey.set(MDC.get("distributedmutex.key"));
+            mdcToken.set(MDC.get("distributedmutex.token"));
             tokens.set(List.of(adapter.fencingToken("account:" + a), adapter.fencingToken("account:" + b)));
         });
         assertThat(takenElsewhere.get()).as("either key free for another caller while the method ran")
                 .containsExactly(false, false);
         assertThat(mdcKey.get()).isEqualTo("account:" + a + ", account:" + b);
         assertThat(tokens.get()).allSatisfy(token -> assertThat(token).isPresent());
+        assertThat(tokens.get().get(1)).as("one script on one server: one token").isEqualTo(tokens.get().get(0));
+        assertThat(mdcToken.get()).as("the MDC's token: the one the keys share")
+                .isEqualTo(Long.toString(tokens.get().get(0).getAsLong()));
         assertThat(freeElsewhere("account:" + a)).isTrue();
         assertThat(freeElsewhere("account:" + b)).isTrue();
         assertThat(adapter.fencingToken("account:" + a)).isEmpty();
     }
 
+    /**
+     * On one server a set is one script: this proves that opposite parameter orders are taken all or nothing
+     * without overlap, not the canonical order (removing the sort cannot make it fail; {@code ClusterLockAllTest}
+     * proves the order).
+     */
     @Test
     void oppositeParameterOrdersNeitherDeadlockNorOverlap() throws Exception {
         String a = unique();

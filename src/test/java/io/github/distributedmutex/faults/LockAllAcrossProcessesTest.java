@@ -27,7 +27,11 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code lockAll} between separate application instances (JVMs) on one Redis server: callers that give the same
  * two keys in opposite orders never deadlock and never overlap, and a holder of half a set that dies with
- * {@code kill -9} blocks the set only until its lease ends, while the other half stays free.
+ * {@code kill -9} blocks the set only until its lease ends, while the other half stays free. On one server the
+ * whole set is taken by one script, so the opposite-order test proves all-or-nothing in one script across JVMs,
+ * not the canonical order (removing the sort cannot make it fail); the two-JVM test of the order is
+ * {@code ClusterLockAllTest.twoProcessesLockingOppositeOrdersAcrossMastersNeverDeadlock}, whose keys are on
+ * different masters.
  */
 @SlowTest
 class LockAllAcrossProcessesTest {

@@ -24,11 +24,11 @@ import java.util.concurrent.CountDownLatch;
  * <ul>
  *     <li>{@value #KEYS}: the keys, comma-separated, in the order this instance gives them to {@code lockAll};</li>
  *     <li>{@value #LEASE}: the lease (default {@code 30s}); the wait is {@value #MAX_WAIT} (default {@code 60s});</li>
- *     <li>{@value #ROUNDS}: without it, lock the set once, print {@code HOLDING token=<t>} and hold it until
- *     killed (printing {@code LOCKING} just before the call). With it: print {@code READY}, wait for an element on
- *     the Redis list {@value #GO_LIST}, then lock and release the set that many times; inside each critical
- *     section {@code INCR} the counter {@value #INSIDE} (anything but 1 prints {@code OVERLAP}), increment the
- *     counter {@value #COUNTER} non-atomically ({@code GET}, then {@code SET}), {@code DECR} {@value #INSIDE};
+ *     <li>{@value #ROUNDS}: without it, lock the set once, print {@code HOLDING tokens=[<key>=<token>, ...]} and
+ *     hold it until killed (printing {@code LOCKING} just before the call). With it: print {@code READY}, wait for
+ *     an element on the Redis list {@value #GO_LIST}, then lock and release the set that many times; inside each
+ *     critical section {@code INCR} the counter {@value #INSIDE} (anything but 1 prints {@code OVERLAP}), increment
+ *     the counter {@value #COUNTER} non-atomically ({@code GET}, then {@code SET}), {@code DECR} {@value #INSIDE};
  *     then print {@code DONE rounds=<n>} and exit.</li>
  * </ul>
  * Any failure prints {@code FAILED: <exception>} and exits with 1.
@@ -86,7 +86,8 @@ public final class SetLockerMain {
         if (rounds == null) {
             System.out.println("LOCKING " + keys);
             Lease lease = adapter.lockAll(keys, options);
-            System.out.println("HOLDING token=" + lease.fencingToken());
+            System.out.println("HOLDING tokens=" + lease.keys().stream().map(key -> key + "=" + lease.fencingToken(key))
+                    .toList());
             new CountDownLatch(1).await(); // hold until killed
             return;
         }

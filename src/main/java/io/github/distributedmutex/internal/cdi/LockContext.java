@@ -1,8 +1,9 @@
 package io.github.distributedmutex.internal.cdi;
 
-import io.github.distributedmutex.Lease;
 import jakarta.interceptor.InvocationContext;
+import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import org.slf4j.MDC;
 
 /**
@@ -31,7 +32,7 @@ final class LockContext {
      * @return what the method returned
      * @throws Exception what the method threw
      */
-    static Object proceed(InvocationContext context, String key, OptionalLong token) throws Exception {
+    private static Object proceed(InvocationContext context, String key, OptionalLong token) throws Exception {
         String previousKey = MDC.get(KEY);
         String previousToken = MDC.get(TOKEN);
         MDC.put(KEY, key);
@@ -49,13 +50,26 @@ final class LockContext {
     }
 
     /**
-     * Proceeds with the MDC of a lease.
+     * Proceeds with the MDC of the locks of {@code keys}: {@value #KEY} the keys joined by {@code ", "} in the order
+     * given (the order of the method's key templates, the same for every way the method is locked), and
+     * {@value #TOKEN} their one token when one script granted them all; when their tokens differ (a Redis Cluster
+     * set over several slots) no one token is safe for all of them, and {@value #TOKEN} is left unset.
      *
+     * @param keys    the rendered keys, at least one
+     * @param tokenOf the token of one key's hold, empty when unknown
      * @return what the method returned
      * @throws Exception what the method threw
      */
-    static Object proceed(InvocationContext context, Lease lease) throws Exception {
-        return proceed(context, lease.key(), OptionalLong.of(lease.fencingToken()));
+    static Object proceed(InvocationContext context, List<String> keys, Function<String, OptionalLong> tokenOf)
+            throws Exception {
+        OptionalLong token = tokenOf.apply(keys.get(0));
+        for (String key : keys.subList(1, keys.size())) {
+            if (!token.equals(tokenOf.apply(key))) {
+                token = OptionalLong.empty();
+                break;
+            }
+        }
+        return proceed(context, String.join(", ", keys), token);
     }
 
     private static void restore(String mdcKey, String previous) {

@@ -116,7 +116,7 @@ public class LockedInterceptor {
         }
         Object result;
         try {
-            result = LockContext.proceed(context, String.join(", ", keys), token(keys));
+            result = LockContext.proceed(context, keys, adapter::fencingToken);
         } catch (Exception | Error e) {
             keys.forEach(adapter::releaseNow); // a failed run may be retried at once: no minimum hold
             throw e;
@@ -133,21 +133,6 @@ public class LockedInterceptor {
     private boolean acquireAll(List<String> keys, LockOptions options) {
         adapter.acquireAll(keys, options);
         return true;
-    }
-
-    /** @return the token of the calling thread's hold of the key, the largest for several keys */
-    private OptionalLong token(List<String> keys) {
-        if (keys.size() == 1) {
-            return adapter.fencingToken(keys.get(0));
-        }
-        OptionalLong largest = OptionalLong.empty();
-        for (String key : keys) {
-            OptionalLong token = adapter.fencingToken(key);
-            if (token.isPresent() && (largest.isEmpty() || token.getAsLong() > largest.getAsLong())) {
-                largest = token;
-            }
-        }
-        return largest;
     }
 
     private Object lockUntilCompleted(InvocationContext context, LockedMethod method, List<String> keys)
@@ -171,7 +156,7 @@ public class LockedInterceptor {
         Lease lease = acquired.get();
         Object result;
         try {
-            result = LockContext.proceed(context, lease);
+            result = LockContext.proceed(context, keys, key -> OptionalLong.of(lease.fencingToken(key)));
         } catch (Exception | Error e) {
             lease.closeNow();
             throw e;

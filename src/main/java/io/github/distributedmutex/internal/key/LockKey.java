@@ -37,8 +37,10 @@ import java.util.Objects;
  * keys such as {@code job:{42}} that applications already use.
  *
  * <p>The mapping is injective: a valid name contains no control character, so no name contains
- * the substitute, and replacing it back by <code>'&#125;'</code> gives the name again. Two distinct names
- * never share a Redis key.
+ * the substitute, and replacing it back by <code>'&#125;'</code> gives the name again; and a valid name is
+ * well-formed UTF-16 (no unpaired surrogate), so its UTF-8 bytes, which Redis stores, are distinct from any other
+ * valid name's (Java encodes every unpaired surrogate as the same {@code '?'}). Two distinct names never share a
+ * Redis key.
  *
  * @param name     the key as the application gave it
  * @param redisKey the Redis key name
@@ -56,7 +58,8 @@ public record LockKey(String name, String redisKey) {
      * @return the validated key
      * @throws NullPointerException     when {@code name} is null
      * @throws IllegalArgumentException when {@code name} is blank, longer than
-     *                                  {@link Adapter#MAX_KEY_LENGTH} or contains control characters
+     *                                  {@link Adapter#MAX_KEY_LENGTH}, contains control characters or an unpaired
+     *                                  surrogate (see {@link #validate(String)})
      */
     public static LockKey of(String name, String prefix) {
         validate(name);
@@ -136,7 +139,10 @@ public record LockKey(String name, String redisKey) {
      *
      * @param name the application's key
      * @throws NullPointerException     when {@code name} is null
-     * @throws IllegalArgumentException when the key is not acceptable, with a message saying why
+     * @throws IllegalArgumentException when the key is not acceptable (blank, longer than
+     *                                  {@link Adapter#MAX_KEY_LENGTH}, with a control character, or not well-formed
+     *                                  UTF-16: an unpaired surrogate), with a message saying why that never echoes
+     *                                  the offending character
      */
     public static void validate(String name) {
         Objects.requireNonNull(name, "lock key must not be null");
@@ -148,9 +154,17 @@ public record LockKey(String name, String redisKey) {
                     + Adapter.MAX_KEY_LENGTH + ": '" + name.substring(0, SHOWN_CHARACTERS) + "...'");
         }
         for (int i = 0; i < name.length(); i++) {
-            if (Character.isISOControl(name.charAt(i))) {
+            char c = name.charAt(i);
+            if (Character.isISOControl(c)) {
                 throw new IllegalArgumentException("lock key contains the control character U+"
-                        + String.format("%04X", (int) name.charAt(i)) + " at index " + i);
+                        + String.format("%04X", (int) c) + " at index " + i);
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
+                i++; // a pair: one code point beyond U+FFFF
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException("lock key is not well-formed UTF-16: it contains an unpaired"
+                        + " surrogate U+" + String.format("%04X", (int) c) + " at index " + i + ", which has no UTF-8"
+                        + " encoding (Redis keys are bytes, so distinct such keys would share one lock)");
             }
         }
     }

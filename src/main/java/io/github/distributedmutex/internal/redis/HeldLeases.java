@@ -74,24 +74,29 @@ final class HeldLeases {
     }
 
     /**
+     * Opens the leases of one grant: the keys one script took together, all at once, so that they are held or
+     * given back as one.
+     *
+     * @param keys         the keys granted together, to {@code owner} with {@code token}
      * @param sentNanos    when the granting attempt was sent
-     * @param holderThread the thread that owns the lease through {@code acquire}, null for a {@code Lease}
+     * @param holderThread the thread that owns the leases through {@code acquire}, null for a {@code Lease}
      * @param holdAtLeastMillis the minimum hold from acquisition, 0 for none
      * @param metricName   the lock's metric name, null when no metrics are recorded
-     * @return the new lease, its watchdog started when asked for
-     * @throws IllegalStateException when the adapter closed meanwhile; the lock is then given back
+     * @return the new leases in the order of {@code keys}, their watchdogs started when asked for
+     * @throws IllegalStateException when the adapter closed meanwhile; every lock of the grant is then given back
      */
-    RedisLease open(RedisLockStore store, LockKey key, String owner, long token, long leaseMillis, long sentNanos,
-                    boolean watchdog, Thread holderThread, long holdAtLeastMillis, String metricName) {
-        RedisLease lease = new RedisLease(this, store, key, owner, token, leaseMillis, sentNanos, watchdog, holderThread,
-                holdAtLeastMillis, metricName);
-        active.add(lease);
+    List<RedisLease> open(RedisLockStore store, List<LockKey> keys, String owner, long token, long leaseMillis,
+                          long sentNanos, boolean watchdog, Thread holderThread, long holdAtLeastMillis,
+                          String metricName) {
+        List<RedisLease> opened = keys.stream().map(key -> new RedisLease(this, store, key, owner, token, leaseMillis,
+                sentNanos, watchdog, holderThread, holdAtLeastMillis, metricName)).toList();
+        active.addAll(opened);
         if (closed) {
-            lease.closeAsync();
+            opened.forEach(RedisLease::closeNowAsync); // never handed out: no minimum hold to keep
             throw new IllegalStateException(RedisAdapter.CLOSED_MESSAGE);
         }
-        lease.startWatchdog();
-        return lease;
+        opened.forEach(RedisLease::startWatchdog);
+        return opened;
     }
 
     LockEvents events() {

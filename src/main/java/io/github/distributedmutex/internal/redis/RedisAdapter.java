@@ -348,17 +348,18 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             throw new IllegalArgumentException("keys must not be empty: give at least one lock key");
         }
         List<LockKey> set = new ArrayList<>(keys.size());
-        Set<String> seen = new HashSet<>();
+        Set<String> seen = new HashSet<>(); // Redis keys: the lock two names would share, were they not injective
         int position = 0;
         for (String key : keys) {
             if (key == null) {
                 throw new NullPointerException("keys must not contain null, found at position " + position + " of "
                         + keys.size());
             }
-            if (!seen.add(key)) {
+            LockKey lockKey = lockKey(key);
+            if (!seen.add(lockKey.redisKey())) {
                 throw new IllegalArgumentException("keys must be distinct, '" + key + "' is given twice");
             }
-            set.add(lockKey(key));
+            set.add(lockKey);
             position++;
         }
         set.sort(LockKey.CANONICAL_ORDER);
@@ -515,9 +516,12 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      * Takes a set of locks: the keys in canonical order, split into the groups one script can take (one Cluster
      * slot each; every key at once on a server that is not a cluster), each group all or none, group after group
      * with one deadline for the whole set. On any failure (contention, Redis, interrupt, shutdown) the parts taken
-     * so far are released before the call returns or throws. A part whose lease may have run low while later
-     * groups were waited for is extended to the full lease once the last group is granted (owner-checked): when
-     * one was lost meanwhile, the set is not held as a whole, and is given back like a contended one.
+     * so far are released before the call returns or throws. Once the last group is granted, every earlier part is
+     * extended to the whole lease (owner-checked, all in one round trip: {@link #refreshed}), so every key of the
+     * set holds at least a lease from the return. When one of them was lost meanwhile (its lease ran out while a
+     * later group was waited for), the set was never held as a whole: it is given back, and taken again from its
+     * first key while the wait lasts; when the wait is over, the call fails like a contended one, naming the lost
+     * key.
      *
      * @param keys         distinct keys in {@link LockKey#CANONICAL_ORDER}
      * @param holderThread the thread that will own the parts through {@code acquire}, null for a {@link Lease}
@@ -549,47 +553,50 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         try {
             LockBackend.Parts redis = backend.await(current, deadline);
             List<List<LockKey>> groups = groups(keys, redis.store().isCluster());
-            for (List<LockKey> group : groups) {
-                current = group.get(0);
-                AcquisitionLoop.Outcome outcome = acquisitions.run(redis.store(), redis.notifications(), group, name,
-                        this::newOwner, leaseMillis, deadline, this::ensureOpen);
-                RedisLockStore.Attempt attempt = outcome.attempt();
-                String owner = outcome.owner();
-                long waitedNanos = System.nanoTime() - start;
-                long waitedMillis = TimeUnit.NANOSECONDS.toMillis(waitedNanos);
-                if (!attempt.acquired()) {
-                    current = group.get(Math.max(0, Math.min(attempt.blocked(), group.size() - 1)));
-                    events.notAcquired(current, name, waitedNanos, LockEvent.NotAcquired.Reason.CONTENDED);
-                    if (throwOnContention) {
-                        LockNotAcquiredException e = withSet(contended(current, waitedMillis, maxWait,
-                                attempt.holder()), keys, waitedMillis);
-                        LOG.error("{}", e.getMessage());
-                        throw e;
+            while (true) {
+                for (List<LockKey> group : groups) {
+                    current = group.get(0);
+                    AcquisitionLoop.Outcome outcome = acquisitions.run(redis.store(), redis.notifications(), group,
+                            name, this::newOwner, leaseMillis, deadline, this::ensureOpen);
+                    RedisLockStore.Attempt attempt = outcome.attempt();
+                    String owner = outcome.owner();
+                    long waitedNanos = System.nanoTime() - start;
+                    long waitedMillis = TimeUnit.NANOSECONDS.toMillis(waitedNanos);
+                    if (!attempt.acquired()) {
+                        current = group.get(Math.max(0, Math.min(attempt.blocked(), group.size() - 1)));
+                        return notAcquired(current, name, waitedNanos, withSet(contended(current, waitedMillis, maxWait,
+                                attempt.holder()), keys, waitedMillis), throwOnContention, owner);
                     }
-                    LOG.debug("Lock '{}' not acquired within {} ms (owner {} gave up){}", current.name(), waitedMillis,
-                            owner, keys.size() == 1 ? "" : "; nothing of its set is held");
-                    return null;
-                }
-                for (LockKey key : group) {
-                    RedisLease lease = leases.open(redis.store(), key, owner, attempt.token(), leaseMillis,
+                    List<RedisLease> opened = leases.open(redis.store(), group, owner, attempt.token(), leaseMillis,
                             outcome.sentNanos(), options.watchdog(), holderThread, holdAtLeastMillis, name);
-                    taken.add(lease);
-                    LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(),
-                            owner, attempt.token(), waitedMillis, leaseMillis,
-                            options.watchdog() ? " renewed by the watchdog" : "");
-                    events.acquired(key, name, owner, attempt.token(), waitedNanos);
+                    taken.addAll(opened);
+                    for (LockKey key : group) {
+                        LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}",
+                                key.name(), owner, attempt.token(), waitedMillis, leaseMillis,
+                                options.watchdog() ? " renewed by the watchdog" : "");
+                        events.acquired(key, name, owner, attempt.token(), waitedNanos);
+                    }
                 }
-            }
-            if (groups.size() > 1 && !refreshed(taken, groups.get(groups.size() - 1).size(), leaseMillis)) {
+                if (groups.size() == 1) {
+                    break;
+                }
+                List<RedisLease> earlier = taken.subList(0, taken.size() - groups.get(groups.size() - 1).size());
+                RedisLease lost = refreshed(earlier, current);
+                if (lost == null) {
+                    break;
+                }
+                current = lost.lockKey();
                 long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                String message = "Locks " + names(keys) + " not acquired: a part's lease of " + leaseMillis
-                        + " ms ran out while the rest of the set was waited for (" + waitedMillis + " ms); nothing of"
-                        + " the set is held. Use a lease longer than the wait";
-                LOG.error("{}", message);
-                if (throwOnContention) {
-                    throw new LockNotAcquiredException(keys.get(0).name(), Duration.ofMillis(waitedMillis), message);
+                // never handed out, so nobody acted under it: forgotten quietly, the rest given back
+                giveBack(taken, lost);
+                if (deadline - System.nanoTime() <= 0) {
+                    return notAcquired(current, name, System.nanoTime() - start,
+                            ranOut(current, keys, leaseMillis, maxWait, waitedMillis),
+                            throwOnContention, lost.owner());
                 }
-                return null;
+                LOG.debug("Lock '{}' of the set {} ran out (lease {} ms) while the rest of the set was waited for"
+                        + " ({} ms): the set was given back and is taken again", current.name(), names(keys),
+                        leaseMillis, waitedMillis);
             }
             complete = true;
             return taken;
@@ -607,12 +614,44 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                     + (keys.size() == 1 ? "" : " (one of " + names(keys) + "; nothing of the set is held)"));
         } finally {
             if (!complete) {
-                // a set is held whole or not at all: send every release, then wait for them
-                taken.forEach(RedisLease::closeNowAsync);
-                taken.forEach(RedisLease::closeNow);
+                giveBack(taken, null);
             }
             acquisitionsInFlight.exit();
         }
+    }
+
+    /**
+     * A set (or key) not acquired because its wait ended: reports it (event {@code NotAcquired}, reason
+     * {@code CONTENDED}), then throws the exception or returns null.
+     *
+     * @param key         the key the wait ended on, the exception's
+     * @param name        the call's metric name, null when no metrics are recorded
+     * @param waitedNanos how long the call waited
+     * @param owner       the owner id of the attempt that gave up, for the log
+     * @return null, when {@code throwOnContention} is false
+     */
+    private List<RedisLease> notAcquired(LockKey key, String name, long waitedNanos, LockNotAcquiredException e,
+                                         boolean throwOnContention, String owner) {
+        events.notAcquired(key, name, waitedNanos, LockEvent.NotAcquired.Reason.CONTENDED);
+        if (throwOnContention) {
+            LOG.error("{}", e.getMessage());
+            throw e;
+        }
+        LOG.debug("Not acquired (owner {} gave up): {}", owner, e.getMessage());
+        return null;
+    }
+
+    /**
+     * Releases the parts of a set that is not handed out (send every release, then wait for them), and forgets
+     * {@code lost} without a release or a report: it was found lost before anybody could act under it.
+     */
+    private static void giveBack(List<RedisLease> taken, RedisLease lost) {
+        if (lost != null) {
+            lost.discardLost();
+        }
+        taken.forEach(RedisLease::closeNowAsync);
+        taken.forEach(RedisLease::closeNow);
+        taken.clear();
     }
 
     /**
@@ -635,21 +674,35 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     }
 
     /**
-     * Extends the parts taken before the last group whose lease may have run low while the later groups were
-     * waited for (less than two thirds of it left by the local clock), so that every part of the set holds at
-     * least as long as the last one granted.
+     * Extends every part taken before the last group to the whole lease, whatever is left of it, so that every key
+     * of the set holds at least a lease from now: owner-checked extensions, all sent at once and awaited together
+     * (one round trip).
      *
-     * @param lastGroupSize the number of parts of the last group (granted just now), left alone
-     * @return false when one of them was lost meanwhile
+     * @param earlier the parts taken before the last group (granted just now, left alone)
+     * @param current the key named when Redis fails to answer
+     * @return the first part found lost (its lease ran out meanwhile), null when every part was extended
+     * @throws LockUnavailableException when Redis did not answer in time
      */
-    private static boolean refreshed(List<RedisLease> taken, int lastGroupSize, long leaseMillis) {
-        Duration lease = Duration.ofMillis(leaseMillis);
-        for (RedisLease part : taken.subList(0, taken.size() - lastGroupSize)) {
-            if (part.remainingLocally().toMillis() * 3 < leaseMillis * 2 && !part.extend(lease)) {
-                return false;
+    private static RedisLease refreshed(List<RedisLease> earlier, LockKey current) throws InterruptedException {
+        List<CompletableFuture<Boolean>> extensions = earlier.stream().map(RedisLease::refreshAsync).toList();
+        RedisCalls.await(CompletableFuture.allOf(extensions.toArray(CompletableFuture[]::new)),
+                RedisCalls.CALL_TIMEOUT.toNanos(), current.name(), "extend");
+        for (int i = 0; i < earlier.size(); i++) {
+            if (!extensions.get(i).join()) {
+                return earlier.get(i);
             }
         }
-        return true;
+        return null;
+    }
+
+    /** The exception of a set whose key {@code lost} ran out while the rest was waited for, when the wait is over. */
+    private static LockNotAcquiredException ranOut(LockKey lost, List<LockKey> keys, long leaseMillis, Duration maxWait,
+                                                   long waitedMillis) {
+        return new LockNotAcquiredException(lost.name(), Duration.ofMillis(waitedMillis), "Lock '" + lost.name()
+                + "' (one of the " + keys.size() + " keys " + names(keys) + " locked together) not acquired: its lease"
+                + " of " + leaseMillis + " ms ran out while the rest of the set was waited for, and the wait of "
+                + maxWait.toMillis() + " ms ended before the set could be taken again; nothing of the set is held."
+                + " Use a lease longer than the wait");
     }
 
     /** Adds to a set's exception that it was one key of a set, none of which is held. */
@@ -685,8 +738,10 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         Duration held = holder.heldMillis() < 0 ? null : Duration.ofMillis(holder.heldMillis());
         Duration remaining = holder.remainingMillis() < 0 ? null : Duration.ofMillis(holder.remainingMillis());
         if (holder.releasedEarly()) {
-            message += ": released by " + who + (held == null ? "" : " " + held.toMillis() + " ms after its grant")
-                    + ", and kept taken until its minimum hold (holdAtLeast) ends"
+            // Redis keeps no release time: only when it was granted, and that it was released before its minimum hold
+            message += ": " + who + " released it before its minimum hold (holdAtLeast)"
+                    + (held == null ? "" : "; it was granted " + held.toMillis() + " ms ago")
+                    + ", and it stays taken until that hold ends"
                     + (remaining == null ? "" : ", " + remaining.toMillis() + " ms later");
         } else {
             message += ": held by " + who + (held == null ? "" : " for " + held.toMillis() + " ms")

@@ -196,6 +196,38 @@ final class RedisLease implements Lease {
         return result == Extension.EXTENDED;
     }
 
+    /**
+     * For a part of a set not handed out yet: sets its lease back to the whole lease in Redis (owner-checked),
+     * without waiting, so that the adapter extends every earlier part of a set in one round trip. The local expiry
+     * follows once Redis confirms. Nothing is reported when the lock is found gone: see {@link #discardLost()}.
+     *
+     * @return completes with true when extended, false when the lock was no longer this lease's
+     */
+    CompletableFuture<Boolean> refreshAsync() {
+        long millis = leaseMillis;
+        long sent = System.nanoTime();
+        return store.extend(key, owner, millis).thenApply(extended -> {
+            if (extended) {
+                validUntilNanos = sent + TimeUnit.MILLISECONDS.toNanos(believedMillis(millis));
+            }
+            return extended;
+        });
+    }
+
+    /**
+     * Forgets a part of a set that {@link #refreshAsync()} found gone before the set was handed out: nothing to
+     * release (the lock is not this lease's any more) and nothing to report, since nobody acted under it.
+     */
+    void discardLost() {
+        lost.set(true);
+        if (closed.compareAndSet(false, true)) {
+            stopRenewing();
+            host.closed(this, releaseDone);
+            releaseDone.complete(null);
+            host.completeOffIoThreads(released);
+        }
+    }
+
     /** What {@link #extendNow} found. */
     private enum Extension {
         EXTENDED,

@@ -16,13 +16,16 @@ final class RedisLeaseSet implements Lease {
 
     private final List<RedisLease> parts;
     private final List<String> keys;
+    /** The one token every part shares (granted by one script), or {@link #MIXED} when they differ. */
     private final long token;
+    private static final long MIXED = Long.MIN_VALUE;
 
     /** @param parts the held parts, in canonical order, at least two */
     RedisLeaseSet(List<RedisLease> parts) {
         this.parts = List.copyOf(parts);
         this.keys = this.parts.stream().map(RedisLease::key).toList();
-        this.token = this.parts.stream().mapToLong(RedisLease::fencingToken).max().orElseThrow();
+        long first = this.parts.get(0).fencingToken();
+        this.token = this.parts.stream().allMatch(part -> part.fencingToken() == first) ? first : MIXED;
     }
 
     @Override
@@ -35,8 +38,14 @@ final class RedisLeaseSet implements Lease {
         return keys;
     }
 
+    /** The one token of a set granted by one script; see {@link io.github.distributedmutex.Lease#fencingToken()}. */
     @Override
     public long fencingToken() {
+        if (token == MIXED) {
+            throw new IllegalStateException("the keys " + keys + " were granted by more than one Redis script (keys in"
+                    + " different Redis Cluster slots), each with its own fencing token, and no one token is safe for"
+                    + " all of them across nodes: pass fencingToken(key) to the resource each key protects");
+        }
         return token;
     }
 
