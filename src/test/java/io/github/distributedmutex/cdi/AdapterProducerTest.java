@@ -127,6 +127,25 @@ class AdapterProducerTest {
         assertThat(System.getProperty(key)).as("the fixture cleared the property").isNull();
     }
 
+    /**
+     * With replica acknowledgements on, a {@code lease} on the annotation shorter than three times their timeout
+     * could never be kept (every call would fail with {@link IllegalArgumentException}): the startup fails instead,
+     * naming the method and both values.
+     */
+    @Test
+    void anAnnotationLeaseTheReplicaAckTimeoutDoesNotFitFailsTheStartupNamingTheMethod() {
+        Throwable failure = catchThrowable(() -> {
+            try (CdiContainers ignored = CdiContainers.builder().beans(ShortLeaseJobs.class)
+                    .property("distributedmutex.replica-acks", "1")
+                    .property("distributedmutex.replica-ack-timeout", "1s").start()) {
+                // must not get here
+            }
+        });
+        assertThat(failure).as("the container must not start").isNotNull();
+        assertThat(Failures.messages(failure)).contains("ShortLeaseJobs#run()")
+                .contains("distributedmutex.replica-ack-timeout (1000 ms)").contains("lease 2000 ms");
+    }
+
     @SlowTest
     @Test
     void theStartupSucceedsWithRedisDownAndLockingRecoversWhenItComesBack() {
@@ -265,6 +284,13 @@ class AdapterProducerTest {
         @Locked(value = "job:{0}", maxWait = "1s")
         public void run(String id, Runnable body) {
             body.run();
+        }
+    }
+
+    @ApplicationScoped
+    public static class ShortLeaseJobs {
+        @Locked(value = "short", lease = "2s")
+        public void run() {
         }
     }
 }

@@ -467,21 +467,23 @@ class ReplicaAcksTest {
     /**
      * The lease is counted from when the granting attempt was sent: an acquisition whose grant is acknowledged with
      * less than a third of it left is given back and fails, instead of handing out a lease that may have run out in
-     * Redis already. Here the master stalls (paused) for 1.9 s of a 2.4 s lease while the attempt is in flight; the
-     * replicas are healthy, so the grant is acknowledged at once when the master resumes.
+     * Redis already. Here the master stalls (paused) for 2.7 s of a 3 s lease while the attempt is in flight; the
+     * replicas are healthy, so the grant is acknowledged at once when the master resumes. The attempt leaves at most
+     * 0.3 s plus the delay before it was sent, so the test allows the sending thread 0.7 s of scheduling delay on a
+     * loaded machine before the grant would still have a third (1 s) left.
      */
     @Test
     void aGrantAcknowledgedWithLessThanAThirdOfItsLeaseLeftIsGivenBack() throws Exception {
-        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, Duration.ofMillis(800))).newInstance();
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, Duration.ofMillis(1000))).newInstance();
         warmUp(acknowledged);
-        LockOptions lease = LockOptions.defaults().withLease(Duration.ofMillis(2400)).withWatchdog(false);
+        LockOptions lease = LockOptions.defaults().withLease(Duration.ofMillis(3000)).withWatchdog(false);
 
-        Future<Lease> call = lockWhileTheMasterStalls(acknowledged, "late", lease, Duration.ofMillis(1900));
+        Future<Lease> call = lockWhileTheMasterStalls(acknowledged, "late", lease, Duration.ofMillis(2700));
         assertThatThrownBy(() -> call.get(20, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(LockUnavailableException.class)
                 .cause()
                 .hasMessageContaining("Lock 'late' was granted and acknowledged by its replicas, but only")
-                .hasMessageContaining("ms of its lease of 2400 ms were left by then (counted from when the attempt was"
+                .hasMessageContaining("ms of its lease of 3000 ms were left by then (counted from when the attempt was"
                         + " sent), less than the third of the lease a grant must still have")
                 .hasMessageContaining("it was given back");
         assertThat(RedisCommands.callForList(master.address(), "KEYS", adapters.settings().keyPrefix() + "late*"))
@@ -492,7 +494,9 @@ class ReplicaAcksTest {
      * A watchdog lease's first renewal is due a third of the lease after the granting attempt was sent, where its
      * validity is counted from, not a third of the lease after {@code lock()} returned: here the attempt was in flight
      * for 1 s (the master stalled) of a 2.4 s lease, so the renewal is due at once when the lease is returned, not
-     * 800 ms later (when a longer stall would have left it run out before its first renewal).
+     * 800 ms later (when a longer stall would have left it run out before its first renewal). The test allows 600 ms
+     * for the renewal to show in Redis's command statistics, which also leaves the sending thread up to about 0.8 s of
+     * scheduling delay on a loaded machine.
      */
     @Test
     void aWatchdogLeaseIsFirstRenewedAThirdOfTheLeaseAfterTheAttemptWasSent() throws Exception {
@@ -503,12 +507,9 @@ class ReplicaAcksTest {
 
         Future<Lease> call = lockWhileTheMasterStalls(acknowledged, "renewed", watchdog, Duration.ofSeconds(1));
         try (Lease lease = call.get(20, TimeUnit.SECONDS)) {
-            long returned = System.nanoTime();
-            // the grant and the barrier, then the first renewal
-            await("the first renewal").atMost(Duration.ofMillis(400)).pollInterval(Duration.ofMillis(10))
+            // the grant and the barrier, then the first renewal: at once, where the old timing renewed 800 ms later
+            await("the first renewal").atMost(Duration.ofMillis(600)).pollInterval(Duration.ofMillis(10))
                     .until(() -> calls("evalsha") + calls("eval") - scriptsBefore >= 3);
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - returned))
-                    .as("ms from lock() returning to the first renewal").isLessThan(400L);
             assertThat(lease.isHeld()).isTrue();
         }
     }
@@ -521,7 +522,8 @@ class ReplicaAcksTest {
      */
     @Test
     void aMasterThatStopsAnsweringDuringTheWaitFailsTheAcquisitionWithinTheDocumentedBound() throws Exception {
-        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, Duration.ofSeconds(1))).newInstance();
+        // a 3 s WAIT: the master must be paused while it blocks, even when the loaded machine is slow to do so
+        RedisAdapter acknowledged = adapters.withReplicaAcks(new ReplicaAcks(1, Duration.ofSeconds(3))).newInstance();
         warmUp(acknowledged);
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try {
@@ -543,8 +545,8 @@ class ReplicaAcksTest {
                     .doesNotContain("params:");
             assertThat(message.indexOf("'stalled'")).as("the lock named once: %s", message)
                     .isEqualTo(message.lastIndexOf("'stalled'"));
-            assertThat(tookMillis).as("one attempt (at most 2 s) + 1 s WAIT + 5 s + 5 s give-back")
-                    .isLessThan(2_000L + 1_000L + 10_000L);
+            assertThat(tookMillis).as("one attempt (at most 2 s) + 3 s WAIT + 5 s + 5 s give-back")
+                    .isLessThan(2_000L + 3_000L + 10_000L);
             master.resume();
             await("the grant given back once the master answers").atMost(Duration.ofSeconds(20))
                     .pollInterval(Duration.ofMillis(50)).until(() ->

@@ -109,7 +109,8 @@ public class AdapterProducer {
         }
         List<String> problems = new ArrayList<>();
         for (Class<?> beanClass : lockedClasses) {
-            problems.addAll(LockedMethodValidator.problemsWithConfiguredLease(beanClass, settings.lease()));
+            problems.addAll(LockedMethodValidator.problemsWithConfiguredLease(beanClass, settings.lease(),
+                    settings.replicaAcks()));
         }
         if (!problems.isEmpty()) {
             throw new IllegalStateException("distributed-mutex cannot start: " + String.join("; ", problems));

@@ -4,6 +4,7 @@ import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.internal.config.DurationParser;
 import io.github.distributedmutex.internal.config.LeaseDuration;
+import io.github.distributedmutex.internal.config.ReplicaAcks;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
@@ -82,14 +83,18 @@ public final class LockedMethodValidator {
     }
 
     /**
-     * The check that needs the configuration, made at startup: a {@code holdAtLeast} on a method
-     * whose annotation sets no {@code lease} must not exceed the configured lease.
+     * The checks that need the configuration, made at startup: a {@code holdAtLeast} on a method
+     * whose annotation sets no {@code lease} must not exceed the configured lease, and a {@code lease} on
+     * the annotation must fit the replica acknowledgement timeout when that policy is on (at least three times
+     * the timeout, {@link ReplicaAcks#checkFits}; the configured lease was checked when the settings were read).
      *
      * @param beanClass       a bean class
      * @param configuredLease {@code distributedmutex.lease}
-     * @return one message per method whose minimum hold the configured lease cannot keep
+     * @param replicaAcks     {@code distributedmutex.replica-acks} and its timeout
+     * @return one message per method the configuration cannot serve
      */
-    public static List<String> problemsWithConfiguredLease(Class<?> beanClass, Duration configuredLease) {
+    public static List<String> problemsWithConfiguredLease(Class<?> beanClass, Duration configuredLease,
+                                                           ReplicaAcks replicaAcks) {
         List<String> problems = new ArrayList<>();
         for (Method method : lockedMethods(beanClass)) {
             LockOptions options;
@@ -104,6 +109,12 @@ public final class LockedMethodValidator {
                 } catch (IllegalArgumentException e) {
                     problems.add("@Locked on " + describe(method) + ": " + e.getMessage()
                             + "; set a lease on the annotation or raise distributedmutex.lease");
+                }
+            } else {
+                try {
+                    replicaAcks.checkFits(options.lease().get(), "lease");
+                } catch (IllegalArgumentException e) {
+                    problems.add("@Locked on " + describe(method) + ": " + e.getMessage());
                 }
             }
         }
