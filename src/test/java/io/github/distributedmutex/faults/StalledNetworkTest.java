@@ -283,7 +283,7 @@ class StalledNetworkTest {
      */
     private long attemptsSeenByRedis(String redisKey, Duration lease) {
         Pattern acquisition = Pattern.compile(Pattern.quote(redisKey) + ", " + Pattern.quote(redisKey)
-                + ":abandoned:([^,\\]]+), \\1, " + lease.toMillis() + ", 0\\]");
+                + ":abandoned:([^,\\]]+), \\1, " + lease.toMillis() + ", 0, [01]\\]");
         return RedisCommands.callForList(redis.address(), "SLOWLOG", "GET", "-1").stream()
                 .map(acquisition::matcher).filter(Matcher::find).map(matcher -> matcher.group(1)).distinct().count();
     }
