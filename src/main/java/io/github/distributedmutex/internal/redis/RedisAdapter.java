@@ -478,7 +478,8 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                     + boundMillis + " ms: waiters are not woken on release (they re-check every " + BACKSTOP.toMillis()
                     + " ms) until it is re-established") : LockReadiness.down(notAnswering);
         } catch (ExecutionException e) {
-            return LockReadiness.down("Redis is not reachable", RedisConnection.describe(e.getCause()));
+            // not necessarily unreachable: an ACL that denies the PUBLISH fails here too
+            return LockReadiness.down("Redis could not answer the probe", RedisConnection.describe(e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return LockReadiness.down("interrupted while checking Redis");
