@@ -5,10 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.distributedmutex.internal.health.RedisReadinessCheck;
 import io.github.distributedmutex.testing.CdiContainers;
+import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
 import io.github.distributedmutex.testing.SlowTest;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -20,8 +22,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The MicroProfile Health readiness check, against a Redis server the test starts, kills, pauses and
  * restarts: UP while Redis answers and release notifications arrive, DOWN with a reason that carries
- * no credentials while it does not, UP again once Redis is back, and never waiting longer than its
- * bound ({@code distributedmutex.health.timeout}). Never a liveness check.
+ * no credentials and no host while it does not (the details go to the log), UP again once Redis is
+ * back, and never waiting longer than its bound ({@code distributedmutex.health.timeout}); checks
+ * within that bound of the last result reuse it. Never a liveness check.
  */
 class ReadinessCheckTest {
 
@@ -69,9 +72,9 @@ class ReadinessCheckTest {
 
         server.pause(); // a Redis that accepts connections and answers nothing: the call must not hang
         try {
-            HealthCheckResponse stalled = call(check);
-            assertThat(stalled.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
-            assertThat(reason(stalled)).contains("within 2000 ms");
+            // the last UP is reused for at most the bound; then a probe finds Redis stalled, within the bound
+            await().atMost(RECOVERY).until(() -> call(check).getStatus() == HealthCheckResponse.Status.DOWN);
+            assertThat(reason(call(check))).isEqualTo("Redis did not answer within 2000 ms");
         } finally {
             server.resume();
         }
@@ -98,12 +101,44 @@ class ReadinessCheckTest {
     }
 
     @Test
-    void downWithTheReasonWhileRedisWasNeverReachable() {
-        cdi = CdiContainers.builder()
-                .redisAddress("redis://default:" + PASSWORD + "@127.0.0.1:" + RedisServerProcess.freePort()).start();
+    void downWithAGenericReasonWhileRedisWasNeverReachableTheDetailsInTheLog() {
+        int port = RedisServerProcess.freePort();
+        try (LogCapture logs = LogCapture.start()) {
+            cdi = CdiContainers.builder().redisAddress("redis://default:" + PASSWORD + "@127.0.0.1:" + port).start();
+            HealthCheck check = cdi.select(HealthCheck.class, Readiness.Literal.INSTANCE);
+            // "last attempt" was where the connection failure, host and port included, used to be reported
+            await().atMost(RECOVERY).until(() -> reason(call(check)).matches("(?s).*(not reachable|last attempt).*"));
+            HealthCheckResponse down = call(check);
+            assertDownWithReason(down);
+            assertThat(reason(down)).as("the endpoint is unauthenticated").contains("Redis is not reachable")
+                    .doesNotContain("127.0.0.1").doesNotContain(String.valueOf(port)).doesNotContain("Exception");
+            assertThat(logs.lines("WARN")).as("the details go to the log")
+                    .anyMatch(line -> line.contains("readiness: DOWN") && line.contains(String.valueOf(port)));
+        }
+    }
+
+    @Test
+    void checksWithinTheTimeoutShareOneProbe() {
+        server = RedisServerProcess.start();
+        cdi = CdiContainers.builder().redisAddress("redis://127.0.0.1:" + server.port())
+                .property("distributedmutex.health.timeout", "3s").start();
         HealthCheck check = cdi.select(HealthCheck.class, Readiness.Literal.INSTANCE);
-        await().atMost(RECOVERY).until(() -> reason(call(check)).contains("last attempt"));
-        assertDownWithReason(call(check));
+        await().atMost(RECOVERY).until(() -> call(check).getStatus() == HealthCheckResponse.Status.UP);
+        RedisCommands.call(server.address(), "CONFIG", "RESETSTAT");
+        // the first check after the last result expired probes Redis
+        await().atMost(RECOVERY).until(() -> call(check) != null && publishes() == 1);
+        for (int i = 0; i < 100; i++) {
+            assertThat(call(check).getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
+        }
+        assertThat(publishes()).as("100 checks within the timeout reuse the last probe's result").isEqualTo(1);
+        await().atMost(RECOVERY).until(() -> call(check) != null && publishes() == 2);
+    }
+
+    /** @return how many PUBLISH commands the test's Redis server ran since its statistics were reset */
+    private long publishes() {
+        return Arrays.stream(RedisCommands.call(server.address(), "INFO", "commandstats").split("\\R"))
+                .filter(line -> line.startsWith("cmdstat_publish:")).findFirst()
+                .map(line -> Long.parseLong(line.replaceAll("^cmdstat_publish:calls=(\\d+),.*$", "$1"))).orElse(0L);
     }
 
     private void requirePassword() {

@@ -62,8 +62,11 @@ public class AdapterProducer {
     private ObservabilitySettings observability;
     private CdiLockEvents listener;
     private boolean shutDown;
-    /** What the last readiness check found, null before the first: changes are logged. */
-    private volatile Boolean lastReadiness;
+    /**
+     * What the last readiness check found, null before the first: changes (UP, DOWN, another DOWN reason)
+     * are logged with their details, which the health endpoint does not show.
+     */
+    private volatile LockReadiness lastReadiness;
 
     /** For the container's proxy only. */
     protected AdapterProducer() {
@@ -175,7 +178,7 @@ public class AdapterProducer {
      * waiting at most {@code distributedmutex.health.timeout}; with
      * {@code distributedmutex.health.readiness=false}, up without checking.
      *
-     * @return up, or down with the reason (credentials masked)
+     * @return up, or down with a generic reason (no host, port or credential); the details are logged
      */
     public LockReadiness readiness() {
         RedisAdapter current;
@@ -191,13 +194,14 @@ public class AdapterProducer {
             return new LockReadiness(true, "not checked: distributedmutex.health.readiness=false");
         }
         LockReadiness readiness = current.readiness(checks.readinessTimeout());
-        Boolean before = lastReadiness;
-        lastReadiness = readiness.up();
-        if (before == null ? !readiness.up() : before != readiness.up()) {
+        LockReadiness before = lastReadiness;
+        lastReadiness = readiness;
+        if (before == null ? !readiness.up() : before.up() != readiness.up()
+                || !readiness.up() && !before.reason().equals(readiness.reason())) {
             if (readiness.up()) {
-                LOG.info("distributed-mutex readiness: UP again ({})", readiness.reason());
+                LOG.info("distributed-mutex readiness: UP again ({})", readiness.detail());
             } else {
-                LOG.warn("distributed-mutex readiness: DOWN: {}", readiness.reason());
+                LOG.warn("distributed-mutex readiness: DOWN: {}", readiness.detail());
             }
         }
         return readiness;

@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Setting a library up can fail (an API version without a method the recorder uses, a bean whose
  * creation throws): then that library is left out with a WARN, and the adapter is created all the same.
+ * A recorder that fails later (a registry that rejects the library's meters) is switched off with one
+ * WARN by the {@link CompositeLockRecorder} that every recorder is wrapped in.
  */
 public final class MetricsBackends {
 
@@ -61,7 +63,8 @@ public final class MetricsBackends {
             LOG.info("distributed-mutex records no metrics: neither Micrometer nor a set-up OpenTelemetry was found");
             return null;
         }
-        return recorders.size() == 1 ? recorders.get(0) : new CompositeLockRecorder(recorders);
+        // even one recorder: the composite logs its first failure once and switches it off
+        return new CompositeLockRecorder(recorders);
     }
 
     /**

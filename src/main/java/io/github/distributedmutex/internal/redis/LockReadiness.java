@@ -8,13 +8,28 @@ import java.util.Objects;
  * {@link RedisAdapter#readiness(java.time.Duration)}).
  *
  * @param up     whether it can
- * @param reason why not, credentials masked; for {@code up}, what was checked
+ * @param reason why not, generic: it is shown on the health endpoint, which is usually not
+ *               authenticated, so it never names a host, a port or a credential (for example
+ *               {@code Redis is not reachable}); for {@code up}, what was checked
+ * @param detail the same with the details, for the log only (the underlying error, which may name
+ *               Redis's host and port), credentials masked
  */
-public record LockReadiness(boolean up, String reason) {
+public record LockReadiness(boolean up, String reason, String detail) {
 
-    /** Masks credentials in the reason. */
+    /** Masks credentials in the reason and the detail. */
     public LockReadiness {
         reason = CredentialMasking.maskUri(Objects.requireNonNull(reason, "reason"));
+        detail = CredentialMasking.maskUri(Objects.requireNonNull(detail, "detail"));
+    }
+
+    /**
+     * A readiness without more details than its reason.
+     *
+     * @param up     whether the adapter can lock
+     * @param reason why not (generic), or what was checked
+     */
+    public LockReadiness(boolean up, String reason) {
+        this(up, reason, reason);
     }
 
     static LockReadiness up(String what) {
@@ -23,5 +38,13 @@ public record LockReadiness(boolean up, String reason) {
 
     static LockReadiness down(String why) {
         return new LockReadiness(false, why);
+    }
+
+    /**
+     * @param why     the generic reason, for the health endpoint
+     * @param details what failed, for the log
+     */
+    static LockReadiness down(String why, String details) {
+        return new LockReadiness(false, why, why + " (" + details + ")");
     }
 }

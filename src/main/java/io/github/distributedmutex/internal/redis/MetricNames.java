@@ -10,24 +10,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The metric name of a lock call, so that metrics have one series per <em>kind</em> of lock and
- * never one per key ({@code job:{id}} must not create a series per id): the name the call gives
+ * never one per key ({@code job:{id}} must not create a series per id, and a key, which may hold
+ * personal data such as an e-mail address, never becomes a label value): the name the call gives
  * ({@link LockOptions#withMetricName}, which {@code @Locked} sets to its key template), else the one
- * the adapter has for it ({@code acquiref}'s format string), else one derived from the key: its
- * text before the first {@code ':'}, the whole key when it has none. Derived names are bounded: past
- * {@link #MAX_DERIVED} distinct ones per adapter, calls are named {@link #OTHER} (WARN once). Asked
- * only when the adapter records metrics.
+ * the adapter has for it ({@code acquiref}'s format string), else one derived from the key: its text
+ * before the first {@code ':'}, and {@link #UNNAMED} for a key without one. Every name counts: past
+ * {@link #MAX_NAMES} distinct names per adapter (given and derived alike), calls under a new name are
+ * named {@link #OTHER} (WARN once). Asked only when the adapter records metrics.
  */
 final class MetricNames {
 
-    /** The most distinct derived names one adapter gives out. */
-    static final int MAX_DERIVED = 100;
+    /** The most distinct names one adapter gives out, besides {@link #OTHER}. */
+    static final int MAX_NAMES = 100;
 
-    /** The name of calls whose derived name would exceed {@link #MAX_DERIVED}. */
+    /** The name of calls whose name would exceed {@link #MAX_NAMES}. */
     static final String OTHER = "other";
+
+    /** The name of calls without a given name whose key has no {@code ':'}: such a key may be anything. */
+    static final String UNNAMED = "unnamed";
 
     private static final Logger LOG = LoggerFactory.getLogger(MetricNames.class);
 
-    private final Set<String> derived = ConcurrentHashMap.newKeySet();
+    private final Set<String> names = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean warned = new AtomicBoolean();
 
     /**
@@ -38,27 +42,27 @@ final class MetricNames {
      */
     String of(LockKey key, LockOptions options, String given) {
         String named = options.metricName().orElse(given);
-        if (named != null) {
-            return named;
+        String name = named != null ? named : derived(key.name());
+        if (names.contains(name)) {
+            return name;
         }
-        String name = key.name();
-        int colon = name.indexOf(':');
-        String prefix = colon < 0 ? name : name.substring(0, colon);
-        if (derived.contains(prefix)) {
-            return prefix;
-        }
-        synchronized (derived) {
-            if (derived.size() < MAX_DERIVED) {
-                derived.add(prefix);
-                return prefix;
+        synchronized (names) {
+            if (names.size() < MAX_NAMES) {
+                names.add(name);
+                return name;
             }
         }
         if (warned.compareAndSet(false, true)) {
-            LOG.warn("distributed-mutex metrics: more than {} distinct lock names derived from keys (text before the first"
-                    + " ':'); further locks, such as '{}', are counted under '{}'. Give such calls a name with"
-                    + " LockOptions.withMetricName(...), or start their keys with a fixed kind ('export:' + id)",
-                    MAX_DERIVED, name, OTHER);
+            LOG.warn("distributed-mutex metrics: more than {} distinct lock names; further ones, such as '{}', are"
+                    + " counted under '{}'. Name calls by their kind: LockOptions.withMetricName(...) with a fixed"
+                    + " name, or keys that start with a fixed kind ('export:' + id)", MAX_NAMES, name, OTHER);
         }
         return OTHER;
+    }
+
+    /** @return the key's text before the first {@code ':'}, {@link #UNNAMED} when it has none */
+    private static String derived(String key) {
+        int colon = key.indexOf(':');
+        return colon < 0 ? UNNAMED : key.substring(0, colon);
     }
 }

@@ -74,6 +74,8 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     private final AtomicLong probeSequence = new AtomicLong();
     /** The readiness probe under way, shared by concurrent checks; null before the first. */
     private volatile Probe probe;
+    /** The last readiness check's result, reused within its bound; null before the first. */
+    private volatile Checked lastReadiness;
     private volatile boolean closed;
 
     /**
@@ -414,62 +416,80 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
      * release-notification subscription is established, Redis answers a {@code PUBLISH} on the
      * release channel, and that message comes back through the subscription (so waiters are woken
      * on release). Never blocks longer than {@code bound}; checks made while a probe is under way
-     * (for less than {@code bound}) share it. The reason never carries credentials.
+     * (for less than {@code bound}) share it, and a check made less than {@code bound} after the last
+     * check ended reuses its result, so that frequent checks (several probes, several instances'
+     * health endpoints) send at most one {@code PUBLISH} per {@code bound}, which every instance on
+     * the key prefix receives. The reason is generic (no host, port or credential: it is shown on the
+     * health endpoint); the result's detail adds the underlying error, for the log.
      *
-     * @param bound the longest this call waits
+     * @param bound the longest this call waits, and how long its result is reused
      * @return up, or down with the reason
      */
     public LockReadiness readiness(Duration bound) {
         long boundNanos = RedisCalls.saturatedNanos(bound);
         long start = System.nanoTime();
-        long deadline = start + boundNanos;
         if (closed) {
             return LockReadiness.down("the adapter is closed: the application is shutting down");
         }
+        Checked last = lastReadiness;
+        if (last != null && start - last.endNanos() < boundNanos) {
+            return last.readiness();
+        }
+        LockReadiness readiness = check(start, boundNanos);
+        if (!Thread.currentThread().isInterrupted()) {
+            lastReadiness = new Checked(readiness, System.nanoTime());
+        }
+        return readiness;
+    }
+
+    /** One readiness check, without reusing an earlier result (see {@link #readiness}). */
+    private LockReadiness check(long start, long boundNanos) {
+        long deadline = start + boundNanos;
         LockBackend.Parts parts = backend.current();
         if (parts == null) {
-            return LockReadiness.down("the library's Redis client is not connected "
-                    + connection.lastFailure().map(reason -> "(last attempt: " + reason + ")")
-                    .orElse("yet (its first connection attempt is still running)") + "; it keeps retrying");
+            return connection.lastFailure().map(failure -> LockReadiness.down("Redis is not reachable: the library's"
+                    + " Redis client is not connected; it keeps retrying", "last attempt: " + failure))
+                    .orElseGet(() -> LockReadiness.down("the library's Redis client is not connected yet (its first"
+                    + " connection attempt is still running)"));
         }
         long boundMillis = TimeUnit.NANOSECONDS.toMillis(boundNanos);
+        String notSubscribed = "release notifications are not subscribed";
         try {
             parts.notifications().subscription().get(remaining(deadline), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            return LockReadiness.down("the release-notification subscription was not established within " + boundMillis
+            return LockReadiness.down(notSubscribed, "the subscription was not established within " + boundMillis
                     + " ms");
         } catch (ExecutionException e) {
-            return LockReadiness.down("the release-notification subscription failed: "
+            return LockReadiness.down(notSubscribed, "the subscription failed: "
                     + RedisConnection.describe(e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return LockReadiness.down("interrupted while checking Redis");
         }
         Probe current = probe(parts.notifications(), start, boundNanos);
+        String notAnswering = "Redis did not answer within " + boundMillis + " ms";
         try {
             current.published().get(remaining(deadline), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            return LockReadiness.down("Redis did not answer within " + boundMillis + " ms");
-        } catch (ExecutionException e) {
-            return LockReadiness.down("Redis could not answer: " + RedisConnection.describe(e.getCause()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return LockReadiness.down("interrupted while checking Redis");
-        }
-        try {
             current.received().get(remaining(deadline), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | CancellationException e) {
             // cancelled: a later check replaced this probe after it had waited its whole bound
-            return LockReadiness.down("Redis answers, but a message published on the release channel did not come back"
-                    + " through this instance's subscription within " + boundMillis + " ms: waiters are not woken on"
-                    + " release (they re-check every " + BACKSTOP.toMillis() + " ms) until it is re-established");
+            return current.published().isDone() ? LockReadiness.down("release notifications do not arrive within "
+                    + boundMillis + " ms", "Redis answers, but a message"
+                    + " published on the release channel did not come back through this instance's subscription within "
+                    + boundMillis + " ms: waiters are not woken on release (they re-check every " + BACKSTOP.toMillis()
+                    + " ms) until it is re-established") : LockReadiness.down(notAnswering);
         } catch (ExecutionException e) {
-            return LockReadiness.down("Redis could not answer: " + RedisConnection.describe(e.getCause()));
+            // not necessarily unreachable: an ACL that denies the PUBLISH fails here too
+            return LockReadiness.down("Redis could not answer the probe", RedisConnection.describe(e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return LockReadiness.down("interrupted while checking Redis");
         }
         return LockReadiness.up("Redis answered and release notifications arrive");
+    }
+
+    /** A check's result and when it ended, reused by the checks that follow within the bound. */
+    private record Checked(LockReadiness readiness, long endNanos) {
     }
 
     /** A readiness probe: the {@code PUBLISH} reply, and the message coming back through the subscription. */

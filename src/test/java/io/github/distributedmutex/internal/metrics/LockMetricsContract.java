@@ -10,6 +10,7 @@ import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.LockUnavailableException;
 import io.github.distributedmutex.internal.redis.LockRecorder;
+import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
 import io.github.distributedmutex.testing.TestAdapters;
@@ -100,6 +101,29 @@ abstract class LockMetricsContract {
         assertThat(acquisitions("invoices", "acquired")).isEqualTo(50);
         assertThat(acquisitions("tenant:%d:settings", "acquired")).isEqualTo(50);
         await().atMost(TIMEOUT).until(() -> holds("job") == 50 && holds("invoices") == 50);
+    }
+
+    @Test
+    void aKeyWithoutAColonIsNeverALabelValue() {
+        Adapter adapter = adapters.newInstance(newRecorder());
+        adapter.lock("alice@example.com").close();
+        assertThat(acquireNames()).as("the key may be personal data").containsExactly("unnamed");
+        assertThat(acquisitions("unnamed", "acquired")).isEqualTo(1);
+    }
+
+    @Test
+    void givenNamesAreBoundedTooAndTheRestIsOther() {
+        Adapter adapter = adapters.newInstance(newRecorder());
+        try (LogCapture logs = LogCapture.start()) {
+            for (int id = 1; id <= 110; id++) {
+                adapter.lock("invoice:" + id, LockOptions.defaults().withMetricName("invoice-" + id)).close();
+            }
+            assertThat(logs.lines("WARN")).filteredOn(line -> line.contains("distinct lock names")).hasSize(1);
+        }
+        // MetricNames.MAX_NAMES: 100 names per adapter, then "other"
+        assertThat(acquireNames()).hasSize(101).contains("other", "invoice-1", "invoice-100")
+                .doesNotContain("invoice-101");
+        assertThat(acquisitions("other", "acquired")).isEqualTo(10);
     }
 
     @Test

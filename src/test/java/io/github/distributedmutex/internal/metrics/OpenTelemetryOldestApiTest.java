@@ -48,6 +48,8 @@ class OpenTelemetryOldestApiTest {
             assertThat(lines).anyMatch(line -> line.startsWith("opentelemetry-api at ") && line.contains("1.29.0"));
             assertThat(lines).as("API 1.29 has no bucket advice: the test runs the path that failed on Payara")
                     .contains("bucket advice: false");
+            assertThat(lines).as("API 1.29 has no GlobalOpenTelemetry.isSet(): not set, no NoSuchMethodError")
+                    .contains("global set: false");
             assertThat(lines).contains("collected: " + String.join(" ", new TreeSet<>(List.of(
                     Instruments.ACQUIRE_DURATION, Instruments.HOLD_DURATION, Instruments.HELD, Instruments.WAITERS,
                     Instruments.RENEWALS, Instruments.LOST))));

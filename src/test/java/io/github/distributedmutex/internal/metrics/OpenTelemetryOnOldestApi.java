@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * Run by {@code OpenTelemetryOldestApiTest} in a JVM whose OpenTelemetry jars are the oldest the
  * library supports (1.29): sets the OpenTelemetry recorder up the way the CDI producer does
  * ({@link MetricsBackends#detect}), reports every kind of measurement, collects them through the SDK
- * and prints the OpenTelemetry version, whether it takes bucket advice, the collected instrument names
+ * and prints the OpenTelemetry version, whether it takes bucket advice, whether {@code GlobalOpenTelemetry}
+ * counts as set (API 1.29 lacks {@code isSet()}), the collected instrument names
  * and {@value #DONE}. Any failure (a {@code NoSuchMethodError} included) ends the JVM with a non-zero
  * status.
  */
@@ -38,6 +39,8 @@ public final class OpenTelemetryOnOldestApi {
         System.out.println("opentelemetry-api at "
                 + OpenTelemetry.class.getProtectionDomain().getCodeSource().getLocation());
         System.out.println("bucket advice: " + OpenTelemetryLockRecorder.bucketAdvice());
+        // API 1.29 has no GlobalOpenTelemetry.isSet(): the global instance counts as not set
+        System.out.println("global set: " + OpenTelemetryLockRecorder.globalIfSet().isPresent());
         InMemoryMetricReader reader = InMemoryMetricReader.create();
         SdkMeterProvider meterProvider = SdkMeterProvider.builder().registerMetricReader(reader).build();
         OpenTelemetry openTelemetry = new OpenTelemetry() {

@@ -5,34 +5,53 @@ import io.github.distributedmutex.internal.redis.LockGauges;
 import io.github.distributedmutex.internal.redis.LockRecorder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Records an adapter's metrics to a Micrometer {@link MeterRegistry} (see {@link Instruments}). The
- * meters of a metric name are registered when the name is first reported and kept per name, so a
- * report is a map lookup and a record, with no allocation; the number of names is bounded (see the
- * core's {@code MetricNames}). The gauges read the adapter's state when the registry collects, and
- * are removed from the registry when the adapter closes.
+ * meters of a metric name are kept per name, so a report is a map lookup and a record; the number of
+ * names is bounded (see the core's {@code MetricNames}). The counters of a name are registered when the
+ * name is first reported (so that an alert on their increase sees the first one); the timers, which
+ * carry buckets, when their outcome is first reported, so that a name that was never contended has no
+ * {@code not_acquired} histogram.
  *
- * <p>The acquire duration publishes a percentile histogram (1 ms to 1 min), so a backend such as
- * Prometheus can compute its p99; an application {@code MeterFilter} can change that. Only the
- * renewals counter has a base unit whose name its name already ends with, so that Prometheus names
- * are the instrument names plus {@code _seconds} (timers) or {@code _total} (counters).
+ * <p>The durations are histograms with the same fixed bucket boundaries as the OpenTelemetry recorder's
+ * ({@link Instruments#ACQUIRE_BUCKETS}, {@link Instruments#HOLD_BUCKETS}, as service-level objectives):
+ * 15 and 12 buckets, where a percentile histogram would publish about 70 per timer. An application
+ * {@code MeterFilter} can change that. Only the renewals counter has a base unit whose name its name
+ * already ends with, so that Prometheus names are the instrument names plus {@code _seconds} (timers)
+ * or {@code _total} (counters).
+ *
+ * <p>The held and waiters gauges of a (registry, name) are shared by every recorder on that registry,
+ * several adapters in one application included (Micrometer keeps one gauge per name and tags): the gauge
+ * sums what the live recorders' adapters hold or wait for, and is removed when the last of them stops.
  */
 public final class MicrometerLockRecorder implements LockRecorder {
 
+    /** The shared gauges, by registry; guards every {@link SharedGauge}'s recorders and each recorder's {@code stopped}. */
+    private static final Map<MeterRegistry, Map<GaugeId, SharedGauge>> SHARED = new IdentityHashMap<>();
+
+    private static final Duration[] ACQUIRE_BUCKETS = durations(Instruments.ACQUIRE_BUCKETS);
+    private static final Duration[] HOLD_BUCKETS = durations(Instruments.HOLD_BUCKETS);
+
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, NameMeters> byName = new ConcurrentHashMap<>();
-    private final List<Meter> gauges = new CopyOnWriteArrayList<>();
+    /** The shared gauges this recorder counts in; guarded by {@link #SHARED}. */
+    private final List<SharedGauge> joined = new ArrayList<>();
     private volatile LockGauges state;
+    /** Guarded by {@link #SHARED} when set. */
     private volatile boolean stopped;
 
     private MicrometerLockRecorder(MeterRegistry registry) {
@@ -59,18 +78,12 @@ public final class MicrometerLockRecorder implements LockRecorder {
 
     @Override
     public void acquisition(String name, Acquisition outcome, long nanos) {
-        NameMeters meters = meters(name);
-        Timer timer = switch (outcome) {
-            case ACQUIRED -> meters.acquired;
-            case NOT_ACQUIRED -> meters.notAcquired;
-            case UNAVAILABLE -> meters.unavailable;
-        };
-        timer.record(nanos, TimeUnit.NANOSECONDS);
+        meters(name).acquire(outcome).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void released(String name, long heldNanos) {
-        meters(name).hold.record(heldNanos, TimeUnit.NANOSECONDS);
+        meters(name).hold().record(heldNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -90,11 +103,13 @@ public final class MicrometerLockRecorder implements LockRecorder {
 
     @Override
     public void stop() {
-        stopped = true;
-        for (Meter gauge : gauges) {
-            registry.remove(gauge);
+        synchronized (SHARED) {
+            stopped = true;
+            for (SharedGauge gauge : joined) {
+                gauge.leave(this);
+            }
+            joined.clear();
         }
-        gauges.clear();
     }
 
     private NameMeters meters(String name) {
@@ -103,68 +118,135 @@ public final class MicrometerLockRecorder implements LockRecorder {
     }
 
     private NameMeters register(String name) {
-        NameMeters meters = new NameMeters(registry, name);
-        if (!stopped) {
-            gauges.add(Gauge.builder(Instruments.HELD, this, recorder -> recorder.held(name))
-                    .description("Locks this instance holds now")
-                    .tag(Instruments.NAME, name).strongReference(true).register(registry));
-            gauges.add(Gauge.builder(Instruments.WAITERS, this, recorder -> recorder.waiting(name))
-                    .description("Threads of this instance waiting for a lock now")
-                    .tag(Instruments.NAME, name).strongReference(true).register(registry));
-        }
+        NameMeters meters = new NameMeters(name);
+        join(new GaugeId(Instruments.HELD, name));
+        join(new GaugeId(Instruments.WAITERS, name));
         return meters;
     }
 
-    private double held(String name) {
+    /** Counts this recorder's adapter in the registry's shared gauge {@code id}, registering it when it is the first. */
+    private void join(GaugeId id) {
+        synchronized (SHARED) {
+            if (stopped) {
+                return;
+            }
+            Map<GaugeId, SharedGauge> ofRegistry = SHARED.computeIfAbsent(registry, r -> new HashMap<>());
+            SharedGauge gauge = ofRegistry.get(id);
+            if (gauge == null) {
+                gauge = new SharedGauge(registry, id); // may throw: then nothing is left behind
+                ofRegistry.put(id, gauge);
+            }
+            gauge.recorders.add(this);
+            joined.add(gauge);
+        }
+    }
+
+    /** @return what this recorder's adapter holds or waits for now under one name */
+    private int count(GaugeId id) {
         LockGauges current = state;
-        return current == null || stopped ? 0 : count(current.heldByName(), name);
+        if (current == null || stopped) {
+            return 0;
+        }
+        Map<String, Integer> counts = id.instrument().equals(Instruments.HELD) ? current.heldByName()
+                : current.waitingByName();
+        return counts.getOrDefault(id.name(), 0);
     }
 
-    private double waiting(String name) {
-        LockGauges current = state;
-        return current == null || stopped ? 0 : count(current.waitingByName(), name);
+    private static Duration[] durations(List<Double> seconds) {
+        return seconds.stream().map(s -> Duration.ofNanos(Math.round(s * TimeUnit.SECONDS.toNanos(1))))
+                .toArray(Duration[]::new);
     }
 
-    private static int count(Map<String, Integer> counts, String name) {
-        return counts.getOrDefault(name, 0);
+    /** A gauge's name and its lock name: what identifies it in a registry. */
+    private record GaugeId(String instrument, String name) {
     }
 
-    /** The meters of one metric name. */
-    private static final class NameMeters {
-        final Timer acquired;
-        final Timer notAcquired;
-        final Timer unavailable;
-        final Timer hold;
+    /** One gauge in one registry: the sum over the live recorders that reported its lock name. */
+    private static final class SharedGauge {
+        private final MeterRegistry registry;
+        private final GaugeId id;
+        /** Read by the registry's collection while recorders join and leave. */
+        final List<MicrometerLockRecorder> recorders = new CopyOnWriteArrayList<>();
+        private final Gauge gauge;
+
+        SharedGauge(MeterRegistry registry, GaugeId id) {
+            this.registry = registry;
+            this.id = id;
+            gauge = Gauge.builder(id.instrument(), this, SharedGauge::sum)
+                    .description(id.instrument().equals(Instruments.HELD) ? "Locks this instance holds now"
+                            : "Threads of this instance waiting for a lock now")
+                    .tag(Instruments.NAME, id.name()).strongReference(true).register(registry);
+        }
+
+        private double sum() {
+            int sum = 0;
+            for (MicrometerLockRecorder recorder : recorders) {
+                sum += recorder.count(id);
+            }
+            return sum;
+        }
+
+        /** Called with {@link #SHARED} held: the last recorder to leave removes the gauge. */
+        void leave(MicrometerLockRecorder recorder) {
+            recorders.remove(recorder);
+            if (recorders.isEmpty()) {
+                registry.remove(gauge);
+                Map<GaugeId, SharedGauge> ofRegistry = SHARED.get(registry);
+                if (ofRegistry != null) {
+                    ofRegistry.remove(id);
+                    if (ofRegistry.isEmpty()) {
+                        SHARED.remove(registry);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The meters of one metric name: the counters at once, each timer when first used. */
+    private final class NameMeters {
+        private final String name;
+        private final AtomicReferenceArray<Timer> acquire = new AtomicReferenceArray<>(Acquisition.values().length);
+        private volatile Timer hold;
         final Counter renewed;
         final Counter renewalLost;
         final Counter renewalFailed;
         final Counter lost;
 
-        NameMeters(MeterRegistry registry, String name) {
-            acquired = acquireTimer(registry, name, Acquisition.ACQUIRED);
-            notAcquired = acquireTimer(registry, name, Acquisition.NOT_ACQUIRED);
-            unavailable = acquireTimer(registry, name, Acquisition.UNAVAILABLE);
-            hold = Timer.builder(Instruments.HOLD_DURATION)
-                    .description("How long locks were held, from the grant to the confirmed release")
-                    .tag(Instruments.NAME, name).register(registry);
-            renewed = renewals(registry, name, Renewal.RENEWED);
-            renewalLost = renewals(registry, name, Renewal.LOST);
-            renewalFailed = renewals(registry, name, Renewal.FAILED);
+        NameMeters(String name) {
+            this.name = name;
+            renewed = renewals(Renewal.RENEWED);
+            renewalLost = renewals(Renewal.LOST);
+            renewalFailed = renewals(Renewal.FAILED);
             lost = Counter.builder(Instruments.LOST)
                     .description("Leases found lost while held: mutual exclusion may have been broken")
                     .tag(Instruments.NAME, name).register(registry);
         }
 
-        private static Timer acquireTimer(MeterRegistry registry, String name, Acquisition outcome) {
-            return Timer.builder(Instruments.ACQUIRE_DURATION)
-                    .description("How long lock acquisitions took, from the call to the grant or the failure")
-                    .tag(Instruments.NAME, name).tag(Instruments.ACQUIRE_OUTCOME, Instruments.value(outcome))
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Instruments.ACQUIRE_MIN).maximumExpectedValue(Instruments.ACQUIRE_MAX)
-                    .register(registry);
+        /** Registering twice at once is harmless: the registry returns the meter it has for the id. */
+        Timer acquire(Acquisition outcome) {
+            Timer timer = acquire.get(outcome.ordinal());
+            if (timer == null) {
+                timer = Timer.builder(Instruments.ACQUIRE_DURATION)
+                        .description("How long lock acquisitions took, from the call to the grant or the failure")
+                        .tag(Instruments.NAME, name).tag(Instruments.ACQUIRE_OUTCOME, Instruments.value(outcome))
+                        .serviceLevelObjectives(ACQUIRE_BUCKETS).register(registry);
+                acquire.set(outcome.ordinal(), timer);
+            }
+            return timer;
         }
 
-        private static Counter renewals(MeterRegistry registry, String name, Renewal outcome) {
+        Timer hold() {
+            Timer timer = hold;
+            if (timer == null) {
+                timer = Timer.builder(Instruments.HOLD_DURATION)
+                        .description("How long locks were held, from the grant to the confirmed release")
+                        .tag(Instruments.NAME, name).serviceLevelObjectives(HOLD_BUCKETS).register(registry);
+                hold = timer;
+            }
+            return timer;
+        }
+
+        private Counter renewals(Renewal outcome) {
             return Counter.builder(Instruments.RENEWALS)
                     .description("Lease renewals (watchdog renewals and Lease.extend calls)")
                     .baseUnit("renewals").tag(Instruments.NAME, name)

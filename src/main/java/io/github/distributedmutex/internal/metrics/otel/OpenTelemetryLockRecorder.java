@@ -104,10 +104,18 @@ public final class OpenTelemetryLockRecorder implements LockRecorder {
 
     /**
      * @return a recorder to {@link GlobalOpenTelemetry} when the application has set it, else empty;
-     *         never sets (and so never freezes) the global instance
+     *         never sets (and so never freezes) the global instance. {@code GlobalOpenTelemetry.isSet()}
+     *         is newer than API 1.29 (Payara Micro 7.2025.1): there the global instance counts as not set,
+     *         since asking for it with {@code get()} would set and freeze it
      */
     public static Optional<LockRecorder> globalIfSet() {
-        return GlobalOpenTelemetry.isSet() ? Optional.of(create(GlobalOpenTelemetry.get())) : Optional.empty();
+        boolean set;
+        try {
+            set = GlobalOpenTelemetry.isSet();
+        } catch (NoSuchMethodError olderApi) {
+            set = false;
+        }
+        return set ? Optional.of(create(GlobalOpenTelemetry.get())) : Optional.empty();
     }
 
     @Override
