@@ -83,16 +83,6 @@ final class AcquisitionLoop {
     }
 
     /**
-     * Takes one lock; see {@link #run(RedisLockStore, ReleaseNotifications, List, String, Supplier, long, long,
-     * Runnable)}.
-     */
-    Outcome run(RedisLockStore store, ReleaseNotifications notifications, LockKey key, String metricName,
-                Supplier<String> owners, long leaseMillis, long deadline, Runnable stillOpen)
-            throws InterruptedException {
-        return run(store, notifications, List.of(key), metricName, owners, leaseMillis, deadline, stillOpen);
-    }
-
-    /**
      * Takes the locks of {@code keys}, all or none, each attempt one script: one key, or several on one node (one
      * Cluster slot, or any keys of a server that is not a cluster). A waiter waits for the key that refused the
      * last attempt; when a later attempt is refused by another key of the set, it registers for that key and

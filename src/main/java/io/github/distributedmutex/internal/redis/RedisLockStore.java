@@ -63,14 +63,18 @@ import org.redisson.client.codec.StringCodec;
  * connection (and so the {@code WAIT}) is on: when the client's slot map is stale, Redisson follows the BARRIER's
  * {@code MOVED} to the new master but keeps the {@code WAIT} reply of the old one, and NODE then differs from the
  * node the BARRIER reports. {@link ReplicaAcknowledgements} judges the answer.
-  */
+ */
 final class RedisLockStore {
 
     /** Appended to the owner of a lock released before its minimum hold ended, so it matches no owner any more. */
     static final String RELEASED_SUFFIX = "~released";
 
-    private static final String ACQUIRE = """
-            redis.replicate_commands()
+    /**
+     * The functions of ACQUIRE and ACQUIRE_ALL: {@code replicas()}, the connected replicas when ARGV[4] asks for
+     * them ({@code INFO replication}), else nil; {@code heldMillis(key)}, how long ago the lock's holder was granted
+     * it, on the Redis clock ({@code TIME} minus its token), -1 without a token.
+     */
+    private static final String ACQUIRE_FUNCTIONS = """
             local function replicas()
               if ARGV[4] == '1' then
                 local info = redis.call('info', 'replication')
@@ -86,6 +90,9 @@ final class RedisLockStore {
               local now = redis.call('time')
               return math.floor((tonumber(now[1]) * 1000000 + tonumber(now[2]) - token) / 1000)
             end
+            """;
+
+    private static final String ACQUIRE = "redis.replicate_commands()\n" + ACQUIRE_FUNCTIONS + """
             if redis.call('exists', KEYS[2]) == 1 then
               return {0, -3}
             end
@@ -118,24 +125,8 @@ final class RedisLockStore {
      * {@code TIME}) and the same lease, exactly as n single grants at one instant would. Idempotent per
      * owner like ACQUIRE.
      */
-    private static final String ACQUIRE_ALL = """
-            redis.replicate_commands()
+    private static final String ACQUIRE_ALL = "redis.replicate_commands()\n" + ACQUIRE_FUNCTIONS + """
             local n = #KEYS / 2
-            local function replicas()
-              if ARGV[4] == '1' then
-                local info = redis.call('info', 'replication')
-                return tonumber(string.match(info, 'connected_slaves:(%d+)') or '0')
-              end
-              return nil
-            end
-            local function heldMillis(key)
-              local token = tonumber(redis.call('hget', key, 'token') or '')
-              if not token then
-                return -1
-              end
-              local now = redis.call('time')
-              return math.floor((tonumber(now[1]) * 1000000 + tonumber(now[2]) - token) / 1000)
-            end
             for i = 1, n do
               if redis.call('exists', KEYS[n + i]) == 1 then
                 return {0, -3}
@@ -333,11 +324,6 @@ final class RedisLockStore {
      */
     record Attempt(boolean acquired, long token, long holderRemainingMillis, int connectedReplicas, Holder holder,
                    int blocked) {
-
-        /** An attempt that did not count the master's replicas. */
-        Attempt(boolean acquired, long token, long holderRemainingMillis) {
-            this(acquired, token, holderRemainingMillis, -1);
-        }
 
         /** An attempt whose refusal, if it was one, did not say who holds the lock. */
         Attempt(boolean acquired, long token, long holderRemainingMillis, int connectedReplicas) {

@@ -104,10 +104,12 @@ final class ReplicaAcknowledgements {
      * @param key             the lock's name
      * @param acknowledgement an acknowledgement whose verdict was not {@link Verdict#ENOUGH}
      * @return why the grant does not count, for the exception's message
+     * @throws IllegalArgumentException when the acknowledgement is enough: there is nothing to explain
      */
     String explain(String key, RedisLockStore.Acknowledgement acknowledgement) {
         String setting = setting();
         return switch (judge(acknowledgement)) {
+            case ENOUGH -> throw new IllegalArgumentException("the grant of '" + key + "' counts: nothing to explain");
             case NOT_HELD -> "Lock '" + key + "' was granted, but no longer held by this acquisition when its replica"
                     + " acknowledgements were asked for (its lease ended, or its key moved to another node), so with "
                     + setting + " it was not kept";
@@ -115,7 +117,7 @@ final class ReplicaAcknowledgements {
                     + " replica acknowledgements ran on another (" + describe(acknowledgement.waitNode()) + ", the grant"
                     + " on " + describe(acknowledgement.barrierNode()) + "): the client's Cluster slot map is stale"
                     + " (slots moved), so its acknowledgements are unknown and with " + setting + " it was not kept";
-            case TOO_FEW, ENOUGH -> {
+            case TOO_FEW -> {
                 String required;
                 if (!policy.isAll()) {
                     required = "requires " + policy.replicas() + " replica(s)" + (fewerThanRequired(acknowledgement)
