@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
+import io.github.distributedmutex.testing.OppositeOrders;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
 import io.github.distributedmutex.testing.TestAdapters;
@@ -13,11 +14,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -170,38 +166,8 @@ class LockAllTest {
      */
     @Test
     void oppositeOrdersNeitherDeadlockNorOverlap() throws Exception {
-        ExecutorService threads = Executors.newFixedThreadPool(4);
-        AtomicInteger inside = new AtomicInteger();
-        AtomicInteger overlaps = new AtomicInteger();
-        AtomicInteger sections = new AtomicInteger();
-        try {
-            List<Future<?>> workers = new ArrayList<>();
-            int worker = 0;
-            for (Adapter adapter : List.of(first, second, first, second)) {
-                List<String> order = worker++ % 2 == 0 ? List.of("order:A", "order:B") : List.of("order:B", "order:A");
-                workers.add(threads.submit(() -> {
-                    for (int round = 0; round < 25; round++) {
-                        try (Lease lease = adapter.lockAll(order, LockOptions.defaults()
-                                .withMaxWait(Duration.ofSeconds(30)))) {
-                            if (inside.incrementAndGet() != 1) {
-                                overlaps.incrementAndGet();
-                            }
-                            Thread.yield(); // widen the window a missing exclusion would need
-                            inside.decrementAndGet();
-                            sections.incrementAndGet();
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> future : workers) {
-                future.get(120, TimeUnit.SECONDS);
-            }
-        } finally {
-            threads.shutdownNow();
-        }
-        assertThat(sections.get()).isEqualTo(100);
-        assertThat(overlaps.get()).isZero();
+        OppositeOrders.neitherDeadlockNorOverlap(first, second, List.of("order:A", "order:B"), 25,
+                Duration.ofSeconds(30), Duration.ofSeconds(120));
     }
 
     /**

@@ -15,6 +15,7 @@ import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
 import io.github.distributedmutex.testing.JvmProcess;
 import io.github.distributedmutex.testing.LogCapture;
+import io.github.distributedmutex.testing.OppositeOrders;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
 import io.github.distributedmutex.testing.SlowTest;
@@ -23,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,11 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -317,41 +313,8 @@ class ClusterLockAllTest {
     /** Threads of two instances lock keys on three nodes, half of them in the reverse order: no deadlock, no overlap. */
     @Test
     void oppositeOrdersAcrossNodesNeitherDeadlockNorOverlap() throws Exception {
-        List<String> keys = keysOnEveryMaster("opposite");
-        List<String> reversed = new ArrayList<>(keys);
-        Collections.reverse(reversed);
-        ExecutorService threads = Executors.newFixedThreadPool(4);
-        AtomicInteger inside = new AtomicInteger();
-        AtomicInteger overlaps = new AtomicInteger();
-        AtomicInteger sections = new AtomicInteger();
-        try {
-            List<Future<?>> workers = new ArrayList<>();
-            int worker = 0;
-            for (RedisAdapter adapter : List.of(instanceA, instanceB, instanceA, instanceB)) {
-                List<String> order = worker++ % 2 == 0 ? keys : reversed;
-                workers.add(threads.submit(() -> {
-                    for (int round = 0; round < 15; round++) {
-                        try (Lease lease = adapter.lockAll(order, LockOptions.defaults()
-                                .withMaxWait(Duration.ofSeconds(60)))) {
-                            if (inside.incrementAndGet() != 1) {
-                                overlaps.incrementAndGet();
-                            }
-                            Thread.yield(); // widen the window a missing exclusion would need
-                            inside.decrementAndGet();
-                            sections.incrementAndGet();
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> future : workers) {
-                future.get(150, TimeUnit.SECONDS);
-            }
-        } finally {
-            threads.shutdownNow();
-        }
-        assertThat(sections.get()).isEqualTo(60);
-        assertThat(overlaps.get()).isZero();
+        OppositeOrders.neitherDeadlockNorOverlap(instanceA, instanceB, keysOnEveryMaster("opposite"), 15,
+                Duration.ofSeconds(60), Duration.ofSeconds(150));
     }
 
     /**
