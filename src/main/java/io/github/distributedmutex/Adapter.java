@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
 
 /**
  * A distributed mutex: at most one holder per key across every process that shares the Redis.
@@ -203,6 +204,81 @@ public interface Adapter {
      * @throws LockNotAcquiredException when the waiting thread was interrupted (its interrupt status stays set)
      */
     Optional<Lease> tryLock(String key, LockOptions options);
+
+    // ---- non-blocking -------------------------------------------------------------------------------
+
+    /**
+     * Takes the lock for {@code key} without blocking the calling thread: the returned stage completes with the held
+     * lease, or fails with the exception {@link #lock(String, LockOptions)} would throw. For event loops (Vert.x,
+     * Quarkus' I/O threads) and for many waiters at once: a waiting acquisition holds no thread, only a timer and a
+     * registration for release notifications.
+     *
+     * <pre>{@code
+     * adapter.lockAsync("invoice:" + id, LockOptions.defaults())
+     *         .thenCompose(lease -> send(invoice, lease.fencingToken()).whenComplete((ok, e) -> lease.closeAsync()));
+     * }</pre>
+     *
+     * <p>Every guarantee of the blocking call holds: the wait is bounded by the maximum wait of {@code options}, a
+     * release anywhere wakes it, an attempt whose answer never came is given back, the lease carries its fencing
+     * token and watchdog. The stage never completes on Redisson's I/O threads (see "Threads" above), so its
+     * dependent actions may block.
+     *
+     * <p><b>Cancelling.</b> Cancelling the returned stage ({@code toCompletableFuture().cancel(...)}) before it
+     * completed gives up the wait and gives back any grant the acquisition got meanwhile (also one whose answer
+     * arrives after the cancel): nothing stays held. Completing it from outside is treated the same way. Once the
+     * stage has completed with a lease, the lease is the caller's to close.
+     *
+     * @param key     the lock key
+     * @param options wait, lease, watchdog and minimum hold for this call
+     * @return completes with the held lease; fails with {@link LockNotAcquiredException} when somebody else held the
+     *         lock for the whole wait, {@link LockUnavailableException} when Redis could not answer,
+     *         {@link IllegalStateException} when the adapter is closed, and {@link IllegalArgumentException} when the
+     *         options do not fit the configuration (as {@link #lock(String, LockOptions)} would throw); with
+     *         {@link java.util.concurrent.CancellationException} when cancelled
+     * @throws NullPointerException     when {@code key} or {@code options} is null
+     * @throws IllegalArgumentException when {@code key} is not a valid key
+     */
+    CompletionStage<Lease> lockAsync(String key, LockOptions options);
+
+    /**
+     * {@link #lockAsync(String, LockOptions)} that completes with empty instead of failing when somebody else held
+     * the lock for the whole wait.
+     *
+     * @param key     the lock key
+     * @param options wait, lease, watchdog and minimum hold for this call
+     * @return completes with the held lease, or empty; fails as {@link #lockAsync(String, LockOptions)} does
+     *         otherwise
+     * @throws NullPointerException     when {@code key} or {@code options} is null
+     * @throws IllegalArgumentException when {@code key} is not a valid key
+     */
+    CompletionStage<Optional<Lease>> tryLockAsync(String key, LockOptions options);
+
+    /**
+     * {@link #lockAll(Collection, LockOptions)} without blocking the calling thread, with the stage, thread and
+     * cancellation rules of {@link #lockAsync(String, LockOptions)}: nothing of the set stays held when it fails or
+     * is cancelled.
+     *
+     * @param keys    the keys, as for {@link #lockAll(Collection, LockOptions)}
+     * @param options wait, lease, watchdog and minimum hold for every key; the wait covers the whole set
+     * @return completes with one lease holding every key; fails as {@link #lockAsync(String, LockOptions)} does
+     * @throws NullPointerException     as for {@link #lockAll(Collection, LockOptions)}
+     * @throws IllegalArgumentException as for {@link #lockAll(Collection, LockOptions)}
+     */
+    CompletionStage<Lease> lockAllAsync(Collection<String> keys, LockOptions options);
+
+    /**
+     * {@link #lockAllAsync(Collection, LockOptions)} that completes with empty instead of failing when one of the
+     * locks was held by somebody else for the whole wait.
+     *
+     * @param keys    the keys, as for {@link #lockAll(Collection, LockOptions)}
+     * @param options wait, lease, watchdog and minimum hold for every key
+     * @return completes with the lease holding every key, or empty; fails as {@link #lockAsync(String, LockOptions)}
+     *         does otherwise
+     * @throws NullPointerException     as for {@link #lockAll(Collection, LockOptions)}
+     * @throws IllegalArgumentException as for {@link #lockAll(Collection, LockOptions)}
+     */
+    CompletionStage<Optional<Lease>> tryLockAllAsync(Collection<String> keys,
+                                                                          LockOptions options);
 
     // ---- several keys -------------------------------------------------------------------------------
 

@@ -111,7 +111,12 @@ public sealed interface LockEvent {
             /** The waiting thread was interrupted ({@link LockNotAcquiredException}). */
             INTERRUPTED,
             /** Redis could not answer ({@link LockUnavailableException}). */
-            UNAVAILABLE
+            UNAVAILABLE,
+            /**
+             * The stage of an asynchronous acquisition ({@link Adapter#lockAsync}, {@link Adapter#tryLockAsync} and
+             * their several-key forms) was cancelled, or completed from outside, before the lock was handed out.
+             */
+            CANCELLED
         }
     }
 

@@ -121,9 +121,9 @@ public final class WaiterMain {
             }
             if (!hot) {
                 // every own key has its waiter registered: the test may release now
-                await().atMost(LONG).until(() -> adapter.perKeyState() >= threads || finished.getCount() == 0);
+                await().atMost(LONG).until(() -> adapter.keysWithWaiters() >= threads || finished.getCount() == 0);
             }
-            print("WAITING entered=" + (threads - entered.getCount()) + " keysWithWaiters=" + adapter.perKeyState());
+            print("WAITING entered=" + (threads - entered.getCount()) + " keysWithWaiters=" + adapter.keysWithWaiters());
             long stuck = 0;
             if (!finished.await(maxWait.plus(LONG).toSeconds(), TimeUnit.SECONDS)) {
                 stuck = finished.getCount();

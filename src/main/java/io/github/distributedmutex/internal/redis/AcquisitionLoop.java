@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -14,7 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One acquisition, from the first attempt to a grant or the deadline (what Curator's
- * {@code LockInternals} is to its {@code InterProcessMutex}).
+ * {@code LockInternals} is to its {@code InterProcessMutex}), without holding a thread: every step is a
+ * continuation of a Redis answer, a wake-up or a timer ({@link Timers}), and none of them blocks, so it may run on
+ * Redisson's I/O threads. A blocking caller waits for its stage; {@link Cancellation} ends it early.
  *
  * <p>One attempt; on contention the caller registers for release notifications, tries again
  * (marking the lock as waited for, so its release is published) and then sleeps until it is woken
@@ -65,9 +69,51 @@ final class AcquisitionLoop {
     record Outcome(RedisLockStore.Attempt attempt, String owner, long sentNanos) {
     }
 
+    /**
+     * Ends an acquisition early (an interrupted caller, a cancelled stage): a sleeping waiter wakes, an attempt whose
+     * answer has not come is given back ({@link AbandonedAttempts}) and its answer ignored, and the run's stage fails
+     * with {@link CancellationException}. A grant already answered is the run's result: its caller gives it back.
+     * One per call, shared by the runs of its groups. Thread-safe.
+     */
+    static final class Cancellation {
+        private volatile boolean cancelled;
+        private Runnable onCancel;
+
+        /** Cancels; later calls do nothing. */
+        void cancel() {
+            Runnable action;
+            synchronized (this) {
+                if (cancelled) {
+                    return;
+                }
+                cancelled = true;
+                action = onCancel;
+            }
+            if (action != null) {
+                action.run();
+            }
+        }
+
+        boolean isCancelled() {
+            return cancelled;
+        }
+
+        /** Sets what {@link #cancel()} does for the run under way (runs it at once when already cancelled). */
+        private void onCancel(Runnable action) {
+            synchronized (this) {
+                onCancel = action;
+                if (!cancelled) {
+                    return;
+                }
+            }
+            action.run();
+        }
+    }
+
     private final AbandonedAttempts abandoned;
     private final long backstopNanos;
     private final ReplicaAcknowledgements acks;
+    private final Timers timers;
     /** Whether a policy asking for more replicas than a master has was logged (once per adapter). */
     private final AtomicBoolean warnedTooFewReplicas = new AtomicBoolean();
 
@@ -75,11 +121,13 @@ final class AcquisitionLoop {
      * @param abandoned     where owners of attempts whose answer never came are given back
      * @param backstopNanos the longest a waiter sleeps without re-checking
      * @param acks          how many replicas must acknowledge a grant (off: none, and no {@code WAIT} is sent)
+     * @param timers        the clock of waits, retry pauses and answer timeouts
      */
-    AcquisitionLoop(AbandonedAttempts abandoned, long backstopNanos, ReplicaAcknowledgements acks) {
+    AcquisitionLoop(AbandonedAttempts abandoned, long backstopNanos, ReplicaAcknowledgements acks, Timers timers) {
         this.abandoned = abandoned;
         this.backstopNanos = backstopNanos;
         this.acks = acks;
+        this.timers = timers;
     }
 
     /**
@@ -89,45 +137,25 @@ final class AcquisitionLoop {
      * tries again at once (registered before the attempt that may fail, as always), passing the wake-up it may
      * have used on to the next local waiter of the key it leaves.
      *
-     * @param keys      one key, or several on one node, distinct
-     * @param metricName the lock's metric name, kept with its waiter (null when no metrics are recorded)
-     * @param owners    a new, unique owner id per call
-     * @param deadline  {@link System#nanoTime()} after which no new attempt starts
-     * @param stillOpen checked after every wake-up and before every retry; throws when the adapter closed
-     * @return the granting attempt, or the last refused one
-     * @throws LockUnavailableException when Redis did not answer within the deadline
-     * @throws InterruptedException     when the thread was interrupted
+     * @param keys         one key, or several on one node, distinct
+     * @param metricName   the lock's metric name, kept with its waiter (null when no metrics are recorded)
+     * @param owners       a new, unique owner id per call
+     * @param deadline     {@link System#nanoTime()} after which no new attempt starts
+     * @param stillOpen    checked after every wake-up and before every retry; throws when the adapter closed
+     * @param cancellation ends the run early
+     * @return completes with the granting attempt, or the last refused one; fails with
+     *         {@link LockUnavailableException} when Redis did not answer within the deadline, with
+     *         {@link CancellationException} when cancelled, or with what {@code stillOpen} threw. Completes on the
+     *         thread of an answer, a wake-up or a timer: its dependents must not block
      */
-    Outcome run(RedisLockStore store, ReleaseNotifications notifications, List<LockKey> keys, String metricName,
-                Supplier<String> owners, long leaseMillis, long deadline, Runnable stillOpen)
-            throws InterruptedException {
-        Tries tries = new Tries(store, notifications, keys, owners, leaseMillis, deadline, stillOpen);
-        RedisLockStore.Attempt attempt = tries.attempt(false);
-        if (!attempt.acquired() && deadline - System.nanoTime() > 0) {
-            RedisCalls.await(notifications.subscription(), atLeastMinimum(deadline), tries.names, "wait for");
-            ReleaseNotifications.Waiter waiter = notifications.register(blocker(keys, attempt), metricName);
-            try {
-                while (true) {
-                    attempt = tries.attempt(true);
-                    long remaining = deadline - System.nanoTime();
-                    if (attempt.acquired() || remaining <= 0) {
-                        break;
-                    }
-                    String blocker = blocker(keys, attempt);
-                    if (!blocker.equals(waiter.redisKey())) {
-                        waiter.close();
-                        notifications.releasedLocally(waiter.redisKey());
-                        waiter = notifications.register(blocker, metricName);
-                        continue;
-                    }
-                    waiter.await(sleepNanos(attempt.holderRemainingMillis(), remaining, backstopNanos));
-                    stillOpen.run();
-                }
-            } finally {
-                waiter.close();
-            }
-        }
-        return new Outcome(attempt, tries.owner, tries.lastSent);
+    CompletableFuture<Outcome> run(RedisLockStore store, ReleaseNotifications notifications, List<LockKey> keys,
+                                   String metricName, Supplier<String> owners, long leaseMillis, long deadline,
+                                   Runnable stillOpen, Cancellation cancellation) {
+        Run run = new Run(store, notifications, keys, metricName, owners, leaseMillis, deadline, stillOpen,
+                cancellation);
+        cancellation.onCancel(run::cancelled);
+        run.send(FIRST_RETRY_MILLIS);
+        return run.result;
     }
 
     /** @return the Redis key of the lock that refused {@code attempt} */
@@ -136,118 +164,257 @@ final class AcquisitionLoop {
         return keys.get(blocked >= 0 && blocked < keys.size() ? blocked : 0).redisKey();
     }
 
-    /** The attempts of one acquisition. */
-    private final class Tries {
+    /** One run: its attempts, its waiter, its result. */
+    private final class Run {
         private final RedisLockStore store;
+        private final ReleaseNotifications notifications;
         private final List<LockKey> keys;
         /** The keys' names, for messages. */
         private final String names;
+        private final String metricName;
         private final Supplier<String> owners;
         private final long leaseMillis;
         private final long deadline;
         private final Runnable stillOpen;
-        private final ReleaseNotifications notifications;
+        private final Cancellation cancellation;
+        private final CompletableFuture<Outcome> result = new CompletableFuture<>();
+        /** The owner id of the next attempt. Guarded by {@code this}. */
         private String owner;
-        private long lastSent;
+        /** The owner id of the attempt whose answer is awaited, null when none is. Guarded by {@code this}. */
+        private String unanswered;
+        private volatile long lastSent;
+        /** Registered after the first refused attempt; null before. */
+        private volatile ReleaseNotifications.Waiter waiter;
 
-        Tries(RedisLockStore store, ReleaseNotifications notifications, List<LockKey> keys, Supplier<String> owners,
-              long leaseMillis, long deadline, Runnable stillOpen) {
+        Run(RedisLockStore store, ReleaseNotifications notifications, List<LockKey> keys, String metricName,
+            Supplier<String> owners, long leaseMillis, long deadline, Runnable stillOpen, Cancellation cancellation) {
             this.store = store;
             this.notifications = notifications;
             this.keys = keys;
             this.names = AbandonedAttempts.names(keys);
+            this.metricName = metricName;
             this.owners = owners;
             this.leaseMillis = leaseMillis;
             this.deadline = deadline;
             this.stillOpen = stillOpen;
+            this.cancellation = cancellation;
             this.owner = owners.get();
         }
 
         /**
-         * One attempt, tried again after failures while the deadline allows. With replica acknowledgements, a grant
-         * is then confirmed ({@link #confirm}), or given back and the acquisition failed.
+         * Sends one attempt (marking the lock as waited for once the run waits); a failed one is tried again after
+         * a pause while the deadline allows. With replica acknowledgements, a grant is then confirmed
+         * ({@link #confirm}), or given back and the run failed.
          */
-        RedisLockStore.Attempt attempt(boolean markWaiting) throws InterruptedException {
-            long retryMillis = FIRST_RETRY_MILLIS;
-            while (true) {
+        void send(long retryMillis) {
+            if (stopped()) {
+                return;
+            }
+            String sending;
+            synchronized (this) {
+                sending = owner;
+                unanswered = owner;
                 lastSent = System.nanoTime();
-                CompletableFuture<RedisLockStore.Attempt> call = store.tryAcquire(keys, owner, leaseMillis, markWaiting,
-                        !acks.isOff() && acks.countsReplicas());
-                RedisLockStore.Attempt attempt = null;
-                try {
-                    attempt = RedisCalls.await(call, atLeastMinimum(deadline), names, "acquire");
-                } catch (LockUnavailableException e) {
-                    if (AbandonedAttempts.isFinal(call)
-                            || deadline - System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(retryMillis) <= 0) {
-                        throw e;
-                    }
-                } finally {
-                    if (attempt == null && AbandonedAttempts.mayHaveReachedRedis(call)) {
-                        abandoned.giveBack(store, keys, owner, leaseMillis);
-                        owner = owners.get();
-                    }
+            }
+            CompletableFuture<RedisLockStore.Attempt> call;
+            try {
+                call = store.tryAcquire(keys, sending, leaseMillis, waiter != null, !acks.isOff() && acks.countsReplicas());
+            } catch (RuntimeException e) {
+                call = CompletableFuture.failedFuture(e); // Redisson may fail synchronously while it cannot connect
+            }
+            CompletableFuture<RedisLockStore.Attempt> sent = call;
+            RedisCalls.within(call, atLeastMinimum(deadline), names, "acquire", timers)
+                    .whenComplete((attempt, failure) -> answered(sent, sending, attempt, failure, retryMillis));
+        }
+
+        private void answered(CompletableFuture<RedisLockStore.Attempt> call, String sending,
+                              RedisLockStore.Attempt attempt, Throwable failure, long retryMillis) {
+            synchronized (this) {
+                if (unanswered == null) {
+                    return; // cancelled meanwhile: its owner was given back, whatever the answer
                 }
-                if (attempt != null) {
-                    if (attempt.acquired() && !acks.isOff()) {
-                        confirm(attempt);
-                    }
-                    return attempt;
+                unanswered = null;
+                if (failure != null && AbandonedAttempts.mayHaveReachedRedis(call)) {
+                    abandoned.giveBack(store, keys, sending, leaseMillis);
+                    owner = owners.get();
                 }
+            }
+            if (failure == null) {
+                if (attempt.acquired() && !acks.isOff()) {
+                    confirm(attempt);
+                } else {
+                    attempted(attempt);
+                }
+                return;
+            }
+            if (AbandonedAttempts.isFinal(call)
+                    || deadline - System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(retryMillis) <= 0) {
+                fail(failure);
+                return;
+            }
+            // a pause before trying a failed call again
+            long pause = ThreadLocalRandom.current().nextLong(retryMillis / 2, retryMillis + 1);
+            long next = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+            if (timers.schedule(() -> send(next), pause) == null) {
+                send(next); // the clock stopped: the adapter is closing, which the next step finds
+            }
+        }
+
+        /** An answered (and, with replica acknowledgements, confirmed) attempt: done, or wait and try again. */
+        private void attempted(RedisLockStore.Attempt attempt) {
+            long remaining = deadline - System.nanoTime();
+            if (attempt.acquired() || remaining <= 0) {
+                finish(attempt);
+                return;
+            }
+            String blocker = blocker(keys, attempt);
+            ReleaseNotifications.Waiter current = waiter;
+            if (current == null) {
+                // the first refusal: register, then try again (a release in between is not missed)
+                RedisCalls.within(notifications.subscription(), atLeastMinimum(deadline), names, "wait for", timers)
+                        .whenComplete((subscribed, failure) -> {
+                            if (failure != null) {
+                                fail(failure);
+                            } else {
+                                waiter = notifications.register(blocker, metricName);
+                                send(FIRST_RETRY_MILLIS);
+                            }
+                        });
+                return;
+            }
+            if (!blocker.equals(current.redisKey())) {
+                current.close();
+                notifications.releasedLocally(current.redisKey());
+                waiter = notifications.register(blocker, metricName);
+                send(FIRST_RETRY_MILLIS);
+                return;
+            }
+            if (stopped()) {
+                return;
+            }
+            current.sleep(sleepNanos(attempt.holderRemainingMillis(), remaining, backstopNanos), timers)
+                    .whenComplete((woken, never) -> send(FIRST_RETRY_MILLIS));
+        }
+
+        /** @return whether the run ended: cancelled or the adapter closed (then the result is failed) */
+        private boolean stopped() {
+            if (cancellation.isCancelled()) {
+                fail(new CancellationException("the acquisition of lock '" + names + "' was cancelled"));
+                return true;
+            }
+            try {
                 stillOpen.run();
-                // a pause before trying a failed call again, not a wait for an event
-                TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextLong(retryMillis / 2, retryMillis + 1));
-                retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+                return false;
+            } catch (RuntimeException e) {
+                fail(e);
+                return true;
+            }
+        }
+
+        /** Called by {@link Cancellation#cancel()}: gives back the attempt under way, or ends the sleep. */
+        void cancelled() {
+            String giveBack;
+            synchronized (this) {
+                giveBack = unanswered;
+                unanswered = null;
+                if (giveBack != null) {
+                    owner = owners.get();
+                }
+            }
+            if (giveBack != null) {
+                abandoned.giveBack(store, keys, giveBack, leaseMillis);
+                fail(new CancellationException("the acquisition of lock '" + names + "' was cancelled"));
+            }
+            ReleaseNotifications.Waiter current = waiter;
+            if (current != null) {
+                current.interrupt();
+            }
+        }
+
+        private void finish(RedisLockStore.Attempt attempt) {
+            String last;
+            synchronized (this) {
+                last = owner;
+            }
+            closeWaiter();
+            result.complete(new Outcome(attempt, last, lastSent));
+        }
+
+        private void fail(Throwable failure) {
+            closeWaiter();
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            result.completeExceptionally(cause);
+        }
+
+        private void closeWaiter() {
+            ReleaseNotifications.Waiter current = waiter;
+            if (current != null) {
+                current.close();
             }
         }
 
         /**
-         * The second step of a grant with replica acknowledgements: returns when enough replicas of the node that
-         * holds the grant acknowledged it; otherwise gives the grant back and throws.
-         *
-         * @throws LockUnavailableException when the grant does not count or Redis refused or did not answer the step
+         * The second step of a grant with replica acknowledgements: the run is done when enough replicas of the node
+         * that holds the grant acknowledged it; otherwise the grant is given back and the run fails with
+         * {@link LockUnavailableException}, when Redis refused or did not answer the step, too.
          */
-        private void confirm(RedisLockStore.Attempt grant) throws InterruptedException {
-            CompletableFuture<RedisLockStore.Acknowledgement> call = store.acknowledge(keys, owner, acks.waitFor(grant),
-                    acks.timeoutMillis(), acks.countsReplicas());
-            String problem;
-            Throwable cause = null;
-            try {
-                RedisLockStore.Acknowledgement acknowledgement = RedisCalls.await(call, stepTimeoutNanos(), names,
-                        "count the replica acknowledgements of");
-                if (acks.judge(acknowledgement) == ReplicaAcknowledgements.Verdict.ENOUGH) {
-                    long leftNanos = lastSent + TimeUnit.MILLISECONDS.toNanos(leaseMillis) - System.nanoTime();
-                    if (leftNanos >= TimeUnit.MILLISECONDS.toNanos(minRemainingMillis(leaseMillis))) {
-                        return;
-                    }
-                    problem = "Lock '" + names + "' was granted and acknowledged by its replicas, but only "
-                            + Math.max(0, TimeUnit.NANOSECONDS.toMillis(leftNanos)) + " ms of its lease of "
-                            + leaseMillis + " ms were left by then (counted from when the attempt was sent), less"
-                            + " than the third of the lease a grant must still have: it may have run out in Redis"
-                            + " already, so it was not kept";
-                } else {
-                    problem = acks.explain(names, acknowledgement);
-                    if (acks.fewerThanRequired(acknowledgement) && warnedTooFewReplicas.compareAndSet(false, true)) {
-                        LOG.warn("{} but the master that granted lock '{}' has only {} replica(s) connected: every"
-                                + " grant on it fails after {} ms until replicas are added or the policy is lowered"
-                                + " (logged once)", acks.setting(), names, acknowledgement.connectedReplicas(),
-                                acks.timeoutMillis());
-                    }
-                }
-            } catch (LockUnavailableException e) {
-                cause = e.getCause();
-                problem = "Lock '" + names + "' was granted, but " + (cause == null
-                        ? "Redis did not answer the step that counts its replica acknowledgements within "
-                                + TimeUnit.NANOSECONDS.toMillis(stepTimeoutNanos()) + " ms"
-                        : "Redis could not count its replica acknowledgements: " + RedisCalls.describe(cause));
-            } catch (InterruptedException e) {
-                abandoned.giveBack(store, keys, owner, leaseMillis);
-                owner = owners.get();
-                throw e;
+        private void confirm(RedisLockStore.Attempt grant) {
+            String granted;
+            synchronized (this) {
+                granted = owner;
             }
-            String givenBack = giveBack();
-            owner = owners.get();
-            throw new LockUnavailableException(keys.get(0).name(), problem + "; " + givenBack + ", and the acquisition is not"
-                    + " retried", cause);
+            CompletableFuture<RedisLockStore.Acknowledgement> call = store.acknowledge(keys, granted,
+                    acks.waitFor(grant), acks.timeoutMillis(), acks.countsReplicas());
+            RedisCalls.within(call, stepTimeoutNanos(), names, "count the replica acknowledgements of", timers)
+                    .whenComplete((acknowledgement, failure) -> {
+                        String problem;
+                        Throwable cause = null;
+                        if (failure == null) {
+                            problem = problem(acknowledgement);
+                            if (problem == null) {
+                                attempted(grant);
+                                return;
+                            }
+                        } else {
+                            cause = failure.getCause();
+                            problem = "Lock '" + names + "' was granted, but " + (cause == null
+                                    ? "Redis did not answer the step that counts its replica acknowledgements within "
+                                            + TimeUnit.NANOSECONDS.toMillis(stepTimeoutNanos()) + " ms"
+                                    : "Redis could not count its replica acknowledgements: "
+                                            + RedisCalls.describe(cause));
+                        }
+                        Throwable reason = cause;
+                        giveBack(granted).whenComplete((givenBack, never) -> {
+                            synchronized (this) {
+                                owner = owners.get();
+                            }
+                            fail(new LockUnavailableException(keys.get(0).name(), problem + "; " + givenBack
+                                    + ", and the acquisition is not retried", reason));
+                        });
+                    });
+        }
+
+        /** @return why an answered acknowledgement step does not count, null when it does */
+        private String problem(RedisLockStore.Acknowledgement acknowledgement) {
+            if (acks.judge(acknowledgement) == ReplicaAcknowledgements.Verdict.ENOUGH) {
+                long leftNanos = lastSent + TimeUnit.MILLISECONDS.toNanos(leaseMillis) - System.nanoTime();
+                if (leftNanos >= TimeUnit.MILLISECONDS.toNanos(minRemainingMillis(leaseMillis))) {
+                    return null;
+                }
+                return "Lock '" + names + "' was granted and acknowledged by its replicas, but only "
+                        + Math.max(0, TimeUnit.NANOSECONDS.toMillis(leftNanos)) + " ms of its lease of "
+                        + leaseMillis + " ms were left by then (counted from when the attempt was sent), less"
+                        + " than the third of the lease a grant must still have: it may have run out in Redis"
+                        + " already, so it was not kept";
+            }
+            if (acks.fewerThanRequired(acknowledgement) && warnedTooFewReplicas.compareAndSet(false, true)) {
+                LOG.warn("{} but the master that granted lock '{}' has only {} replica(s) connected: every"
+                        + " grant on it fails after {} ms until replicas are added or the policy is lowered"
+                        + " (logged once)", acks.setting(), names, acknowledgement.connectedReplicas(),
+                        acks.timeoutMillis());
+            }
+            return acks.explain(names, acknowledgement);
         }
 
         /**
@@ -263,32 +430,30 @@ final class AcquisitionLoop {
          * waiters woken), and when its answer does not come, the owner's abandonment, retried until Redis
          * answers ({@link AbandonedAttempts}). The owner id is not used again.
          *
-         * @return what became of the grant, for the exception's message
+         * @return completes with what became of the grant, for the exception's message; never fails
          */
-        private String giveBack() throws InterruptedException {
+        private CompletableFuture<String> giveBack(String granted) {
             List<CompletableFuture<RedisLockStore.Release>> releases = new ArrayList<>();
             for (LockKey key : keys) {
-                releases.add(store.release(key, owner, 0));
+                releases.add(store.release(key, granted, 0));
             }
-            try {
-                boolean released = false;
-                for (int i = 0; i < keys.size(); i++) {
-                    RedisLockStore.Release result = RedisCalls.await(releases.get(i), RedisCalls.CALL_TIMEOUT.toNanos(),
-                            names, "give back");
-                    if (result == RedisLockStore.Release.RELEASED) {
-                        notifications.releasedLocally(keys.get(i).redisKey());
-                        released = true;
-                    }
-                }
-                return released ? "it was given back" : "its lease had already ended";
-            } catch (LockUnavailableException | InterruptedException e) {
-                abandoned.giveBack(store, keys, owner, leaseMillis);
-                if (e instanceof InterruptedException) {
-                    throw (InterruptedException) e;
-                }
-                return "it is given back as soon as Redis answers (at the latest it frees itself when its lease of "
-                        + leaseMillis + " ms ends)";
-            }
+            CompletableFuture<Void> all = CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new));
+            return RedisCalls.within(all, RedisCalls.CALL_TIMEOUT.toNanos(), names, "give back", timers)
+                    .handle((done, failure) -> {
+                        if (failure != null) {
+                            abandoned.giveBack(store, keys, granted, leaseMillis);
+                            return "it is given back as soon as Redis answers (at the latest it frees itself when its"
+                                    + " lease of " + leaseMillis + " ms ends)";
+                        }
+                        boolean released = false;
+                        for (int i = 0; i < keys.size(); i++) {
+                            if (releases.get(i).join() == RedisLockStore.Release.RELEASED) {
+                                notifications.releasedLocally(keys.get(i).redisKey());
+                                released = true;
+                            }
+                        }
+                        return released ? "it was given back" : "its lease had already ended";
+                    });
         }
     }
 

@@ -43,7 +43,7 @@ final class HeldLeases {
 
     private final Set<RedisLease> active = ConcurrentHashMap.newKeySet();
     private final InFlight releases = new InFlight();
-    private final LeaseRenewals renewals = new LeaseRenewals();
+    private final Timers timers = new Timers();
     private final Executor completions;
     private final Executor ownCompletions;
     private final Consumer<RedisLease> onClosed;
@@ -103,8 +103,8 @@ final class HeldLeases {
         return events;
     }
 
-    LeaseRenewals renewals() {
-        return renewals;
+    Timers timers() {
+        return timers;
     }
 
     boolean isClosed() {
@@ -133,11 +133,16 @@ final class HeldLeases {
 
     /** Completes {@code stage} on the completion executor, never on the calling (I/O) thread's stack. */
     void completeOffIoThreads(CompletableFuture<Void> stage) {
+        offIoThreads(() -> stage.complete(null));
+    }
+
+    /** Runs {@code completion} (which completes a stage the application sees) on the completion executor. */
+    void offIoThreads(Runnable completion) {
         try {
-            completions.execute(() -> stage.complete(null));
+            completions.execute(completion);
         } catch (RejectedExecutionException e) {
             // the application's executor is shutting down: the library's own threads still run
-            ownCompletions.execute(() -> stage.complete(null));
+            ownCompletions.execute(completion);
         }
     }
 
@@ -151,9 +156,9 @@ final class HeldLeases {
         return active.size();
     }
 
-    /** @return how many watchdog renewals are scheduled now */
-    int renewalsScheduled() {
-        return renewals.active();
+    /** @return how many tasks the adapter's clock has scheduled now (watchdog renewals, timeouts of waits and Redis calls) */
+    int timersScheduled() {
+        return timers.active();
     }
 
     /** From now on, a grant that arrives is given back at once and its caller fails (the adapter is closing). */
@@ -193,7 +198,7 @@ final class HeldLeases {
                             : "held by thread '" + lease.holderThread().getName() + "'",
                     lease.remainingLocally().toMillis(), grace.toMillis());
         }
-        renewals.close();
+        timers.close();
         int unfinished = releases.awaitNone(RedisCalls.saturatedNanos(releaseTimeout));
         if (unfinished > 0) {
             LOG.warn("{} release(s) did not finish before shutdown; those locks free themselves when their leases end",

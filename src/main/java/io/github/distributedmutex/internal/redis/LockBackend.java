@@ -4,6 +4,8 @@ import io.github.distributedmutex.LockUnavailableException;
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.redisson.api.RedissonClient;
 
 /**
@@ -49,48 +51,74 @@ final class LockBackend {
     }
 
     /**
-     * @param key      the lock a caller wants (for messages)
-     * @param deadline the caller's deadline ({@link System#nanoTime()})
-     * @return the store and notifications, waiting for the client up to the deadline (at least the
-     *         minimum attempt time; right after startup at least {@link #FIRST_CONNECTION_TIME})
+     * {@link #ready} for a caller that may block.
+     *
      * @throws LockUnavailableException when the client is not connected in time, saying why
      * @throws IllegalStateException    when the adapter closed
-     */
-    Parts await(LockKey key, long deadline) throws InterruptedException {
-        return await(key, deadline, "lock");
-    }
-
-    /**
-     * {@link #await(LockKey, long)} for another operation than locking.
-     *
-     * @param operation what the caller wants to do with the lock, as a verb ("lock", "inspect"), for messages
      */
     Parts await(LockKey key, long deadline, String operation) throws InterruptedException {
         Parts current = parts;
         if (current != null) {
             return current;
         }
-        RedissonClient client;
         try {
-            if (!connection.firstAttempt().isDone()) {
+            return ready(key, deadline, operation, null).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * The store and the notifications, once the client exists: at once when it does; else waiting for it up to the
+     * deadline (at least the minimum attempt time; right after startup at least {@link #FIRST_CONNECTION_TIME}).
+     *
+     * @param key       the lock a caller wants (for messages)
+     * @param deadline  the caller's deadline ({@link System#nanoTime()})
+     * @param operation what the caller wants to do with the lock, as a verb ("lock", "inspect"), for messages
+     * @param timers    the clock of the wait; null to use the JDK's shared delay thread
+     * @return completes with the parts; fails with {@link LockUnavailableException} when the client is not connected
+     *         in time, saying why, or {@link IllegalStateException} when the adapter closed. Completes on the thread
+     *         that connected the client or on a timer thread: its dependents must not block
+     */
+    CompletableFuture<Parts> ready(LockKey key, long deadline, String operation, Timers timers) {
+        Parts current = parts;
+        if (current != null) {
+            return CompletableFuture.completedFuture(current);
+        }
+        String verb = "connect to Redis to " + operation;
+        CompletableFuture<?> first = connection.firstAttempt();
+        CompletableFuture<?> started = first.isDone() ? CompletableFuture.completedFuture(null)
                 // the application just started: wait for the first connection attempt rather than fail a caller
                 // while Redis is fine (Redisson's own connect timeout bounds this)
-                long startup = Math.max(deadline - System.nanoTime(), FIRST_CONNECTION_TIME.toNanos());
-                RedisCalls.await(connection.firstAttempt(), startup, key.name(), "connect to Redis to " + operation);
-            }
-            long budget = Math.max(deadline - System.nanoTime(), RedisCalls.MIN_ATTEMPT_TIME.toNanos());
-            client = RedisCalls.await(connection.ready(), budget, key.name(), "connect to Redis to " + operation);
-        } catch (LockUnavailableException e) {
-            throw new LockUnavailableException(key.name(), "Redis cannot " + operation + " '" + key.name()
-                    + "': the library's Redis client is not connected " + connection.lastFailure().map(reason -> "(last attempt: " + reason
-                    + ")").orElse("yet (its first connection attempt is still running: check the address, credentials"
-                    + " and TLS trust if this persists)") + "; it keeps retrying in the background", null);
+                : bounded(first, Math.max(deadline - System.nanoTime(), FIRST_CONNECTION_TIME.toNanos()), key, verb,
+                        timers);
+        return started.thenCompose(ignored -> bounded(connection.ready(), Math.max(deadline - System.nanoTime(),
+                        RedisCalls.MIN_ATTEMPT_TIME.toNanos()), key, verb, timers))
+                .handle((client, failure) -> {
+                    if (failure != null) {
+                        throw new LockUnavailableException(key.name(), "Redis cannot " + operation + " '" + key.name()
+                                + "': the library's Redis client is not connected " + connection.lastFailure()
+                                .map(reason -> "(last attempt: " + reason + ")").orElse("yet (its first connection"
+                                + " attempt is still running: check the address, credentials and TLS trust if this"
+                                + " persists)") + "; it keeps retrying in the background", null);
+                    }
+                    Parts created = build(client);
+                    if (created == null) {
+                        throw new IllegalStateException(RedisAdapter.CLOSED_MESSAGE);
+                    }
+                    return created;
+                });
+    }
+
+    private static <T> CompletableFuture<T> bounded(CompletableFuture<T> stage, long timeoutNanos, LockKey key,
+                                                    String verb, Timers timers) {
+        if (timers != null) {
+            return RedisCalls.within(stage, timeoutNanos, key.name(), verb, timers);
         }
-        Parts created = build(client);
-        if (created == null) {
-            throw new IllegalStateException(RedisAdapter.CLOSED_MESSAGE);
-        }
-        return created;
+        return stage.copy().orTimeout(Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS);
     }
 
     /** @return the store and notifications when the client exists, else null; never waits */

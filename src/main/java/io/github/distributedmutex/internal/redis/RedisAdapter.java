@@ -27,6 +27,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -67,10 +68,8 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     private final ThreadHolds threadHolds = new ThreadHolds();
     private final HeldLeases leases;
     private final AbandonedAttempts abandoned = new AbandonedAttempts();
-    private final AcquisitionLoop acquisitions;
-    private final InFlight acquisitionsInFlight = new InFlight();
+    private final Acquisitions acquisitions;
     private final LockEvents events;
-    private final MetricNames metricNames = new MetricNames();
     private final AtomicLong probeSequence = new AtomicLong();
     /** The readiness probe under way, shared by concurrent checks; null before the first. */
     private volatile Probe probe;
@@ -145,11 +144,12 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.events = listener == null && recorder == null ? LockEvents.NONE : new LockEvents(listener, recorder);
-        this.acquisitions = new AcquisitionLoop(abandoned, backstop.toNanos(),
-                new ReplicaAcknowledgements(settings.replicaAcks()));
         this.ownerPrefix = OwnerId.newAdapterPart(settings.instanceName());
         this.backend = new LockBackend(connection, LockKey.releaseChannel(settings.keyPrefix()));
         this.leases = new HeldLeases(completions, threadHolds::forget, backend::releasedLocally, events);
+        this.acquisitions = new Acquisitions(settings, backend, new AcquisitionLoop(abandoned, backstop.toNanos(),
+                new ReplicaAcknowledgements(settings.replicaAcks()), leases.timers()), leases, events,
+                new MetricNames(), this::newOwner, this::ensureOpen);
         if (!settings.replicaAcks().isOff()) {
             LOG.info("distributed-mutex waits for replicas to acknowledge every grant (Redis WAIT): {}={}, {}={} ms;"
                     + " with fewer acknowledgements an acquisition fails", SettingsReader.REPLICA_ACKS,
@@ -266,6 +266,31 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         LockKey lockKey = lockKey(key);
         return Optional.ofNullable(acquireLease(lockKey, Objects.requireNonNull(options, "options must not be null"),
                 false, null, null));
+    }
+
+    // ---- non-blocking ---------------------------------------------------------------------------------
+
+    @Override
+    public CompletionStage<Lease> lockAsync(String key, LockOptions options) {
+        return acquireSetAsync(List.of(lockKey(key)), Objects.requireNonNull(options, "options must not be null"),
+                true).thenApply(Optional::get);
+    }
+
+    @Override
+    public CompletionStage<Optional<Lease>> tryLockAsync(String key, LockOptions options) {
+        return acquireSetAsync(List.of(lockKey(key)), Objects.requireNonNull(options, "options must not be null"),
+                false);
+    }
+
+    @Override
+    public CompletionStage<Lease> lockAllAsync(Collection<String> keys, LockOptions options) {
+        return acquireSetAsync(lockKeys(keys), Objects.requireNonNull(options, "options must not be null"), true)
+                .thenApply(Optional::get);
+    }
+
+    @Override
+    public CompletionStage<Optional<Lease>> tryLockAllAsync(Collection<String> keys, LockOptions options) {
+        return acquireSetAsync(lockKeys(keys), Objects.requireNonNull(options, "options must not be null"), false);
     }
 
     // ---- several keys ---------------------------------------------------------------------------------
@@ -533,242 +558,94 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     }
 
     /**
-     * Takes a set of locks: the keys in canonical order, split into the groups one script can take (one Cluster
-     * slot each; every key at once on a server that is not a cluster), each group all or none, group after group
-     * with one deadline for the whole set. On any failure (contention, Redis, interrupt, shutdown) the parts taken
-     * so far are released before the call returns or throws. Once the last group is granted, every earlier part is
-     * extended to the whole lease (owner-checked, all in one round trip: {@link #refreshed}), so every key of the
-     * set holds at least a lease from the return. When one of them was lost meanwhile (its lease ran out while a
-     * later group was waited for), the set was never held as a whole: it is given back, and taken again from its
-     * first key while the wait lasts; when the wait is over, the call fails like a contended one, naming the lost
-     * key.
+     * Takes a set of locks ({@link Acquisitions}) and waits for it: the blocking form of every acquisition. An
+     * interrupt cancels the acquisition and waits (uninterruptibly, at most {@link RedisCalls#CALL_TIMEOUT}) until
+     * what it took is given back, then throws with the interrupt status set.
      *
      * @param keys         distinct keys in {@link LockKey#CANONICAL_ORDER}
      * @param holderThread the thread that will own the parts through {@code acquire}, null for a {@link Lease}
-     * @param givenName    the set's metric name when the call has one besides its options, else null (a set's
-     *                     name is derived from its first key in canonical order)
+     * @param givenName    the set's metric name when the call has one besides its options, else null
      * @return the parts in the order of {@code keys}, or null when somebody else held one of the locks for the
      *         whole wait and {@code throwOnContention} is false
      */
     private List<RedisLease> acquireSet(List<LockKey> keys, LockOptions options, boolean throwOnContention,
                                         Thread holderThread, String givenName) {
-        ensureOpen();
-        String name = events.recording() ? metricNames.of(keys.get(0), options, givenName) : null;
-        Duration maxWait = options.maxWait().orElse(settings.maxWait());
-        Duration leaseDuration = options.lease().orElse(settings.lease());
-        LeaseDuration.checkHoldAtLeast(options.holdAtLeast(), leaseDuration,
-                options.lease().isPresent() ? "lease" : "distributedmutex.lease");
-        if (options.lease().isPresent()) {
-            // the default lease was checked at startup; a shorter one per call fails here, before any Redis call
-            settings.replicaAcks().checkFits(leaseDuration, "LockOptions lease");
-        }
-        long leaseMillis = LeaseDuration.toMillis(leaseDuration);
-        long holdAtLeastMillis = options.holdAtLeast().isZero() ? 0 : LeaseDuration.toMillis(options.holdAtLeast());
-        long start = System.nanoTime();
-        long deadline = start + RedisCalls.saturatedNanos(maxWait);
-        List<RedisLease> taken = new ArrayList<>(keys.size());
-        LockKey current = keys.get(0);
-        boolean complete = false;
-        acquisitionsInFlight.enter();
+        Acquisitions.Call call = acquisitions.start(keys, options, throwOnContention, holderThread, givenName);
         try {
-            LockBackend.Parts redis = backend.await(current, deadline);
-            List<List<LockKey>> groups = groups(keys, redis.store().isCluster());
-            while (true) {
-                for (List<LockKey> group : groups) {
-                    current = group.get(0);
-                    AcquisitionLoop.Outcome outcome = acquisitions.run(redis.store(), redis.notifications(), group,
-                            name, this::newOwner, leaseMillis, deadline, this::ensureOpen);
-                    RedisLockStore.Attempt attempt = outcome.attempt();
-                    String owner = outcome.owner();
-                    long waitedNanos = System.nanoTime() - start;
-                    long waitedMillis = TimeUnit.NANOSECONDS.toMillis(waitedNanos);
-                    if (!attempt.acquired()) {
-                        current = group.get(Math.max(0, Math.min(attempt.blocked(), group.size() - 1)));
-                        return notAcquired(current, name, waitedNanos, withSet(contended(current, waitedMillis, maxWait,
-                                attempt.holder()), keys, waitedMillis), throwOnContention, owner);
-                    }
-                    List<RedisLease> opened = leases.open(redis.store(), group, owner, attempt.token(), leaseMillis,
-                            outcome.sentNanos(), options.watchdog(), holderThread, holdAtLeastMillis, name);
-                    taken.addAll(opened);
-                    for (LockKey key : group) {
-                        LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}",
-                                key.name(), owner, attempt.token(), waitedMillis, leaseMillis,
-                                options.watchdog() ? " renewed by the watchdog" : "");
-                        events.acquired(key, name, owner, attempt.token(), waitedNanos);
-                    }
-                }
-                if (groups.size() == 1) {
-                    break;
-                }
-                List<RedisLease> earlier = taken.subList(0, taken.size() - groups.get(groups.size() - 1).size());
-                RedisLease lost = refreshed(earlier, current);
-                if (lost == null) {
-                    break;
-                }
-                current = lost.lockKey();
-                long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                // never handed out, so nobody acted under it: forgotten quietly, the rest given back
-                giveBack(taken, lost);
-                if (deadline - System.nanoTime() <= 0) {
-                    return notAcquired(current, name, System.nanoTime() - start,
-                            ranOut(current, keys, leaseMillis, maxWait, waitedMillis),
-                            throwOnContention, lost.owner());
-                }
-                LOG.debug("Lock '{}' of the set {} ran out (lease {} ms) while the rest of the set was waited for"
-                        + " ({} ms): the set was given back and is taken again", current.name(), names(keys),
-                        leaseMillis, waitedMillis);
-            }
-            complete = true;
-            return taken;
-        } catch (LockUnavailableException e) {
-            LOG.error("Lock '{}' unavailable: {}", current.name(), e.getMessage());
-            events.notAcquired(current, name, System.nanoTime() - start, LockEvent.NotAcquired.Reason.UNAVAILABLE);
-            throw e;
+            return call.settled().get();
+        } catch (ExecutionException e) {
+            throw rethrown(e.getCause());
         } catch (InterruptedException e) {
+            call.cancel(LockEvent.NotAcquired.Reason.INTERRUPTED);
+            List<RedisLease> late = awaitUninterruptibly(call.settled(), RedisCalls.CALL_TIMEOUT.toNanos());
             Thread.currentThread().interrupt();
-            long waitedNanos = System.nanoTime() - start;
-            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(waitedNanos);
-            events.notAcquired(current, name, waitedNanos, LockEvent.NotAcquired.Reason.INTERRUPTED);
-            throw new LockNotAcquiredException(current.name(), Duration.ofMillis(waitedMillis), "Interrupted after "
-                    + waitedMillis + " ms while waiting for lock '" + current.name() + "'"
-                    + (keys.size() == 1 ? "" : " (one of " + names(keys) + "; nothing of the set is held)"));
+            if (late != null) {
+                // granted just as the interrupt came: never handed out
+                late.forEach(RedisLease::closeNow);
+            }
+            throw call.interrupted();
+        }
+    }
+
+    /** @return what {@code settled} completed with within the bound, null when it failed or did not complete */
+    private static List<RedisLease> awaitUninterruptibly(CompletableFuture<List<RedisLease>> settled, long boundNanos) {
+        long deadline = System.nanoTime() + boundNanos;
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return settled.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException again) {
+                    interrupted = true;
+                } catch (ExecutionException | TimeoutException | CancellationException ended) {
+                    return null;
+                }
+            }
         } finally {
-            if (!complete) {
-                giveBack(taken, null);
-            }
-            acquisitionsInFlight.exit();
-        }
-    }
-
-    /**
-     * A set (or key) not acquired because its wait ended: reports it (event {@code NotAcquired}, reason
-     * {@code CONTENDED}), then throws the exception or returns null.
-     *
-     * @param key         the key the wait ended on, the exception's
-     * @param name        the call's metric name, null when no metrics are recorded
-     * @param waitedNanos how long the call waited
-     * @param owner       the owner id of the attempt that gave up, for the log
-     * @return null, when {@code throwOnContention} is false
-     */
-    private List<RedisLease> notAcquired(LockKey key, String name, long waitedNanos, LockNotAcquiredException e,
-                                         boolean throwOnContention, String owner) {
-        events.notAcquired(key, name, waitedNanos, LockEvent.NotAcquired.Reason.CONTENDED);
-        if (throwOnContention) {
-            LOG.error("{}", e.getMessage());
-            throw e;
-        }
-        LOG.debug("Not acquired (owner {} gave up): {}", owner, e.getMessage());
-        return null;
-    }
-
-    /**
-     * Releases the parts of a set that is not handed out (send every release, then wait for them), and forgets
-     * {@code lost} without a release or a report: it was found lost before anybody could act under it.
-     */
-    private static void giveBack(List<RedisLease> taken, RedisLease lost) {
-        if (lost != null) {
-            lost.discardLost();
-        }
-        taken.forEach(RedisLease::closeNowAsync);
-        taken.forEach(RedisLease::closeNow);
-        taken.clear();
-    }
-
-    /**
-     * The groups one script can take: on a Redis Cluster, the runs of keys with one slot (the keys are in slot
-     * order); elsewhere one master has every key, so all of them.
-     */
-    private static List<List<LockKey>> groups(List<LockKey> keys, boolean cluster) {
-        if (!cluster || keys.size() == 1) {
-            return List.of(keys);
-        }
-        List<List<LockKey>> groups = new ArrayList<>();
-        int from = 0;
-        for (int i = 1; i <= keys.size(); i++) {
-            if (i == keys.size() || keys.get(i).slot() != keys.get(from).slot()) {
-                groups.add(keys.subList(from, i));
-                from = i;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        return groups;
     }
 
-    /**
-     * Extends every part taken before the last group to the whole lease, whatever is left of it, so that every key
-     * of the set holds at least a lease from now: owner-checked extensions, all sent at once and awaited together
-     * (one round trip).
-     *
-     * @param earlier the parts taken before the last group (granted just now, left alone)
-     * @param current the key named when Redis fails to answer
-     * @return the first part found lost (its lease ran out meanwhile), null when every part was extended
-     * @throws LockUnavailableException when Redis did not answer in time
-     */
-    private static RedisLease refreshed(List<RedisLease> earlier, LockKey current) throws InterruptedException {
-        List<CompletableFuture<Boolean>> extensions = earlier.stream().map(RedisLease::refreshAsync).toList();
-        RedisCalls.await(CompletableFuture.allOf(extensions.toArray(CompletableFuture[]::new)),
-                RedisCalls.CALL_TIMEOUT.toNanos(), current.name(), "extend");
-        for (int i = 0; i < earlier.size(); i++) {
-            if (!extensions.get(i).join()) {
-                return earlier.get(i);
-            }
-        }
-        return null;
-    }
-
-    /** The exception of a set whose key {@code lost} ran out while the rest was waited for, when the wait is over. */
-    private static LockNotAcquiredException ranOut(LockKey lost, List<LockKey> keys, long leaseMillis, Duration maxWait,
-                                                   long waitedMillis) {
-        return new LockNotAcquiredException(lost.name(), Duration.ofMillis(waitedMillis), "Lock '" + lost.name()
-                + "' (one of the " + keys.size() + " keys " + names(keys) + " locked together) not acquired: its lease"
-                + " of " + leaseMillis + " ms ran out while the rest of the set was waited for, and the wait of "
-                + maxWait.toMillis() + " ms ended before the set could be taken again; nothing of the set is held."
-                + " Use a lease longer than the wait");
-    }
-
-    /** Adds to a set's exception that it was one key of a set, none of which is held. */
-    private static LockNotAcquiredException withSet(LockNotAcquiredException e, List<LockKey> keys, long waitedMillis) {
-        if (keys.size() == 1) {
+    /** The failure of an acquisition's stage, as the blocking call throws it. */
+    private static RuntimeException rethrown(Throwable failure) {
+        if (failure instanceof RuntimeException e) {
             return e;
         }
-        return new LockNotAcquiredException(e.key(), Duration.ofMillis(waitedMillis), e.getMessage() + " (one of the "
-                + keys.size() + " keys " + names(keys) + " locked together; nothing of the set is held)",
-                e.holderOwner().orElse(null), e.holderInstance().orElse(null), e.holderHeld().orElse(null),
-                e.holderRemainingLease().orElse(null));
-    }
-
-    private static String names(List<LockKey> keys) {
-        return keys.stream().map(key -> "'" + key.name() + "'").collect(Collectors.joining(", ", "[", "]"));
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(failure);
     }
 
     /**
-     * The exception of a wait that ran out, naming the holder the last refused attempt found.
+     * Takes a set of locks without blocking, for the asynchronous calls.
      *
-     * @param holder who held the lock at the last attempt, null when unknown
+     * @return completes on the completion executor with the lease, or empty when somebody else held one of the locks
+     *         for the whole wait and {@code throwOnContention} is false; cancelling it (or completing it from
+     *         outside) cancels the acquisition, and a lease that arrives anyway is given back
      */
-    static LockNotAcquiredException contended(LockKey key, long waitedMillis, Duration maxWait,
-                                              RedisLockStore.Holder holder) {
-        String message = "Lock '" + key.name() + "' not acquired: somebody else held it for the whole wait of "
-                + maxWait.toMillis() + " ms";
-        if (holder == null) {
-            return new LockNotAcquiredException(key.name(), Duration.ofMillis(waitedMillis), message);
+    private CompletableFuture<Optional<Lease>> acquireSetAsync(List<LockKey> keys, LockOptions options,
+                                                               boolean throwOnContention) {
+        Acquisitions.Call call;
+        try {
+            call = acquisitions.start(keys, options, throwOnContention, null, null);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        String owner = holder.ownerId();
-        String instance = OwnerId.instanceOf(owner);
-        String who = instance.isEmpty() ? "owner " + owner : "instance '" + instance + "' (owner " + owner + ")";
-        Duration held = holder.heldMillis() < 0 ? null : Duration.ofMillis(holder.heldMillis());
-        Duration remaining = holder.remainingMillis() < 0 ? null : Duration.ofMillis(holder.remainingMillis());
-        if (holder.releasedEarly()) {
-            // Redis keeps no release time: only when it was granted, and that it was released before its minimum hold
-            message += ": " + who + " released it before its minimum hold (holdAtLeast)"
-                    + (held == null ? "" : "; it was granted " + held.toMillis() + " ms ago")
-                    + ", and it stays taken until that hold ends"
-                    + (remaining == null ? "" : ", " + remaining.toMillis() + " ms later");
-        } else {
-            message += ": held by " + who + (held == null ? "" : " for " + held.toMillis() + " ms")
-                    + (remaining == null ? "" : ", " + remaining.toMillis() + " ms of its lease left");
-        }
-        return new LockNotAcquiredException(key.name(), Duration.ofMillis(waitedMillis), message, owner,
-                instance.isEmpty() ? null : instance, held, remaining);
+        CompletableFuture<Optional<Lease>> result = new CompletableFuture<>();
+        result.whenComplete((lease, failure) -> call.cancel(LockEvent.NotAcquired.Reason.CANCELLED));
+        call.settled().whenComplete((parts, failure) -> leases.offIoThreads(() -> {
+            if (failure != null) {
+                result.completeExceptionally(failure instanceof java.util.concurrent.CompletionException
+                        && failure.getCause() != null ? failure.getCause() : failure);
+            } else if (!result.complete(parts == null ? Optional.empty() : Optional.of(asLease(parts)))
+                    && parts != null) {
+                parts.forEach(RedisLease::giveBackAsync); // cancelled as it was granted: never handed out
+            }
+        }));
+        return result;
     }
 
     /** @return a new owner id, unique across processes: {@code <instance name>#<random>:<sequence>} */
@@ -795,7 +672,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
 
     /** @return how many acquisitions are under way now (for tests of shutdown) */
     public int acquisitionsUnderWay() {
-        return acquisitionsInFlight.count();
+        return acquisitions.underWay();
     }
 
     /** @return the types of lock events this adapter builds and reports (its listener wants them) */
@@ -808,10 +685,15 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         return leases.size();
     }
 
-    /** @return how many pieces of per-key state this adapter keeps now (holds, leases, waiters, renewals, give-backs) */
+    /** @return how many keys have acquisitions of this adapter waiting for them now (for tests) */
+    public int keysWithWaiters() {
+        return backend.keysWithWaiters();
+    }
+
+    /** @return how many pieces of per-key state this adapter keeps now (holds, leases, waiters, timers, give-backs) */
     public int perKeyState() {
         int waiters = backend.keysWithWaiters();
-        return threadHolds.size() + leases.size() + waiters + leases.renewalsScheduled() + abandoned.pending();
+        return threadHolds.size() + leases.size() + waiters + leases.timersScheduled() + abandoned.pending();
     }
 
     /**
@@ -830,7 +712,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         leases.refuseNew();
         backend.close();
         // an attempt under way may still be granted: let it become a lease (given back at once) or be abandoned
-        acquisitionsInFlight.awaitNone(RedisCalls.CALL_TIMEOUT.toNanos());
+        acquisitions.awaitNone(RedisCalls.CALL_TIMEOUT.toNanos());
         leases.close(settings.shutdownGrace(), RedisCalls.CALL_TIMEOUT);
         abandoned.awaitNone(RedisCalls.CALL_TIMEOUT.toNanos());
         abandoned.close();

@@ -52,11 +52,37 @@ final class RedisCalls {
         try {
             return call.get(Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new LockUnavailableException(key, "Redis did not answer in time to " + operation + " lock '" + key
-                    + "' (waited " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms)", null);
+            throw notInTime(key, operation, timeoutNanos);
         } catch (ExecutionException e) {
             throw unavailable(key, operation, e.getCause());
         }
+    }
+
+    /**
+     * {@link #await} without blocking: a new stage that completes like {@code call}, or fails with a
+     * {@link LockUnavailableException} when {@code call} fails or has not completed after {@code timeoutNanos}
+     * ({@code timers} keeps the bound). {@code call} itself is left alone (it may be shared). The new stage completes
+     * on the thread that completes {@code call}, or on the timer's thread: its dependents must not block.
+     */
+    static <T> CompletableFuture<T> within(CompletableFuture<T> call, long timeoutNanos, String key, String operation,
+                                           Timers timers) {
+        CompletableFuture<T> bounded = new CompletableFuture<>();
+        call.whenComplete((value, failure) -> {
+            if (failure == null) {
+                bounded.complete(value);
+            } else {
+                bounded.completeExceptionally(unavailable(key, operation, failure));
+            }
+        });
+        if (!bounded.isDone()) {
+            timers.bound(bounded, timeoutNanos, () -> notInTime(key, operation, timeoutNanos));
+        }
+        return bounded;
+    }
+
+    private static LockUnavailableException notInTime(String key, String operation, long timeoutNanos) {
+        return new LockUnavailableException(key, "Redis did not answer in time to " + operation + " lock '" + key
+                + "' (waited " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms)", null);
     }
 
     /** @return {@code duration} in nanoseconds, saturated for durations too long to count that way */

@@ -334,7 +334,7 @@ final class RedisLease implements Lease {
         if (nextRenewal != null) {
             nextRenewal.cancel(false);
         }
-        nextRenewal = closed.get() || lost.get() ? null : host.renewals().schedule(this::renew, Math.max(1, delayMillis));
+        nextRenewal = closed.get() || lost.get() ? null : host.timers().schedule(this::renew, Math.max(1, delayMillis));
     }
 
     private synchronized void stopRenewing() {
@@ -395,6 +395,17 @@ final class RedisLease implements Lease {
     @Override
     public CompletionStage<Void> closeNowAsync() {
         return closeAsync(0);
+    }
+
+    /**
+     * Releases a lease that was never handed out (its acquisition failed or was cancelled), at once, without its
+     * minimum hold.
+     *
+     * @return completes when the release ended in Redis (on an I/O thread, or at its timeout); never fails
+     */
+    CompletableFuture<Void> giveBackAsync() {
+        closeAsync(0);
+        return releaseDone;
     }
 
     /** @param holdMillis the minimum hold this release keeps: {@code holdAtLeastMillis}, or 0 to free at once */

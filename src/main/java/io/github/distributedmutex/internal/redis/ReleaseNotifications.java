@@ -6,8 +6,8 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.listener.MessageListener;
@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * Redisson's RLock, which subscribes a channel per lock name and can run out of subscriptions.
  *
  * <p>Each message wakes the longest-waiting local waiter of that key that is not already awake
- * (FIFO within a process); a waiter that gives up with an unused wake-up passes it on. When the
+ * (FIFO within a process); a waiter that gives up with an unused wake-up passes it on. Waiting holds no
+ * thread: a waiter sleeps on a stage ({@link Waiter#sleep}). When the
  * subscription is (re-)established, for example after Redis restarted, every waiter is woken to
  * re-check, because releases may have been missed meanwhile. Waiter queues exist only while
  * somebody waits.
@@ -218,13 +219,17 @@ final class ReleaseNotifications implements AutoCloseable {
         }
     }
 
-    /** One thread waiting for one lock. Closing it unregisters it. */
+    /**
+     * One acquisition waiting for one lock, without a thread: it sleeps on a stage that a release notification, a
+     * local release, the adapter's closing or its timeout completes. Closing it unregisters it.
+     */
     final class Waiter implements AutoCloseable {
         private final String redisKey;
         private final String metricName;
-        private final ReentrantLock lock = new ReentrantLock();
-        private final Condition woken = lock.newCondition();
+        /** Woken while awake: the next sleep ends at once. Guarded by {@code this}. */
         private boolean signalled;
+        /** The sleep under way, null while awake. Guarded by {@code this}. */
+        private CompletableFuture<Void> sleeping;
 
         private Waiter(String redisKey, String metricName) {
             this.redisKey = redisKey;
@@ -237,47 +242,76 @@ final class ReleaseNotifications implements AutoCloseable {
         }
 
         /**
-         * Waits until woken or until the timeout elapses, and consumes the wake-up.
+         * Sleeps until woken or until the timeout elapses, whichever is first, and consumes the wake-up. A wake-up
+         * that came while the waiter was awake ends the sleep at once.
          *
-         * @param timeoutNanos the longest wait
-         * @throws InterruptedException when the thread is interrupted
+         * @param timeoutNanos the longest sleep
+         * @param timers       the clock that ends it at the timeout
+         * @return completes when the sleep ends: on the thread that woke it or on the timer's thread, so its
+         *         dependents must not block
          */
-        void await(long timeoutNanos) throws InterruptedException {
-            lock.lock();
-            try {
-                long remaining = timeoutNanos;
-                while (!signalled && remaining > 0 && !closed) {
-                    remaining = woken.awaitNanos(remaining);
+        CompletableFuture<Void> sleep(long timeoutNanos, Timers timers) {
+            CompletableFuture<Void> sleep;
+            synchronized (this) {
+                if (signalled || closed || timeoutNanos <= 0) {
+                    signalled = false;
+                    return CompletableFuture.completedFuture(null);
                 }
-                signalled = false;
-            } finally {
-                lock.unlock();
+                sleep = new CompletableFuture<>();
+                sleeping = sleep;
             }
+            Future<?> timer = timers.schedule(() -> end(sleep), timeoutNanos, TimeUnit.NANOSECONDS);
+            if (timer == null) {
+                end(sleep); // the clock stopped: the adapter is closing
+            } else {
+                sleep.whenComplete((ignored, never) -> timer.cancel(false));
+            }
+            return sleep;
+        }
+
+        /** Ends the sleep under way, if any, without a wake-up (the acquisition was cancelled). */
+        void interrupt() {
+            CompletableFuture<Void> sleep;
+            synchronized (this) {
+                sleep = sleeping;
+            }
+            if (sleep != null) {
+                end(sleep);
+            }
+        }
+
+        /** Ends {@code sleep} when it is still the sleep under way. */
+        private void end(CompletableFuture<Void> sleep) {
+            synchronized (this) {
+                if (sleeping != sleep) {
+                    return;
+                }
+                sleeping = null;
+            }
+            sleep.complete(null);
         }
 
         private boolean signalIfIdle() {
-            lock.lock();
-            try {
+            CompletableFuture<Void> sleep;
+            synchronized (this) {
                 if (signalled) {
                     return false;
                 }
-                signalled = true;
-                woken.signalAll();
-                return true;
-            } finally {
-                lock.unlock();
+                sleep = sleeping;
+                sleeping = null;
+                // a sleeping waiter uses the wake-up as it wakes; an awake one keeps it for its next sleep
+                signalled = sleep == null;
             }
+            if (sleep != null) {
+                sleep.complete(null);
+            }
+            return true;
         }
 
-        private boolean consumeSignal() {
-            lock.lock();
-            try {
-                boolean was = signalled;
-                signalled = false;
-                return was;
-            } finally {
-                lock.unlock();
-            }
+        private synchronized boolean consumeSignal() {
+            boolean was = signalled;
+            signalled = false;
+            return was;
         }
 
         @Override

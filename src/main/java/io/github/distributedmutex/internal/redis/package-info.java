@@ -15,7 +15,7 @@
  *       an adapter holds (completion threads, shutdown);
  *       {@link io.github.distributedmutex.internal.redis.RedisLeaseSet}: the one lease of several keys
  *       locked together ({@code lockAll}), made of ordinary leases.</li>
- *   <li>{@link io.github.distributedmutex.internal.redis.LeaseRenewals}: the watchdog's clock.</li>
+ *   <li>{@link io.github.distributedmutex.internal.redis.Timers}: the adapter's clock (watchdog renewals, waits' timeouts).</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.AbandonedAttempts}: give-back of
  *       attempts whose answer never came.</li>
  *   <li>{@link io.github.distributedmutex.internal.redis.ReplicaAcknowledgements}: whether enough

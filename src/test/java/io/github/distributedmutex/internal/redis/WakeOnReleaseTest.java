@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.LockInfo;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.testing.TestAdapters;
 import java.time.Duration;
@@ -39,6 +40,11 @@ class WakeOnReleaseTest {
         return adapters.register(adapter);
     }
 
+    /** @return how many acquisitions of {@code adapter} wait for {@code key} now */
+    private static int waitersOf(RedisAdapter adapter, String key) {
+        return adapter.inspect(key).map(LockInfo::waiters).orElse(0);
+    }
+
     @Test
     void aReleaseWakesAWaiterInAnotherProcess() throws Exception {
         RedisAdapter holder = instanceWithoutBackstop();
@@ -46,7 +52,7 @@ class WakeOnReleaseTest {
         Lease held = holder.lock("wake", LockOptions.defaults().withLease(Duration.ofMinutes(1)));
         CompletableFuture<Lease> waiting = CompletableFuture.supplyAsync(
                 () -> waiter.lock("wake", LockOptions.defaults().withMaxWait(Duration.ofMinutes(5))));
-        await().atMost(Duration.ofSeconds(30)).until(() -> waiter.perKeyState() == 1); // it is queued as a waiter
+        await().atMost(Duration.ofSeconds(30)).until(() -> waitersOf(waiter, "wake") == 1); // it is queued as a waiter
         long released = System.nanoTime();
         held.close();
         try (Lease lease = waiting.get(2, TimeUnit.MINUTES)) {
@@ -73,7 +79,7 @@ class WakeOnReleaseTest {
                     }
                 }, pool));
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> waiting.perKeyState() == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> waitersOf(waiting, "queue") == waiters);
             long released = System.nanoTime();
             held.close();
             // each hand-over needs a notification: without one, the next waiter would sleep for minutes
@@ -104,7 +110,7 @@ class WakeOnReleaseTest {
                 waiting.add(CompletableFuture.supplyAsync(
                         () -> waiter.lock(key, LockOptions.defaults().withMaxWait(Duration.ofMinutes(5))), pool));
             }
-            await().atMost(Duration.ofSeconds(60)).until(() -> waiter.perKeyState() == keys);
+            await().atMost(Duration.ofSeconds(60)).until(() -> waiter.keysWithWaiters() == keys);
             held.forEach(Lease::close);
             for (CompletableFuture<Lease> future : waiting) {
                 future.get(2, TimeUnit.MINUTES).close();
