@@ -49,7 +49,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>The table covers {@link Adapter} ({@code acquire}, {@code acquiref}, {@code acquire(key,
  * options)}, {@code tryAcquire}, {@code release}, {@code releasef}, {@code fencingToken},
- * {@code lock} twice, {@code tryLock} three times) with null, empty, blank, overlong (over
+ * {@code lock} twice, {@code tryLock} three times, the asynchronous and several-key forms) with null, empty, blank, overlong (over
  * {@link Adapter#MAX_KEY_LENGTH}), control-character and format-mismatch keys, null, negative and
  * zero durations and null options; {@link Lease#extend(Duration)}; {@link LockOptions#withMaxWait}
  * and {@link LockOptions#withLease}; and bad configuration values through
@@ -158,6 +158,8 @@ class BadInputTest {
         calls.put("tryLock(key, maxWait, lease)", (a, key) -> a.tryLock(key, Duration.ZERO, Duration.ofSeconds(1)));
         calls.put("tryLock(key, options)", (a, key) -> a.tryLock(key, LockOptions.defaults()));
         calls.put("inspect(key)", Adapter::inspect);
+        calls.put("lockAsync(key, options)", (a, key) -> a.lockAsync(key, LockOptions.defaults()));
+        calls.put("tryLockAsync(key, options)", (a, key) -> a.tryLockAsync(key, LockOptions.defaults()));
         return calls;
     }
 
@@ -253,6 +255,8 @@ class BadInputTest {
         setCalls.put("acquireAll", (a, keys) -> a.acquireAll(keys, LockOptions.defaults()));
         setCalls.put("tryAcquireAll", (a, keys) -> a.tryAcquireAll(keys, LockOptions.defaults()));
         setCalls.put("releaseAll", Adapter::releaseAll);
+        setCalls.put("lockAllAsync", (a, keys) -> a.lockAllAsync(keys, LockOptions.defaults()));
+        setCalls.put("tryLockAllAsync", (a, keys) -> a.tryLockAllAsync(keys, LockOptions.defaults()));
         setCalls.forEach((call, invocation) -> {
             rows.add(row(call + "(null keys)", a -> invocation.accept(a, null), NullPointerException.class,
                     List.of("keys must not be null")));
@@ -267,16 +271,23 @@ class BadInputTest {
             rows.add(row(call + "(an overlong key)", a -> invocation.accept(a, List.of("a", LONG_KEY)),
                     IllegalArgumentException.class, List.of("the maximum is 512")));
         });
-        for (String call : List.of("lockAll", "tryLockAll", "acquireAll", "tryAcquireAll")) {
+        for (String call : List.of("lockAll", "tryLockAll", "acquireAll", "tryAcquireAll", "lockAllAsync",
+                "tryLockAllAsync")) {
             rows.add(row(call + "(keys, null options)", a -> {
                 switch (call) {
                     case "lockAll" -> a.lockAll(List.of("a", "b"), null);
                     case "tryLockAll" -> a.tryLockAll(List.of("a", "b"), null);
                     case "acquireAll" -> a.acquireAll(List.of("a", "b"), null);
-                    default -> a.tryAcquireAll(List.of("a", "b"), null);
+                    case "tryAcquireAll" -> a.tryAcquireAll(List.of("a", "b"), null);
+                    case "lockAllAsync" -> a.lockAllAsync(List.of("a", "b"), null);
+                    default -> a.tryLockAllAsync(List.of("a", "b"), null);
                 }
             }, NullPointerException.class, List.of("options must not be null")));
         }
+        rows.add(row("lockAsync(key, null options)", a -> a.lockAsync("k", null), NullPointerException.class,
+                List.of("options must not be null")));
+        rows.add(row("tryLockAsync(key, null options)", a -> a.tryLockAsync("k", null), NullPointerException.class,
+                List.of("options must not be null")));
 
         List<Arguments> both = new ArrayList<>();
         for (String target : List.of(CONNECTED, WITHOUT_REDIS)) {

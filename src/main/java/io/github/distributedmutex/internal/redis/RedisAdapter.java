@@ -27,12 +27,14 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
@@ -273,24 +275,25 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     @Override
     public CompletionStage<Lease> lockAsync(String key, LockOptions options) {
         return acquireSetAsync(List.of(lockKey(key)), Objects.requireNonNull(options, "options must not be null"),
-                true).thenApply(Optional::get);
+                true, Optional::get);
     }
 
     @Override
     public CompletionStage<Optional<Lease>> tryLockAsync(String key, LockOptions options) {
         return acquireSetAsync(List.of(lockKey(key)), Objects.requireNonNull(options, "options must not be null"),
-                false);
+                false, Function.identity());
     }
 
     @Override
     public CompletionStage<Lease> lockAllAsync(Collection<String> keys, LockOptions options) {
-        return acquireSetAsync(lockKeys(keys), Objects.requireNonNull(options, "options must not be null"), true)
-                .thenApply(Optional::get);
+        return acquireSetAsync(lockKeys(keys), Objects.requireNonNull(options, "options must not be null"), true,
+                Optional::get);
     }
 
     @Override
     public CompletionStage<Optional<Lease>> tryLockAllAsync(Collection<String> keys, LockOptions options) {
-        return acquireSetAsync(lockKeys(keys), Objects.requireNonNull(options, "options must not be null"), false);
+        return acquireSetAsync(lockKeys(keys), Objects.requireNonNull(options, "options must not be null"), false,
+                Function.identity());
     }
 
     // ---- several keys ---------------------------------------------------------------------------------
@@ -622,25 +625,26 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
     /**
      * Takes a set of locks without blocking, for the asynchronous calls.
      *
-     * @return completes on the completion executor with the lease, or empty when somebody else held one of the locks
-     *         for the whole wait and {@code throwOnContention} is false; cancelling it (or completing it from
+     * @param handedOut what the caller gets for the parts (null parts: somebody else held one of the locks for the
+     *                  whole wait and {@code throwOnContention} is false)
+     * @return the stage the caller gets, completed on the completion executor; cancelling it (or completing it from
      *         outside) cancels the acquisition, and a lease that arrives anyway is given back
      */
-    private CompletableFuture<Optional<Lease>> acquireSetAsync(List<LockKey> keys, LockOptions options,
-                                                               boolean throwOnContention) {
+    private <T> CompletableFuture<T> acquireSetAsync(List<LockKey> keys, LockOptions options, boolean throwOnContention,
+                                                     Function<Optional<Lease>, T> handedOut) {
         Acquisitions.Call call;
         try {
             call = acquisitions.start(keys, options, throwOnContention, null, null);
         } catch (IllegalStateException | IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<Optional<Lease>> result = new CompletableFuture<>();
-        result.whenComplete((lease, failure) -> call.cancel(LockEvent.NotAcquired.Reason.CANCELLED));
+        CompletableFuture<T> result = new CompletableFuture<>();
+        result.whenComplete((value, failure) -> call.cancel(LockEvent.NotAcquired.Reason.CANCELLED));
         call.settled().whenComplete((parts, failure) -> leases.offIoThreads(() -> {
             if (failure != null) {
-                result.completeExceptionally(failure instanceof java.util.concurrent.CompletionException
-                        && failure.getCause() != null ? failure.getCause() : failure);
-            } else if (!result.complete(parts == null ? Optional.empty() : Optional.of(asLease(parts)))
+                result.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure);
+            } else if (!result.complete(handedOut.apply(parts == null ? Optional.empty() : Optional.of(asLease(parts))))
                     && parts != null) {
                 parts.forEach(RedisLease::giveBackAsync); // cancelled as it was granted: never handed out
             }
