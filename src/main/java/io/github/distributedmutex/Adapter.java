@@ -48,15 +48,16 @@ import java.util.concurrent.CompletionStage;
  * <p><b>Interrupts.</b> Interrupting a thread that waits for a lock ends the wait with
  * {@link LockNotAcquiredException}, for the {@code try…} methods too (an interrupt is never
  * reported as plain contention), and keeps the thread's interrupt status; an attempt that may have
- * reached Redis meanwhile is given back.
+ * reached Redis meanwhile is given back, and what was taken is released before the call throws
+ * (it waits at most 5 s for that).
  *
  * <p><b>Shutdown.</b> When the container stops, the adapter refuses new acquisitions, waits up to
  * {@code distributedmutex.shutdown-grace} (default 5 s) for holders still running to release, and
  * then leaves their locks to expire within their leases (a WARN names each): it never deletes a
  * lock whose holder may still be working, so no other instance starts the same work meanwhile.
  *
- * <p><b>Threads.</b> Stages the library hands to the application (from {@link Lease#closeAsync()}
- * and asynchronous {@link Locked @Locked} methods) never complete on Redisson's I/O threads: on an
+ * <p><b>Threads.</b> Stages the library hands to the application (from {@link Lease#closeAsync()},
+ * {@link #lockAsync(String, LockOptions)} and its siblings, and asynchronous {@link Locked @Locked} methods) never complete on Redisson's I/O threads: on an
  * EE server they complete on its default {@code ManagedExecutorService}, elsewhere on the
  * library's own daemon threads.
  *
