@@ -180,9 +180,14 @@ final class AcquisitionLoop {
         private final CompletableFuture<Outcome> result = new CompletableFuture<>();
         /** The owner id of the next attempt. Guarded by {@code this}. */
         private String owner;
-        /** The owner id of the attempt whose answer is awaited, null when none is. Guarded by {@code this}. */
+        /**
+         * The owner id of the attempt whose answer is awaited, or of a grant whose replica acknowledgements are, null
+         * when none is: a cancel gives it back. Guarded by {@code this}.
+         */
         private String unanswered;
         private volatile long lastSent;
+        /** The bounded stage of the Redis call whose answer is awaited: a cancel cancels it (and its timer). */
+        private volatile CompletableFuture<?> awaited;
         /** Registered after the first refused attempt; null before. */
         private volatile ReleaseNotifications.Waiter waiter;
 
@@ -223,24 +228,29 @@ final class AcquisitionLoop {
                 call = CompletableFuture.failedFuture(e); // Redisson may fail synchronously while it cannot connect
             }
             CompletableFuture<RedisLockStore.Attempt> sent = call;
-            RedisCalls.within(call, atLeastMinimum(deadline), names, "acquire", timers)
-                    .whenComplete((attempt, failure) -> answered(sent, sending, attempt, failure, retryMillis));
+            CompletableFuture<RedisLockStore.Attempt> answer = RedisCalls.within(call, atLeastMinimum(deadline), names,
+                    "acquire", timers);
+            awaited = answer;
+            answer.whenComplete((attempt, failure) -> answered(sent, sending, attempt, failure, retryMillis));
         }
 
         private void answered(CompletableFuture<RedisLockStore.Attempt> call, String sending,
                               RedisLockStore.Attempt attempt, Throwable failure, long retryMillis) {
+            boolean toConfirm = failure == null && attempt.acquired() && !acks.isOff();
             synchronized (this) {
                 if (unanswered == null) {
                     return; // cancelled meanwhile: its owner was given back, whatever the answer
                 }
-                unanswered = null;
+                if (!toConfirm) {
+                    unanswered = null; // a grant still to be confirmed stays the cancel's to give back
+                }
                 if (failure != null && AbandonedAttempts.mayHaveReachedRedis(call)) {
                     abandoned.giveBack(store, keys, sending, leaseMillis);
                     owner = owners.get();
                 }
             }
             if (failure == null) {
-                if (attempt.acquired() && !acks.isOff()) {
+                if (toConfirm) {
                     confirm(attempt);
                 } else {
                     attempted(attempt);
@@ -323,6 +333,10 @@ final class AcquisitionLoop {
             }
             if (giveBack != null) {
                 abandoned.giveBack(store, keys, giveBack, leaseMillis);
+                CompletableFuture<?> answer = awaited;
+                if (answer != null) {
+                    answer.cancel(false); // its answer no longer matters: stops its timer
+                }
                 fail(new CancellationException("the acquisition of lock '" + names + "' was cancelled"));
             }
             ReleaseNotifications.Waiter current = waiter;
@@ -366,33 +380,41 @@ final class AcquisitionLoop {
             }
             CompletableFuture<RedisLockStore.Acknowledgement> call = store.acknowledge(keys, granted,
                     acks.waitFor(grant), acks.timeoutMillis(), acks.countsReplicas());
-            RedisCalls.within(call, stepTimeoutNanos(), names, "count the replica acknowledgements of", timers)
-                    .whenComplete((acknowledgement, failure) -> {
-                        String problem;
-                        Throwable cause = null;
-                        if (failure == null) {
-                            problem = problem(acknowledgement);
-                            if (problem == null) {
-                                attempted(grant);
-                                return;
-                            }
-                        } else {
-                            cause = failure.getCause();
-                            problem = "Lock '" + names + "' was granted, but " + (cause == null
-                                    ? "Redis did not answer the step that counts its replica acknowledgements within "
-                                            + TimeUnit.NANOSECONDS.toMillis(stepTimeoutNanos()) + " ms"
-                                    : "Redis could not count its replica acknowledgements: "
-                                            + RedisCalls.describe(cause));
-                        }
-                        Throwable reason = cause;
-                        giveBack(granted).whenComplete((givenBack, never) -> {
-                            synchronized (this) {
-                                owner = owners.get();
-                            }
-                            fail(new LockUnavailableException(keys.get(0).name(), problem + "; " + givenBack
-                                    + ", and the acquisition is not retried", reason));
-                        });
-                    });
+            CompletableFuture<RedisLockStore.Acknowledgement> answer = RedisCalls.within(call, stepTimeoutNanos(),
+                    names, "count the replica acknowledgements of", timers);
+            awaited = answer;
+            answer.whenComplete((acknowledgement, failure) -> {
+                synchronized (this) {
+                    if (unanswered == null) {
+                        return; // cancelled meanwhile: the grant was given back
+                    }
+                    unanswered = null;
+                }
+                String problem;
+                Throwable cause = null;
+                if (failure == null) {
+                    problem = problem(acknowledgement);
+                    if (problem == null) {
+                        attempted(grant);
+                        return;
+                    }
+                } else {
+                    cause = failure.getCause();
+                    problem = "Lock '" + names + "' was granted, but " + (cause == null
+                            ? "Redis did not answer the step that counts its replica acknowledgements within "
+                                    + TimeUnit.NANOSECONDS.toMillis(stepTimeoutNanos()) + " ms"
+                            : "Redis could not count its replica acknowledgements: "
+                                    + RedisCalls.describe(cause));
+                }
+                Throwable reason = cause;
+                giveBack(granted).whenComplete((givenBack, never) -> {
+                    synchronized (this) {
+                        owner = owners.get();
+                    }
+                    fail(new LockUnavailableException(keys.get(0).name(), problem + "; " + givenBack
+                            + ", and the acquisition is not retried", reason));
+                });
+            });
         }
 
         /** @return why an answered acknowledgement step does not count, null when it does */

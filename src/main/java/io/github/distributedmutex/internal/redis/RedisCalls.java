@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
@@ -61,22 +62,29 @@ final class RedisCalls {
     /**
      * {@link #await} without blocking: a new stage that completes like {@code call}, or fails with a
      * {@link LockUnavailableException} when {@code call} fails or has not completed after {@code timeoutNanos}
-     * ({@code timers} keeps the bound). {@code call} itself is left alone (it may be shared). The new stage completes
+     * ({@code timers} keeps the bound). {@code call} itself is left alone (it may be shared); cancelling the new
+     * stage stops its timer. The new stage completes
      * on the thread that completes {@code call}, or on the timer's thread: its dependents must not block.
      */
     static <T> CompletableFuture<T> within(CompletableFuture<T> call, long timeoutNanos, String key, String operation,
                                            Timers timers) {
         CompletableFuture<T> bounded = new CompletableFuture<>();
+        // the timer goes before the caller's continuations run: nothing of the call is left once they see its end
+        Future<?> timer = call.isDone() ? null
+                : timers.bound(bounded, timeoutNanos, () -> notInTime(key, operation, timeoutNanos));
+        if (timer != null) {
+            bounded.whenComplete((value, failure) -> timer.cancel(false)); // also when cancelled by the caller
+        }
         call.whenComplete((value, failure) -> {
+            if (timer != null) {
+                timer.cancel(false);
+            }
             if (failure == null) {
                 bounded.complete(value);
             } else {
                 bounded.completeExceptionally(unavailable(key, operation, failure));
             }
         });
-        if (!bounded.isDone()) {
-            timers.bound(bounded, timeoutNanos, () -> notInTime(key, operation, timeoutNanos));
-        }
         return bounded;
     }
 

@@ -230,6 +230,8 @@ final class ReleaseNotifications implements AutoCloseable {
         private boolean signalled;
         /** The sleep under way, null while awake. Guarded by {@code this}. */
         private CompletableFuture<Void> sleeping;
+        /** The timer that ends the sleep under way. Guarded by {@code this}. */
+        private Future<?> timer;
 
         private Waiter(String redisKey, String metricName) {
             this.redisKey = redisKey;
@@ -259,12 +261,11 @@ final class ReleaseNotifications implements AutoCloseable {
                 }
                 sleep = new CompletableFuture<>();
                 sleeping = sleep;
-            }
-            Future<?> timer = timers.schedule(() -> end(sleep), timeoutNanos, TimeUnit.NANOSECONDS);
-            if (timer == null) {
-                end(sleep); // the clock stopped: the adapter is closing
-            } else {
-                sleep.whenComplete((ignored, never) -> timer.cancel(false));
+                timer = timers.schedule(() -> end(sleep), timeoutNanos, TimeUnit.NANOSECONDS);
+                if (timer == null) {
+                    sleeping = null; // the clock stopped: the adapter is closing
+                    return CompletableFuture.completedFuture(null);
+                }
             }
             return sleep;
         }
@@ -286,7 +287,7 @@ final class ReleaseNotifications implements AutoCloseable {
                 if (sleeping != sleep) {
                     return;
                 }
-                sleeping = null;
+                wake();
             }
             sleep.complete(null);
         }
@@ -298,14 +299,23 @@ final class ReleaseNotifications implements AutoCloseable {
                     return false;
                 }
                 sleep = sleeping;
-                sleeping = null;
                 // a sleeping waiter uses the wake-up as it wakes; an awake one keeps it for its next sleep
                 signalled = sleep == null;
+                wake();
             }
             if (sleep != null) {
                 sleep.complete(null);
             }
             return true;
+        }
+
+        /** Ends the sleep under way (the caller completes its stage): its timer goes first, so none is left after. */
+        private void wake() {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+            sleeping = null;
         }
 
         private synchronized boolean consumeSignal() {

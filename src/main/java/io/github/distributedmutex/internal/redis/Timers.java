@@ -53,19 +53,20 @@ final class Timers implements AutoCloseable {
     }
 
     /**
-     * Fails {@code stage} with {@code timeout}'s exception when it has not completed after {@code delayNanos}; the
-     * timer leaves the queue as soon as {@code stage} completes. After {@link #close()} the JDK's shared delay
-     * thread keeps the bound, so no stage waits forever.
+     * Fails {@code stage} with {@code timeout}'s exception when it has not completed after {@code delayNanos}. After
+     * {@link #close()} the JDK's shared delay thread keeps the bound, so no stage waits forever.
+     *
+     * @return the timer, to be cancelled by whoever completes {@code stage} (before its continuations run, so that
+     *         nothing is left once they see the end); null when the JDK's delay thread keeps the bound
      */
-    <T> void bound(CompletableFuture<T> stage, long delayNanos, Supplier<? extends Throwable> timeout) {
+    <T> Future<?> bound(CompletableFuture<T> stage, long delayNanos, Supplier<? extends Throwable> timeout) {
         Runnable expire = () -> stage.completeExceptionally(timeout.get());
         Future<?> timer = schedule(expire, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
         if (timer == null) {
             CompletableFuture.delayedExecutor(Math.max(0, delayNanos), TimeUnit.NANOSECONDS, Runnable::run)
                     .execute(expire);
-        } else {
-            stage.whenComplete((value, failure) -> timer.cancel(false));
         }
+        return timer;
     }
 
     /** @return the number of tasks waiting to run (for tests of memory behaviour) */
