@@ -72,6 +72,11 @@ public final class MicrometerLockRecorder implements LockRecorder {
         return new MicrometerLockRecorder(Metrics.globalRegistry);
     }
 
+    /** @return whether a registry has been added to {@link Metrics#globalRegistry}: without one it exports nothing */
+    public static boolean globalHasRegistries() {
+        return !Metrics.globalRegistry.getRegistries().isEmpty();
+    }
+
     @Override
     public void start(LockGauges gauges) {
         this.state = gauges;

@@ -12,6 +12,7 @@ import io.opentelemetry.api.metrics.DoubleHistogramBuilder;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.MeterBuilder;
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongUpDownCounter;
 import java.util.List;
@@ -104,19 +105,38 @@ public final class OpenTelemetryLockRecorder implements LockRecorder {
     }
 
     /**
-     * @return a recorder to {@link GlobalOpenTelemetry} when the application has set it, else empty;
-     *         never sets (and so never freezes) the global instance. {@code GlobalOpenTelemetry.isSet()}
-     *         is newer than API 1.29 (Payara Micro 7.2025.1): there the global instance counts as not set,
-     *         since asking for it with {@code get()} would set and freeze it
+     * @param openTelemetry an {@link OpenTelemetry} (typed {@code Object} so that callers need no OpenTelemetry type)
+     * @return whether its meters are the API's no-op ones, which record and export nothing: for example
+     *         MicroProfile Telemetry's bean while {@code otel.sdk.disabled} is true (its default)
      */
-    public static Optional<LockRecorder> globalIfSet() {
+    public static boolean isNoop(Object openTelemetry) {
+        Meter meter = ((OpenTelemetry) openTelemetry).getMeterProvider().get(Instruments.SCOPE);
+        return meter.getClass() == MeterProvider.noop().get(Instruments.SCOPE).getClass();
+    }
+
+    /**
+     * @return the {@link GlobalOpenTelemetry} when the application has set it, else empty; never sets
+     *         (and so never freezes) the global instance; with API 1.29, which lacks
+     *         {@code GlobalOpenTelemetry.isSet()}, always empty
+     */
+    public static Optional<Object> globalInstanceIfSet() {
         boolean set;
         try {
             set = GlobalOpenTelemetry.isSet();
         } catch (NoSuchMethodError olderApi) {
             set = false;
         }
-        return set ? Optional.of(create(GlobalOpenTelemetry.get())) : Optional.empty();
+        return set ? Optional.of(GlobalOpenTelemetry.get()) : Optional.empty();
+    }
+
+    /**
+     * @return a recorder to {@link GlobalOpenTelemetry} when the application has set it, else empty;
+     *         never sets (and so never freezes) the global instance. {@code GlobalOpenTelemetry.isSet()}
+     *         is newer than API 1.29 (Payara Micro 7.2025.1): there the global instance counts as not set,
+     *         since asking for it with {@code get()} would set and freeze it
+     */
+    public static Optional<LockRecorder> globalIfSet() {
+        return globalInstanceIfSet().map(OpenTelemetryLockRecorder::create);
     }
 
     @Override
