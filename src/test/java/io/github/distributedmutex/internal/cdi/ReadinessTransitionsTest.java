@@ -67,6 +67,13 @@ class ReadinessTransitionsTest {
         assertThat(transitions.seen(up, later + 1)).as("UP from a newer check is a change").isTrue();
     }
 
+    /**
+     * A stress guard: each round, every thread reports the same new state at once. The race it guards against (two
+     * checks reading the last state before either writes it) is a window of nanoseconds: run against the former
+     * read-then-write code, three runs of 2,000 rounds did not hit it (2026-12-02), so this test fails only for
+     * coarser breakage (no deduplication, a change counted per thread); {@link #anOlderResultIsNotLoggedAfterANewerOne}
+     * is the one that failed against that code.
+     */
     @Test
     void concurrentChecksLogEachChangeOnce() throws Exception {
         ReadinessTransitions transitions = new ReadinessTransitions();
