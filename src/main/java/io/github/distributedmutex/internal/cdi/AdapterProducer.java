@@ -62,11 +62,8 @@ public class AdapterProducer {
     private ObservabilitySettings observability;
     private CdiLockEvents listener;
     private boolean shutDown;
-    /**
-     * What the last readiness check found, null before the first: changes (UP, DOWN, another DOWN reason)
-     * are logged with their details, which the health endpoint does not show.
-     */
-    private volatile LockReadiness lastReadiness;
+    /** Logs the readiness check's changes (UP, DOWN, another DOWN reason) with their details. */
+    private final ReadinessTransitions readinessTransitions = new ReadinessTransitions();
 
     /** For the container's proxy only. */
     protected AdapterProducer() {
@@ -193,17 +190,9 @@ public class AdapterProducer {
         if (!checks.readiness()) {
             return new LockReadiness(true, "not checked: distributedmutex.health.readiness=false");
         }
+        long started = System.nanoTime();
         LockReadiness readiness = current.readiness(checks.readinessTimeout());
-        LockReadiness before = lastReadiness;
-        lastReadiness = readiness;
-        if (before == null ? !readiness.up() : before.up() != readiness.up()
-                || !readiness.up() && !before.reason().equals(readiness.reason())) {
-            if (readiness.up()) {
-                LOG.info("distributed-mutex readiness: UP again ({})", readiness.detail());
-            } else {
-                LOG.warn("distributed-mutex readiness: DOWN: {}", readiness.detail());
-            }
-        }
+        readinessTransitions.seen(readiness, started);
         return readiness;
     }
 

@@ -40,8 +40,8 @@ final class CompositeLockRecorder implements LockRecorder {
     }
 
     @Override
-    public void released(String name, long heldNanos) {
-        report(recorder -> recorder.released(name, heldNanos));
+    public void released(String name, Release outcome, long heldNanos) {
+        report(recorder -> recorder.released(name, outcome, heldNanos));
     }
 
     @Override

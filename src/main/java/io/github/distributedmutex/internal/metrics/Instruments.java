@@ -12,7 +12,10 @@ public final class Instruments {
 
     /** Histogram, seconds: from the call to the grant or the failure, by name and outcome. */
     public static final String ACQUIRE_DURATION = "distributedmutex.lock.acquire.duration";
-    /** Histogram, seconds: from the granting attempt to the confirmed release, by name. */
+    /**
+     * Histogram, seconds: from the granting attempt to the end of the release (confirmed, found lost, or failed),
+     * by name and release outcome.
+     */
     public static final String HOLD_DURATION = "distributedmutex.lock.hold.duration";
     /** Gauge (OpenTelemetry: asynchronous up-down counter), {lock}: leases this instance holds now, by name. */
     public static final String HELD = "distributedmutex.lock.held";
@@ -27,6 +30,8 @@ public final class Instruments {
     public static final String NAME = "distributedmutex.lock.name";
     /** Attribute of {@link #ACQUIRE_DURATION}: acquired, not_acquired, unavailable. */
     public static final String ACQUIRE_OUTCOME = "distributedmutex.lock.acquire.outcome";
+    /** Attribute of {@link #HOLD_DURATION}: released, lost, failed. */
+    public static final String RELEASE_OUTCOME = "distributedmutex.lock.release.outcome";
     /** Attribute of {@link #RENEWALS}: renewed, lost, failed. */
     public static final String RENEWAL_OUTCOME = "distributedmutex.lease.renewal.outcome";
 
@@ -53,6 +58,15 @@ public final class Instruments {
             case ACQUIRED -> "acquired";
             case NOT_ACQUIRED -> "not_acquired";
             case UNAVAILABLE -> "unavailable";
+        };
+    }
+
+    /** @return the {@link #RELEASE_OUTCOME} value of an outcome */
+    public static String value(io.github.distributedmutex.internal.redis.LockRecorder.Release outcome) {
+        return switch (outcome) {
+            case RELEASED -> "released";
+            case LOST -> "lost";
+            case FAILED -> "failed";
         };
     }
 

@@ -95,9 +95,15 @@ public final class MetricsBackends {
             return Optional.empty();
         }
         Optional<Object> bean = beans.apply(registryType);
-        LOG.info("distributed-mutex records metrics to Micrometer ({})",
-                bean.isPresent() ? "the application's MeterRegistry bean" : "Metrics.globalRegistry");
-        return Optional.of(bean.map(MicrometerLockRecorder::create).orElseGet(MicrometerLockRecorder::global));
+        if (bean.isPresent()) {
+            LOG.info("distributed-mutex records metrics to Micrometer (the application's MeterRegistry bean)");
+            return Optional.of(MicrometerLockRecorder.create(bean.get()));
+        }
+        // recorded all the same: a registry may be added to the global one later
+        LOG.info("distributed-mutex records metrics to Micrometer (Metrics.globalRegistry{})",
+                MicrometerLockRecorder.globalHasRegistries() ? ""
+                        : "; no registry has been added to it yet, so nothing is exported until one is");
+        return Optional.of(MicrometerLockRecorder.global());
     }
 
     private static Optional<LockRecorder> openTelemetry(ObservabilitySettings.Metrics metrics,
@@ -111,18 +117,27 @@ public final class MetricsBackends {
             return Optional.empty();
         }
         Optional<Object> bean = beans.apply(openTelemetryType);
-        if (bean.isPresent()) {
-            LOG.info("distributed-mutex records metrics to OpenTelemetry (the application's OpenTelemetry bean)");
-            return Optional.of(OpenTelemetryLockRecorder.create(bean.get()));
+        String source = "the application's OpenTelemetry bean";
+        Optional<Object> openTelemetry = bean;
+        if (openTelemetry.isEmpty()) {
+            source = "GlobalOpenTelemetry";
+            openTelemetry = OpenTelemetryLockRecorder.globalInstanceIfSet();
         }
-        Optional<LockRecorder> global = OpenTelemetryLockRecorder.globalIfSet();
-        if (global.isPresent()) {
-            LOG.info("distributed-mutex records metrics to OpenTelemetry (GlobalOpenTelemetry)");
-        } else {
+        if (openTelemetry.isEmpty()) {
             (metrics == ObservabilitySettings.Metrics.OPENTELEMETRY ? LOG.atWarn() : LOG.atInfo()).log(
                     "distributed-mutex records no metrics to OpenTelemetry: its API is present, but there is no"
                     + " OpenTelemetry bean and GlobalOpenTelemetry is not set");
+            return Optional.empty();
         }
-        return global;
+        if (OpenTelemetryLockRecorder.isNoop(openTelemetry.get())) {
+            // nothing to record to: the no-op meters never change into real ones
+            (metrics == ObservabilitySettings.Metrics.OPENTELEMETRY ? LOG.atWarn() : LOG.atInfo()).log(
+                    "distributed-mutex records no metrics to OpenTelemetry: " + source + " is a no-op (no SDK;"
+                    + " on MicroProfile Telemetry set otel.sdk.disabled=false and a metrics exporter)");
+            return Optional.empty();
+        }
+        LOG.info("distributed-mutex records metrics to OpenTelemetry ({}; what leaves the application depends on"
+                + " its exporters)", source);
+        return Optional.of(OpenTelemetryLockRecorder.create(openTelemetry.get()));
     }
 }

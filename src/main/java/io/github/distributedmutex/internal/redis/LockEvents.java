@@ -95,7 +95,7 @@ final class LockEvents {
         }
         if (recorder != null) {
             try {
-                recorder.released(name, heldNanos);
+                recorder.released(name, LockRecorder.Release.RELEASED, heldNanos);
             } catch (RuntimeException | LinkageError e) {
                 recordingFailed(e);
             }
@@ -124,6 +124,21 @@ final class LockEvents {
         if (recorder != null) {
             try {
                 recorder.lost(name);
+            } catch (RuntimeException | LinkageError e) {
+                recordingFailed(e);
+            }
+        }
+    }
+
+    /**
+     * A hold ended without a confirmed release: Redis answered that the lock was no longer this holder's
+     * ({@link LockRecorder.Release#LOST}; its {@link #lost} is reported apart, once per lease), or the release
+     * failed ({@link LockRecorder.Release#FAILED}). No event type: measured only.
+     */
+    void releaseFailed(String name, LockRecorder.Release outcome, long heldNanos) {
+        if (recorder != null) {
+            try {
+                recorder.released(name, outcome, heldNanos);
             } catch (RuntimeException | LinkageError e) {
                 recordingFailed(e);
             }

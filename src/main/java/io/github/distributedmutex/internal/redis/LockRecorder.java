@@ -25,6 +25,16 @@ public interface LockRecorder {
         UNAVAILABLE
     }
 
+    /** How the release that ended a hold ended: the hold ended either way, from the holder's view. */
+    enum Release {
+        /** Redis confirmed the release (the lock is free, or stays taken for its minimum hold). */
+        RELEASED,
+        /** Redis answered that the lock was not this holder's any more (expired, or taken by another): it was lost. */
+        LOST,
+        /** Redis did not answer in time, or failed: the lock may or may not have been released. */
+        FAILED
+    }
+
     /** How one lease renewal (a watchdog renewal or an {@code extend}) ended. */
     enum Renewal {
         /** Redis set the new lease. */
@@ -50,12 +60,13 @@ public interface LockRecorder {
     void acquisition(String name, Acquisition outcome, long nanos);
 
     /**
-     * Redis confirmed a release.
+     * A hold ended: its release was answered, or failed (at most once per lock; not after the adapter closed).
      *
      * @param name      the lock's metric name
-     * @param heldNanos how long the lock was held, from the granting attempt to the release
+     * @param outcome   how the release ended
+     * @param heldNanos how long the lock was held, from the granting attempt to the release's call
      */
-    void released(String name, long heldNanos);
+    void released(String name, Release outcome, long heldNanos);
 
     /**
      * @param name    the lock's metric name

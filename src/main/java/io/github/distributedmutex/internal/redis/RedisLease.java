@@ -440,6 +440,7 @@ final class RedisLease implements Lease {
             LOG.error("Could not release lock '{}' (owner {}) after {} ms (the release may or may not have reached"
                     + " Redis); if it did not, the lock frees itself when its lease of {} ms ends: {}", key.name(), owner,
                     heldMillis, leaseMillis, RedisCalls.unavailable(key.name(), "release", failure).getMessage());
+            host.events().releaseFailed(metricName, LockRecorder.Release.FAILED, heldNanos);
         } else if (result == RedisLockStore.Release.RELEASED) {
             host.released(key.redisKey());
             LOG.debug("Released lock '{}' (owner {}, token {}) after holding it {} ms", key.name(), owner, token, heldMillis);
@@ -455,6 +456,7 @@ final class RedisLease implements Lease {
                     + " or use the watchdog", key.name(), owner, token, heldMillis, leaseMillis,
                     result == RedisLockStore.Release.TAKEN_BY_OTHER
                             ? "another owner holds it now, its lock was left alone." : "nothing was deleted.");
+            host.events().releaseFailed(metricName, LockRecorder.Release.LOST, heldNanos);
             if (markLost()) {
                 host.events().lost(key, metricName, owner, token, heldNanos);
             }

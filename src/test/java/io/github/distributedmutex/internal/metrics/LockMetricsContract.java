@@ -13,6 +13,7 @@ import io.github.distributedmutex.internal.redis.LockRecorder;
 import io.github.distributedmutex.testing.LogCapture;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestAdapters;
 import java.time.Duration;
 import java.util.Set;
@@ -45,8 +46,8 @@ abstract class LockMetricsContract {
     /** @return the sum of the acquire durations of {@code name} with {@code outcome}, in seconds */
     abstract double acquireSeconds(String name, String outcome);
 
-    /** @return how many releases of {@code name} were recorded in the hold duration */
-    abstract long holds(String name);
+    /** @return how many holds of {@code name} whose release ended with {@code outcome} were recorded in the hold duration */
+    abstract long holds(String name, String outcome);
 
     /** @return the held-locks gauge of {@code name} now */
     abstract long held(String name);
@@ -81,7 +82,7 @@ abstract class LockMetricsContract {
         }
         assertThat(acquisitions("job", "acquired")).isEqualTo(1);
         assertThat(acquireSeconds("job", "acquired")).isGreaterThan(0).isLessThan(TIMEOUT.toSeconds());
-        await().atMost(TIMEOUT).until(() -> holds("job") == 1);
+        await().atMost(TIMEOUT).until(() -> holds("job", "released") == 1);
         assertThat(held("job")).isZero();
         assertThat(acquisitions("job", "not_acquired")).isZero();
         assertThat(acquireNames()).containsExactly("job");
@@ -100,7 +101,7 @@ abstract class LockMetricsContract {
         assertThat(acquisitions("job", "acquired")).isEqualTo(50);
         assertThat(acquisitions("invoices", "acquired")).isEqualTo(50);
         assertThat(acquisitions("tenant:%d:settings", "acquired")).isEqualTo(50);
-        await().atMost(TIMEOUT).until(() -> holds("job") == 50 && holds("invoices") == 50);
+        await().atMost(TIMEOUT).until(() -> holds("job", "released") == 50 && holds("invoices", "released") == 50);
     }
 
     @Test
@@ -172,8 +173,26 @@ abstract class LockMetricsContract {
         lease.close();
         assertThat(renewals("sync", "lost")).isEqualTo(1);
         assertThat(lost("sync")).as("once per lease, though the release found it gone too").isEqualTo(1);
-        assertThat(holds("sync")).as("a lost lease is no release").isZero();
+        assertThat(holds("sync", "lost")).as("the hold ended at the release, which found the lock gone").isEqualTo(1);
+        assertThat(holds("sync", "released") + holds("sync", "failed")).isZero();
         assertThat(held("sync")).isZero();
+    }
+
+    @Test
+    @SlowTest
+    void aReleaseRedisDidNotAnswerEndsTheHoldAsFailed() throws Exception {
+        try (RedisServerProcess server = RedisServerProcess.start();
+             TestAdapters own = TestAdapters.on(server.address())) {
+            Adapter adapter = own.newInstance(newRecorder());
+            Lease lease = adapter.lock("batch:1");
+            server.kill();
+            try (LogCapture logs = LogCapture.start()) {
+                lease.close(); // waits for the release's failure (its timeout at the latest)
+                assertThat(logs.lines("ERROR")).anyMatch(line -> line.contains("Could not release lock 'batch:1'"));
+            }
+        }
+        await().atMost(TIMEOUT).until(() -> holds("batch", "failed") == 1);
+        assertThat(holds("batch", "released") + holds("batch", "lost")).isZero();
     }
 
     @Test

@@ -8,8 +8,12 @@ import io.github.distributedmutex.internal.redis.LockGauges;
 import io.github.distributedmutex.internal.redis.LockRecorder;
 import io.github.distributedmutex.testing.LogCapture;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +52,44 @@ class MetricsBackendsTest {
         // an object that is no OpenTelemetry: the recorder's set-up fails with a ClassCastException
         assertThat(MetricsBackends.detect(ObservabilitySettings.Metrics.OPENTELEMETRY,
                 type -> Optional.of("not an OpenTelemetry"))).isNull();
+    }
+
+    @Test
+    void aNoOpOpenTelemetryIsNamedAsSuchNotClaimedToRecord() {
+        try (LogCapture logs = LogCapture.start()) {
+            // MicroProfile Telemetry's bean while otel.sdk.disabled=true (its default): the API's no-op
+            LockRecorder recorder = MetricsBackends.detect(ObservabilitySettings.Metrics.OPENTELEMETRY,
+                    type -> type == OpenTelemetry.class ? Optional.of(OpenTelemetry.noop()) : Optional.empty());
+            assertThat(recorder).as("nothing to record to").isNull();
+            assertThat(logs.lines()).noneMatch(line -> line.contains("records metrics to OpenTelemetry"));
+            assertThat(logs.lines()).anyMatch(line -> line.contains("records no metrics to OpenTelemetry")
+                    && line.contains("no-op") && line.contains("otel.sdk.disabled=false"));
+        }
+    }
+
+    @Test
+    void anOpenTelemetryWithAnSdkIsNamed() {
+        try (LogCapture logs = LogCapture.start();
+             SdkMeterProvider meterProvider = SdkMeterProvider.builder()
+                     .registerMetricReader(InMemoryMetricReader.create()).build()) {
+            OpenTelemetry sdk = OpenTelemetrySdk.builder().setMeterProvider(meterProvider).build();
+            assertThat(MetricsBackends.detect(ObservabilitySettings.Metrics.OPENTELEMETRY,
+                    type -> type == OpenTelemetry.class ? Optional.of(sdk) : Optional.empty())).isNotNull();
+            assertThat(logs.lines("INFO")).anyMatch(line -> line.contains("records metrics to OpenTelemetry"));
+        }
+    }
+
+    @Test
+    void micrometersGlobalRegistryWithoutRegistriesIsNamedAsExportingNothingYet() {
+        try (LogCapture logs = LogCapture.start()) {
+            assertThat(Metrics.globalRegistry.getRegistries()).as("no test adds one").isEmpty();
+            LockRecorder recorder = MetricsBackends.detect(ObservabilitySettings.Metrics.MICROMETER,
+                    type -> Optional.empty());
+            assertThat(recorder).as("a registry may be added to the global one later").isNotNull();
+            recorder.stop();
+            assertThat(logs.lines("INFO")).anyMatch(line -> line.contains("Metrics.globalRegistry")
+                    && line.contains("no registry has been added to it yet"));
+        }
     }
 
     @Test

@@ -53,8 +53,9 @@ class MicrometerMetricsTest extends LockMetricsContract {
     }
 
     @Override
-    long holds(String name) {
-        Timer timer = registry.find(Instruments.HOLD_DURATION).tag(Instruments.NAME, name).timer();
+    long holds(String name, String outcome) {
+        Timer timer = registry.find(Instruments.HOLD_DURATION).tag(Instruments.NAME, name)
+                .tag(Instruments.RELEASE_OUTCOME, outcome).timer();
         return timer == null ? 0 : timer.count();
     }
 
@@ -103,7 +104,7 @@ class MicrometerMetricsTest extends LockMetricsContract {
         assertThat(acquireTimer("one", "not_acquired")).as("registered when first used").isNull();
         assertThat(acquireTimer("one", "unavailable")).as("registered when first used").isNull();
         assertThat(bucketBoundaries(acquireTimer("one", "acquired"))).isEqualTo(Instruments.ACQUIRE_BUCKETS);
-        await().atMost(java.time.Duration.ofSeconds(30)).until(() -> holds("one") == 1);
+        await().atMost(java.time.Duration.ofSeconds(30)).until(() -> holds("one", "released") == 1);
         assertThat(bucketBoundaries(registry.get(Instruments.HOLD_DURATION).tag(Instruments.NAME, "one").timer()))
                 .as("the hold duration is a histogram too").isEqualTo(Instruments.HOLD_BUCKETS);
     }

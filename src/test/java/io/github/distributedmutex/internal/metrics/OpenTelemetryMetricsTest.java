@@ -57,9 +57,9 @@ class OpenTelemetryMetricsTest extends LockMetricsContract {
     }
 
     @Override
-    long holds(String name) {
-        return histogramPoints(Instruments.HOLD_DURATION)
-                .filter(point -> point.getAttributes().equals(Attributes.of(NAME, name)))
+    long holds(String name, String outcome) {
+        Attributes attributes = Attributes.of(NAME, name, AttributeKey.stringKey(Instruments.RELEASE_OUTCOME), outcome);
+        return histogramPoints(Instruments.HOLD_DURATION).filter(point -> point.getAttributes().equals(attributes))
                 .mapToLong(HistogramPointData::getCount).sum();
     }
 

@@ -79,7 +79,9 @@ public final class OpenTelemetryOnOldestApi {
         for (LockRecorder.Acquisition outcome : LockRecorder.Acquisition.values()) {
             recorder.acquisition(name, outcome, TimeUnit.MILLISECONDS.toNanos(3));
         }
-        recorder.released(name, TimeUnit.MILLISECONDS.toNanos(40));
+        for (LockRecorder.Release outcome : LockRecorder.Release.values()) {
+            recorder.released(name, outcome, TimeUnit.MILLISECONDS.toNanos(40));
+        }
         for (LockRecorder.Renewal outcome : LockRecorder.Renewal.values()) {
             recorder.renewal(name, outcome);
         }

@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * names is bounded (see the core's {@code MetricNames}). The counters of a name are registered when the
  * name is first reported (so that an alert on their increase sees the first one); the timers, which
  * carry buckets, when their outcome is first reported, so that a name that was never contended has no
- * {@code not_acquired} histogram.
+ * {@code not_acquired} histogram (and one whose releases all succeeded no {@code lost} or {@code failed} hold
+ * histogram).
  *
  * <p>The durations are histograms with the same fixed bucket boundaries as the OpenTelemetry recorder's
  * ({@link Instruments#ACQUIRE_BUCKETS}, {@link Instruments#HOLD_BUCKETS}, as service-level objectives):
@@ -71,6 +72,11 @@ public final class MicrometerLockRecorder implements LockRecorder {
         return new MicrometerLockRecorder(Metrics.globalRegistry);
     }
 
+    /** @return whether a registry has been added to {@link Metrics#globalRegistry}: without one it exports nothing */
+    public static boolean globalHasRegistries() {
+        return !Metrics.globalRegistry.getRegistries().isEmpty();
+    }
+
     @Override
     public void start(LockGauges gauges) {
         this.state = gauges;
@@ -82,8 +88,8 @@ public final class MicrometerLockRecorder implements LockRecorder {
     }
 
     @Override
-    public void released(String name, long heldNanos) {
-        meters(name).hold().record(heldNanos, TimeUnit.NANOSECONDS);
+    public void released(String name, Release outcome, long heldNanos) {
+        meters(name).hold(outcome).record(heldNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -206,7 +212,7 @@ public final class MicrometerLockRecorder implements LockRecorder {
     private final class NameMeters {
         private final String name;
         private final AtomicReferenceArray<Timer> acquire = new AtomicReferenceArray<>(Acquisition.values().length);
-        private volatile Timer hold;
+        private final AtomicReferenceArray<Timer> hold = new AtomicReferenceArray<>(Release.values().length);
         final Counter renewed;
         final Counter renewalLost;
         final Counter renewalFailed;
@@ -235,13 +241,14 @@ public final class MicrometerLockRecorder implements LockRecorder {
             return timer;
         }
 
-        Timer hold() {
-            Timer timer = hold;
+        Timer hold(Release outcome) {
+            Timer timer = hold.get(outcome.ordinal());
             if (timer == null) {
                 timer = Timer.builder(Instruments.HOLD_DURATION)
-                        .description("How long locks were held, from the grant to the confirmed release")
-                        .tag(Instruments.NAME, name).serviceLevelObjectives(HOLD_BUCKETS).register(registry);
-                hold = timer;
+                        .description("How long locks were held, from the grant to the release, by how the release ended")
+                        .tag(Instruments.NAME, name).tag(Instruments.RELEASE_OUTCOME, Instruments.value(outcome))
+                        .serviceLevelObjectives(HOLD_BUCKETS).register(registry);
+                hold.set(outcome.ordinal(), timer);
             }
             return timer;
         }

@@ -12,6 +12,7 @@ import io.opentelemetry.api.metrics.DoubleHistogramBuilder;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.MeterBuilder;
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongUpDownCounter;
 import java.util.List;
@@ -36,6 +37,7 @@ public final class OpenTelemetryLockRecorder implements LockRecorder {
 
     private static final AttributeKey<String> NAME = AttributeKey.stringKey(Instruments.NAME);
     private static final AttributeKey<String> ACQUIRE_OUTCOME = AttributeKey.stringKey(Instruments.ACQUIRE_OUTCOME);
+    private static final AttributeKey<String> RELEASE_OUTCOME = AttributeKey.stringKey(Instruments.RELEASE_OUTCOME);
     private static final AttributeKey<String> RENEWAL_OUTCOME = AttributeKey.stringKey(Instruments.RENEWAL_OUTCOME);
     private static final double NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
     /** Whether {@code DoubleHistogramBuilder.setExplicitBucketBoundariesAdvice} exists (OpenTelemetry API 1.32+). */
@@ -56,7 +58,7 @@ public final class OpenTelemetryLockRecorder implements LockRecorder {
                 .setDescription("How long lock acquisitions took, from the call to the grant or the failure"),
                 Instruments.ACQUIRE_BUCKETS).build();
         holdDuration = withBuckets(meter.histogramBuilder(Instruments.HOLD_DURATION).setUnit("s")
-                .setDescription("How long locks were held, from the grant to the confirmed release"),
+                .setDescription("How long locks were held, from the grant to the release, by how the release ended"),
                 Instruments.HOLD_BUCKETS).build();
         renewals = meter.counterBuilder(Instruments.RENEWALS).setUnit("{renewal}")
                 .setDescription("Lease renewals (watchdog renewals and Lease.extend calls)").build();
@@ -103,19 +105,38 @@ public final class OpenTelemetryLockRecorder implements LockRecorder {
     }
 
     /**
-     * @return a recorder to {@link GlobalOpenTelemetry} when the application has set it, else empty;
-     *         never sets (and so never freezes) the global instance. {@code GlobalOpenTelemetry.isSet()}
-     *         is newer than API 1.29 (Payara Micro 7.2025.1): there the global instance counts as not set,
-     *         since asking for it with {@code get()} would set and freeze it
+     * @param openTelemetry an {@link OpenTelemetry} (typed {@code Object} so that callers need no OpenTelemetry type)
+     * @return whether its meters are the API's no-op ones, which record and export nothing: for example
+     *         MicroProfile Telemetry's bean while {@code otel.sdk.disabled} is true (its default)
      */
-    public static Optional<LockRecorder> globalIfSet() {
+    public static boolean isNoop(Object openTelemetry) {
+        Meter meter = ((OpenTelemetry) openTelemetry).getMeterProvider().get(Instruments.SCOPE);
+        return meter.getClass() == MeterProvider.noop().get(Instruments.SCOPE).getClass();
+    }
+
+    /**
+     * @return the {@link GlobalOpenTelemetry} when the application has set it, else empty; never sets
+     *         (and so never freezes) the global instance; with API 1.29, which lacks
+     *         {@code GlobalOpenTelemetry.isSet()}, always empty
+     */
+    public static Optional<Object> globalInstanceIfSet() {
         boolean set;
         try {
             set = GlobalOpenTelemetry.isSet();
         } catch (NoSuchMethodError olderApi) {
             set = false;
         }
-        return set ? Optional.of(create(GlobalOpenTelemetry.get())) : Optional.empty();
+        return set ? Optional.of(GlobalOpenTelemetry.get()) : Optional.empty();
+    }
+
+    /**
+     * @return a recorder to {@link GlobalOpenTelemetry} when the application has set it, else empty;
+     *         never sets (and so never freezes) the global instance. {@code GlobalOpenTelemetry.isSet()}
+     *         is newer than API 1.29 (Payara Micro 7.2025.1): there the global instance counts as not set,
+     *         since asking for it with {@code get()} would set and freeze it
+     */
+    public static Optional<LockRecorder> globalIfSet() {
+        return globalInstanceIfSet().map(OpenTelemetryLockRecorder::create);
     }
 
     @Override
@@ -144,8 +165,13 @@ public final class OpenTelemetryLockRecorder implements LockRecorder {
     }
 
     @Override
-    public void released(String name, long heldNanos) {
-        holdDuration.record(heldNanos / NANOS_PER_SECOND, attributes(name).name);
+    public void released(String name, Release outcome, long heldNanos) {
+        NameAttributes attributes = attributes(name);
+        holdDuration.record(heldNanos / NANOS_PER_SECOND, switch (outcome) {
+            case RELEASED -> attributes.released;
+            case LOST -> attributes.releaseLost;
+            case FAILED -> attributes.releaseFailed;
+        });
     }
 
     @Override
@@ -186,6 +212,9 @@ public final class OpenTelemetryLockRecorder implements LockRecorder {
         final Attributes acquired;
         final Attributes notAcquired;
         final Attributes unavailable;
+        final Attributes released;
+        final Attributes releaseLost;
+        final Attributes releaseFailed;
         final Attributes renewed;
         final Attributes renewalLost;
         final Attributes renewalFailed;
@@ -195,6 +224,9 @@ public final class OpenTelemetryLockRecorder implements LockRecorder {
             acquired = Attributes.of(NAME, lockName, ACQUIRE_OUTCOME, Instruments.value(Acquisition.ACQUIRED));
             notAcquired = Attributes.of(NAME, lockName, ACQUIRE_OUTCOME, Instruments.value(Acquisition.NOT_ACQUIRED));
             unavailable = Attributes.of(NAME, lockName, ACQUIRE_OUTCOME, Instruments.value(Acquisition.UNAVAILABLE));
+            released = Attributes.of(NAME, lockName, RELEASE_OUTCOME, Instruments.value(Release.RELEASED));
+            releaseLost = Attributes.of(NAME, lockName, RELEASE_OUTCOME, Instruments.value(Release.LOST));
+            releaseFailed = Attributes.of(NAME, lockName, RELEASE_OUTCOME, Instruments.value(Release.FAILED));
             renewed = Attributes.of(NAME, lockName, RENEWAL_OUTCOME, Instruments.value(Renewal.RENEWED));
             renewalLost = Attributes.of(NAME, lockName, RENEWAL_OUTCOME, Instruments.value(Renewal.LOST));
             renewalFailed = Attributes.of(NAME, lockName, RENEWAL_OUTCOME, Instruments.value(Renewal.FAILED));

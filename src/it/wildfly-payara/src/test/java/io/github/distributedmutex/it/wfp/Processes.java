@@ -104,4 +104,16 @@ final class Processes {
             return "(no log: " + e + ")";
         }
     }
+
+    /** @return the last {@code max} lines of a log file that match {@code regex} (found anywhere in the line) */
+    static List<String> grep(Path log, String regex, int max) {
+        try {
+            java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);
+            List<String> matching = new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines()
+                    .filter(line -> pattern.matcher(line).find()).toList();
+            return matching.subList(Math.max(0, matching.size() - max), matching.size());
+        } catch (IOException | RuntimeException e) {
+            return List.of("(no log: " + e + ")");
+        }
+    }
 }

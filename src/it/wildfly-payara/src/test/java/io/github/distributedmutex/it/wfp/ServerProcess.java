@@ -76,18 +76,23 @@ final class ServerProcess implements AutoCloseable {
      * @param tickSecond the seconds field of the application's offset timers ({@code it.tick.second})
      */
     static ServerProcess wildFly(String name, Path home, Path war, Path workDir, Set<Integer> takenPorts,
-                                 String redisAddress, Path javaHome, List<String> jvmOptions, String tickSecond)
+                                 String redisAddress, Path javaHome, List<String> jvmOptions, String tickSecond,
+                                 Map<String, String> telemetry)
             throws IOException {
         Path base = workDir.resolve(name);
         copyTree(home.resolve("standalone/configuration"), base.resolve("configuration"));
         addMicroProfileHealth(base.resolve("configuration/standalone.xml"));
+        addMicroProfileTelemetry(base.resolve("configuration/standalone.xml"));
         Files.createDirectories(base.resolve("deployments"));
         Files.copy(war, base.resolve("deployments/" + CONTEXT + ".war"), StandardCopyOption.REPLACE_EXISTING);
         int offset = portOffset(takenPorts);
-        List<String> command = List.of("sh", home.resolve("bin/standalone.sh").toString(),
+        List<String> command = new ArrayList<>(List.of("sh", home.resolve("bin/standalone.sh").toString(),
                 "-Djboss.server.base.dir=" + base,
                 "-Djboss.socket.binding.port-offset=" + offset,
-                "-b", "127.0.0.1", "-bmanagement", "127.0.0.1");
+                "-b", "127.0.0.1", "-bmanagement", "127.0.0.1"));
+        // system properties: WildFly's MicroProfile Telemetry passes the application's MicroProfile Config
+        // properties named otel.* to the SDK (environment variables would arrive as OTEL_*, which it does not map)
+        command.addAll(systemProperties(telemetry));
         Path log = workDir.resolve(name + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
@@ -117,7 +122,8 @@ final class ServerProcess implements AutoCloseable {
      * @param tickSecond the seconds field of the application's offset timers ({@code it.tick.second})
      */
     static ServerProcess payara(String name, Path jar, Path war, Path workDir, Set<Integer> takenPorts,
-                                String redisAddress, Path javaHome, List<String> jvmOptions, String tickSecond)
+                                String redisAddress, Path javaHome, List<String> jvmOptions, String tickSecond,
+                                Map<String, String> telemetry)
             throws IOException {
         Path root = workDir.resolve(name);
         Files.createDirectories(root);
@@ -127,6 +133,8 @@ final class ServerProcess implements AutoCloseable {
         // configuration through Payara's MicroProfile Config: system properties (ordinal 400)
         List<String> command = new ArrayList<>(List.of(javaHome.resolve("bin/java").toString(), "-Xmx512m"));
         command.addAll(jvmOptions);
+        // MicroProfile Telemetry reads otel.* through MicroProfile Config: system properties (ordinal 400)
+        command.addAll(systemProperties(telemetry));
         command.addAll(List.of(
                 "-Ddistributedmutex.redis.address=" + redisAddress,
                 "-Dit.server.name=" + name,
@@ -151,7 +159,8 @@ final class ServerProcess implements AutoCloseable {
      * @param tickSecond the seconds field of the application's offset timers ({@code it.tick.second})
      */
     static ServerProcess liberty(String name, Path home, Path war, Path workDir, Set<Integer> takenPorts,
-                                 String redisAddress, Path javaHome, List<String> jvmOptions, String tickSecond)
+                                 String redisAddress, Path javaHome, List<String> jvmOptions, String tickSecond,
+                                 Map<String, String> telemetry)
             throws IOException {
         Path userDir = workDir.resolve(name);
         Path serverDir = userDir.resolve("servers/it");
@@ -161,7 +170,10 @@ final class ServerProcess implements AutoCloseable {
         Files.writeString(serverDir.resolve("server.xml"), libertyServerXml(port, redisAddress, name, tickSecond),
                 StandardCharsets.UTF_8);
         // one option per line; the server script passes them to the JVM
-        Files.write(serverDir.resolve("jvm.options"), concat(List.of("-Xmx512m"), jvmOptions), StandardCharsets.UTF_8);
+        // MicroProfile Telemetry 2.x set up as system properties: the runtime-wide OpenTelemetry SDK, which the
+        // application's OpenTelemetry bean is too
+        Files.write(serverDir.resolve("jvm.options"), concat(concat(List.of("-Xmx512m"), jvmOptions),
+                systemProperties(telemetry)), StandardCharsets.UTF_8);
         List<String> command = List.of("sh", home.resolve("bin/server").toString(), "run", "it");
         Path log = workDir.resolve(name + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -185,7 +197,8 @@ final class ServerProcess implements AutoCloseable {
      * Jakarta REST 4.0; MicroProfile Config 3.1; Enterprise Beans Lite 4.0 (singletons, non-persistent timers, and
      * the transaction support behind {@code @Transactional} and the {@code TransactionSynchronizationRegistry});
      * Jakarta Concurrency 3.1 (the default managed executors, {@code @Asynchronous(runAt)}); MicroProfile Health 4.0
-     * (the library's readiness check, at {@code /health/ready}).
+     * (the library's readiness check, at {@code /health/ready}); MicroProfile Telemetry 2.1 (OpenTelemetry, where
+     * the library records its metrics).
      */
     static String libertyServerXml(int httpPort, String redisAddress, String serverName, String tickSecond) {
         return """
@@ -199,6 +212,7 @@ final class ServerProcess implements AutoCloseable {
                         <feature>enterpriseBeansLite-4.0</feature>
                         <feature>concurrent-3.1</feature>
                         <feature>mpHealth-4.0</feature>
+                        <feature>mpTelemetry-2.1</feature>
                     </featureManager>
 
                     <httpEndpoint id="defaultHttpEndpoint" host="127.0.0.1" httpPort="%d" httpsPort="-1"/>
@@ -228,6 +242,45 @@ final class ServerProcess implements AutoCloseable {
                 .replace("</profile>", "    <subsystem xmlns=\"urn:wildfly:microprofile-health-smallrye:3.0\""
                         + " security-enabled=\"false\"/>\n    </profile>");
         Files.writeString(standaloneXml, xml, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Adds WildFly's OpenTelemetry and MicroProfile Telemetry subsystems to a copy of {@code standalone.xml}, as
+     * {@code standalone-microprofile.xml} has them: the application then gets an {@code OpenTelemetry} bean, disabled
+     * unless its MicroProfile Config says {@code otel.sdk.disabled=false}.
+     */
+    static void addMicroProfileTelemetry(Path standaloneXml) throws IOException {
+        String xml = Files.readString(standaloneXml, StandardCharsets.UTF_8);
+        xml = xml.replace("</extensions>",
+                "    <extension module=\"org.wildfly.extension.microprofile.telemetry\"/>\n"
+                        + "        <extension module=\"org.wildfly.extension.opentelemetry\"/>\n    </extensions>")
+                .replace("</profile>", "    <subsystem xmlns=\"urn:wildfly:microprofile-telemetry:1.0\"/>\n"
+                        + "        <subsystem xmlns=\"urn:wildfly:opentelemetry:1.1\"/>\n    </profile>");
+        Files.writeString(standaloneXml, xml, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The OpenTelemetry settings that make a server export its metrics, and only them, over OTLP http/protobuf to
+     * {@code receiver} every second. Both endpoints are given: the metrics one is used as it is, the general one gets
+     * {@code /v1/metrics} appended by the SDK.
+     */
+    static Map<String, String> otlpMetrics(String serverName, URI base, URI metricsEndpoint) {
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        settings.put("otel.sdk.disabled", "false");
+        settings.put("otel.service.name", serverName);
+        settings.put("otel.metrics.exporter", "otlp");
+        settings.put("otel.traces.exporter", "none");
+        settings.put("otel.logs.exporter", "none");
+        settings.put("otel.exporter.otlp.protocol", "http/protobuf");
+        settings.put("otel.exporter.otlp.metrics.protocol", "http/protobuf");
+        settings.put("otel.exporter.otlp.endpoint", base.toString());
+        settings.put("otel.exporter.otlp.metrics.endpoint", metricsEndpoint.toString());
+        settings.put("otel.metric.export.interval", "1000");
+        return settings;
+    }
+
+    private static List<String> systemProperties(Map<String, String> properties) {
+        return properties.entrySet().stream().map(e -> "-D" + e.getKey() + "=" + e.getValue()).toList();
     }
 
     private static String xml(String value) {

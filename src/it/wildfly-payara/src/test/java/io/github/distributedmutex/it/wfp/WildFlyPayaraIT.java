@@ -57,6 +57,9 @@ class WildFlyPayaraIT {
 
     private static final String KEY_PREFIX = "wfp-it:lock:";
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(120);
+    /** The library's instruments (its {@code Instruments}), as the OTLP bodies carry them. */
+    private static final String ACQUIRE_DURATION = "distributedmutex.lock.acquire.duration";
+    private static final String HOLD_DURATION = "distributedmutex.lock.hold.duration";
 
     private final String run = Long.toString(System.currentTimeMillis(), 36)
             + Integer.toString(ThreadLocalRandom.current().nextInt(1_000_000), 36);
@@ -66,7 +69,9 @@ class WildFlyPayaraIT {
     private final Set<Integer> takenPorts = Collections.synchronizedSet(new HashSet<>());
     /** per server, the answer to {@code POST runat/start}, called once every server is ready */
     private final Map<String, Map<String, String>> runAtStarts = new LinkedHashMap<>();
-    /** null when REDIS_URL names the Redis */
+    /** per server, the OTLP receiver its MicroProfile Telemetry exports metrics to */
+    private final Map<String, OtlpReceiver> receivers = new java.util.concurrent.ConcurrentHashMap<>();
+        /** null when REDIS_URL names the Redis */
     private RedisServerProcess redis;
     private String redisAddress;
     private Path workDir;
@@ -103,7 +108,8 @@ class WildFlyPayaraIT {
             report.add("WildFly runs on " + java + " (Java " + JavaHomes.version(java).orElse(-1) + ")");
             for (int i = 1; i <= wildflies; i++) {
                 servers.add(ServerProcess.wildFly("wildfly-" + i, home, war, workDir, takenPorts, redisAddress, java,
-                        jvmOptions, tickSecond(servers.size())));
+                        jvmOptions, tickSecond(servers.size()),
+                        telemetry("wildfly-" + i)));
             }
         }
         if (payaras > 0) {
@@ -112,7 +118,8 @@ class WildFlyPayaraIT {
             report.add("Payara Micro runs on " + java + " (Java " + JavaHomes.version(java).orElse(-1) + ")");
             for (int i = 1; i <= payaras; i++) {
                 servers.add(ServerProcess.payara("payara-" + i, jar, war, workDir, takenPorts, redisAddress, java,
-                        jvmOptions, tickSecond(servers.size())));
+                        jvmOptions, tickSecond(servers.size()),
+                        telemetry("payara-" + i)));
             }
         }
         if (liberties > 0) {
@@ -121,7 +128,8 @@ class WildFlyPayaraIT {
             report.add("Open Liberty runs on " + java + " (Java " + JavaHomes.version(java).orElse(-1) + ")");
             for (int i = 1; i <= liberties; i++) {
                 servers.add(ServerProcess.liberty("liberty-" + i, home, war, workDir, takenPorts, redisAddress, java,
-                        jvmOptions, tickSecond(servers.size())));
+                        jvmOptions, tickSecond(servers.size()),
+                        telemetry("liberty-" + i)));
             }
         }
         // all servers start at once; wait for each
@@ -164,6 +172,7 @@ class WildFlyPayaraIT {
         if (redis != null) {
             redis.close();
         }
+        receivers.values().forEach(OtlpReceiver::close);
         String text = "distributed-mutex on WildFly, Payara Micro and Open Liberty (run " + run + ")\n  "
                 + String.join("\n  ", report);
         System.out.println(text);
@@ -679,12 +688,53 @@ class WildFlyPayaraIT {
         }
     }
 
+    /** Starts the OTLP receiver of a server about to start, and returns the settings that export to it. */
+    private Map<String, String> telemetry(String serverName) throws IOException {
+        OtlpReceiver receiver = OtlpReceiver.start(Set.of(ACQUIRE_DURATION, HOLD_DURATION));
+        receivers.put(serverName, receiver);
+        return ServerProcess.otlpMetrics(serverName, receiver.base(), receiver.metricsEndpoint());
+    }
+
+    /**
+     * The library's OpenTelemetry metrics leave every server: its MicroProfile Telemetry (WildFly's microprofile-telemetry
+     * subsystem, Payara Micro's, Open Liberty's mpTelemetry-2.1) is configured to export metrics over OTLP
+     * http/protobuf every second to a receiver this test runs on 127.0.0.1, and after a locked request each receiver
+     * gets a body carrying the name of the acquire duration histogram (protobuf strings are plain UTF-8). Every server is
+     * checked before the test fails, so that the report names each one that did not export.
+     */
+    @Test
+    @Order(14)
+    void theLibrarysOpenTelemetryMetricsAreExportedByEveryServer() throws Exception {
+        List<String> failures = new ArrayList<>();
+        for (ServerProcess server : servers) {
+            OtlpReceiver receiver = receivers.get(server.name);
+            http.post(server.api.resolve("jobs/metrics-" + server.name + "-" + run + "?pauseMs=10"), CALL_TIMEOUT);
+            long t0 = System.nanoTime();
+            try {
+                await(server.name + " exports " + ACQUIRE_DURATION + " to " + receiver.metricsEndpoint())
+                        .atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> receiver.saw(ACQUIRE_DURATION));
+                report.add(String.format(Locale.ROOT, "%s exported the library's metrics over OTLP within %.1f s of a"
+                        + " locked request: %s", server.name, (System.nanoTime() - t0) / 1e9, receiver.summary()));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                String failure = server.name + " (" + server.kind + ") exported no " + ACQUIRE_DURATION + " within 90 s: "
+                        + receiver.summary() + "; its log on metrics and OpenTelemetry:\n    "
+                        + String.join("\n    ", Processes.grep(server.log, "(?i)distributed-mutex records|opentelemetry|otel|otlp", 30));
+                failures.add(failure);
+                report.add(failure);
+            }
+        }
+        if (!failures.isEmpty()) {
+            fail(String.join("\n", failures));
+        }
+    }
+
     /**
      * Last, because it takes Redis away: killed, every server's readiness check turns DOWN (HTTP 503) with a reason
      * that names no Redis address; restarted on the same port, every check is UP again, without restarting a server.
      */
     @Test
-    @Order(14)
+    @Order(15)
     void readinessIsDownWhileRedisIsGoneAndUpAgainAfterItsRestart() {
         Assumptions.assumeTrue(redis != null, "REDIS_URL names the Redis: the test cannot kill it");
         int port = redis.port();
