@@ -9,6 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -188,6 +189,8 @@ final class AcquisitionLoop {
         private volatile long lastSent;
         /** The bounded stage of the Redis call whose answer is awaited: a cancel cancels it (and its timer). */
         private volatile CompletableFuture<?> awaited;
+        /** The pause before a failed attempt is tried again: a cancel ends it. */
+        private volatile Future<?> pausing;
         /** Registered after the first refused attempt; null before. */
         private volatile ReleaseNotifications.Waiter waiter;
 
@@ -262,12 +265,10 @@ final class AcquisitionLoop {
                 fail(failure);
                 return;
             }
-            // a pause before trying a failed call again
+            // a pause before trying a failed call again (at once when the clock stops: the next step finds it closed)
             long pause = ThreadLocalRandom.current().nextLong(retryMillis / 2, retryMillis + 1);
             long next = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
-            if (timers.schedule(() -> send(next), pause) == null) {
-                send(next); // the clock stopped: the adapter is closing, which the next step finds
-            }
+            pausing = timers.scheduleEnd(() -> send(next), pause, TimeUnit.MILLISECONDS);
         }
 
         /** An answered (and, with replica acknowledgements, confirmed) attempt: done, or wait and try again. */
@@ -281,15 +282,17 @@ final class AcquisitionLoop {
             ReleaseNotifications.Waiter current = waiter;
             if (current == null) {
                 // the first refusal: register, then try again (a release in between is not missed)
-                RedisCalls.within(notifications.subscription(), atLeastMinimum(deadline), names, "wait for", timers)
-                        .whenComplete((subscribed, failure) -> {
-                            if (failure != null) {
-                                fail(failure);
-                            } else {
-                                waiter = notifications.register(blocker, metricName);
-                                send(FIRST_RETRY_MILLIS);
-                            }
-                        });
+                CompletableFuture<Void> subscribed = RedisCalls.within(notifications.subscription(),
+                        atLeastMinimum(deadline), names, "wait for", timers);
+                awaited = subscribed;
+                subscribed.whenComplete((ignored, failure) -> {
+                    if (failure != null) {
+                        fail(failure);
+                    } else {
+                        waiter = notifications.register(blocker, metricName);
+                        send(FIRST_RETRY_MILLIS);
+                    }
+                });
                 return;
             }
             if (!blocker.equals(current.redisKey())) {
@@ -321,7 +324,11 @@ final class AcquisitionLoop {
             }
         }
 
-        /** Called by {@link Cancellation#cancel()}: gives back the attempt under way, or ends the sleep. */
+        /**
+         * Called by {@link Cancellation#cancel()}: gives back the attempt (or the grant being confirmed) under way,
+         * and ends whatever the run waits for (an answer, a sleep, a pause), so that its next step finds it
+         * cancelled.
+         */
         void cancelled() {
             String giveBack;
             synchronized (this) {
@@ -333,11 +340,15 @@ final class AcquisitionLoop {
             }
             if (giveBack != null) {
                 abandoned.giveBack(store, keys, giveBack, leaseMillis);
-                CompletableFuture<?> answer = awaited;
-                if (answer != null) {
-                    answer.cancel(false); // its answer no longer matters: stops its timer
-                }
                 fail(new CancellationException("the acquisition of lock '" + names + "' was cancelled"));
+            }
+            CompletableFuture<?> answer = awaited;
+            if (answer != null) {
+                answer.cancel(false); // its answer no longer matters: stops its timer, or ends the subscription wait
+            }
+            Future<?> pause = pausing;
+            if (pause != null && pause.cancel(false)) {
+                send(FIRST_RETRY_MILLIS); // finds the run cancelled
             }
             ReleaseNotifications.Waiter current = waiter;
             if (current != null) {

@@ -113,6 +113,8 @@ final class Acquisitions {
         private volatile LockEvent.NotAcquired.Reason cancelReason;
         /** The key being waited for, named by failures. */
         private volatile LockKey current;
+        /** The wait for the Redis client, while it lasts: a cancel ends it. */
+        private volatile CompletableFuture<LockBackend.Parts> connecting;
         private LockBackend.Parts redis;
         private List<List<LockKey>> groups;
 
@@ -160,6 +162,23 @@ final class Acquisitions {
             }
             cancelReason = reason;
             cancellation.cancel();
+            CompletableFuture<LockBackend.Parts> waiting = connecting;
+            if (waiting != null) {
+                waiting.cancel(false);
+            }
+        }
+
+        /**
+         * @return how long, from now, the call may take at most: the rest of its wait, one attempt's minimum time, the
+         *         first connection's time, a replica-acknowledgement step per key and the give-backs. A bound for a
+         *         caller's safety net: every step is bounded by less
+         */
+        long settleBoundNanos() {
+            long calls = RedisCalls.CALL_TIMEOUT.toNanos();
+            long acks = settings.replicaAcks().isOff() ? 0
+                    : keys.size() * (TimeUnit.MILLISECONDS.toNanos(settings.replicaAcks().timeoutMillis()) + calls);
+            return Math.max(0, deadline - System.nanoTime()) + RedisCalls.MIN_ATTEMPT_TIME.toNanos()
+                    + LockBackend.FIRST_CONNECTION_TIME.toNanos() + acks + 3 * calls;
         }
 
         /** The exception of a call ended by an interrupt. */
@@ -174,7 +193,10 @@ final class Acquisitions {
         private void begin() {
             underWay.enter();
             settled.whenComplete((parts, failure) -> underWay.exit());
-            backend.ready(current, deadline, "lock", leases.timers()).whenComplete((parts, failure) -> {
+            CompletableFuture<LockBackend.Parts> ready = backend.ready(current, deadline, "lock", leases.timers());
+            connecting = ready.isDone() ? null : ready;
+            ready.whenComplete((parts, failure) -> {
+                connecting = null;
                 if (failure != null) {
                     failed(failure);
                     return;
@@ -226,7 +248,7 @@ final class Acquisitions {
             for (LockKey key : group) {
                 LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(),
                         owner, attempt.token(), waitedMillis, leaseMillis, watchdog ? " renewed by the watchdog" : "");
-                events.acquired(key, name, owner, attempt.token(), waitedNanos);
+                events.acquired(key, owner, attempt.token(), waitedNanos);
             }
             if (index + 1 < groups.size()) {
                 group(index + 1);
@@ -289,6 +311,7 @@ final class Acquisitions {
             if (cancellation.isCancelled()) {
                 failed(new CancellationException("the acquisition was cancelled"));
             } else {
+                events.acquisition(name, System.nanoTime() - start); // a set counts once, as one call
                 settled.complete(List.copyOf(taken));
             }
         }

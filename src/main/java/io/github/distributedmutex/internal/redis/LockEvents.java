@@ -76,10 +76,15 @@ final class LockEvents {
         return listener != null && listener.wants(type);
     }
 
-    void acquired(LockKey key, String name, String owner, long token, long waitedNanos) {
+    /** One key granted: its event. The call's measurement is {@link #acquisition}, once the whole call succeeded. */
+    void acquired(LockKey key, String owner, long token, long waitedNanos) {
         if (acquired) {
             deliver(new LockEvent.Acquired(key.name(), owner, token, millis(waitedNanos)));
         }
+    }
+
+    /** One call that got every key it asked for (one key, or a set): its measurement. */
+    void acquisition(String name, long waitedNanos) {
         if (recorder != null) {
             try {
                 recorder.acquisition(name, LockRecorder.Acquisition.ACQUIRED, waitedNanos);

@@ -6,8 +6,9 @@ package io.github.distributedmutex.internal.redis;
  * lock's bounded <em>metric name</em>, never a raw key. The core knows no metrics library: the
  * implementations live in {@code internal/metrics} and are plugged in by the CDI producer.
  *
- * <p>Called after the change, on the thread that learned of it (a caller's thread for acquisitions
- * and {@code extend}, a Redisson I/O or the watchdog's thread for releases and renewals), never
+ * <p>Called after the change, on the thread that learned of it (for acquisitions, releases and
+ * renewals usually a Redisson I/O thread, else the adapter's timer thread or the caller's; the caller's
+ * thread for {@code extend}), never
  * while the adapter holds one of its own locks. It must return at once; an exception (or a linkage
  * error from an API version it does not fit) it throws is
  * logged and fails nothing. An adapter built without a recorder computes no metric names and calls

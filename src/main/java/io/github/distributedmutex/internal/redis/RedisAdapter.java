@@ -575,9 +575,15 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                                         Thread holderThread, String givenName) {
         Acquisitions.Call call = acquisitions.start(keys, options, throwOnContention, holderThread, givenName);
         try {
-            return call.settled().get();
+            return call.settled().get(call.settleBoundNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             throw rethrown(e.getCause());
+        } catch (TimeoutException e) {
+            // never expected: every step of an acquisition is bounded; a safety net against a wait without end
+            call.cancel(LockEvent.NotAcquired.Reason.UNAVAILABLE);
+            throw new LockUnavailableException(keys.get(0).name(), "The acquisition of lock '" + keys.get(0).name()
+                    + "' did not end within " + TimeUnit.NANOSECONDS.toMillis(call.settleBoundNanos())
+                    + " ms, longer than its wait and every Redis call's bound; it was cancelled", null);
         } catch (InterruptedException e) {
             call.cancel(LockEvent.NotAcquired.Reason.INTERRUPTED);
             List<RedisLease> late = awaitUninterruptibly(call.settled(), RedisCalls.CALL_TIMEOUT.toNanos());
@@ -611,9 +617,16 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         }
     }
 
-    /** The failure of an acquisition's stage, as the blocking call throws it. */
+    /**
+     * The failure of an acquisition's stage, as the blocking call throws it: with the caller's stack (it was created
+     * on the thread that learned of the failure), the original stack kept as a suppressed exception.
+     */
     private static RuntimeException rethrown(Throwable failure) {
         if (failure instanceof RuntimeException e) {
+            Throwable origin = new Throwable("where the acquisition raised it");
+            origin.setStackTrace(e.getStackTrace());
+            e.setStackTrace(new Throwable().getStackTrace());
+            e.addSuppressed(origin);
             return e;
         }
         if (failure instanceof Error e) {

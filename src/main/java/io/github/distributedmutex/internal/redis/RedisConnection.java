@@ -80,7 +80,10 @@ public final class RedisConnection implements AutoCloseable {
                 client.shutdown();
                 return;
             }
-            ready.complete(client);
+            if (!ready.complete(client)) {
+                client.shutdown(); // closed meanwhile
+                return;
+            }
             firstAttempt.complete(null);
             connector.shutdown();
             LOG.info("distributed-mutex connected to Redis at {}{}", description,
@@ -125,7 +128,10 @@ public final class RedisConnection implements AutoCloseable {
         return ready.isDone() ? Optional.empty() : Optional.ofNullable(lastFailure);
     }
 
-    /** @return completes with the client once it exists; never fails, but may never complete while Redis is down */
+    /**
+     * @return completes with the client once it exists; may not complete while Redis is down; fails once the
+     *         connection is closed without a client
+     */
     CompletableFuture<RedissonClient> ready() {
         return ready;
     }
@@ -143,14 +149,13 @@ public final class RedisConnection implements AutoCloseable {
     public void close() {
         closed = true;
         firstAttempt.complete(null);
+        // whoever still waits for a client that will never come ends now
+        boolean noClient = ready.completeExceptionally(new IllegalStateException(RedisAdapter.CLOSED_MESSAGE));
         if (connector != null) {
             connector.shutdownNow();
         }
-        if (owned) {
-            RedissonClient client = ready.getNow(null);
-            if (client != null) {
-                client.shutdown();
-            }
+        if (owned && !noClient) {
+            ready.join().shutdown();
         }
     }
 }

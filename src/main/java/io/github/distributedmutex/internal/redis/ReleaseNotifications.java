@@ -184,13 +184,13 @@ final class ReleaseNotifications implements AutoCloseable {
         waiters.values().forEach(queue -> queue.forEach(Waiter::signalIfIdle));
     }
 
-    /** @return how many local threads wait for the lock at {@code redisKey} right now */
+    /** @return how many local acquisitions wait for the lock at {@code redisKey} right now */
     int waiting(String redisKey) {
         Queue<Waiter> queue = waiters.get(redisKey);
         return queue == null ? 0 : queue.size();
     }
 
-    /** @return how many local threads wait now, by the metric name of the lock they wait for (null names left out) */
+    /** @return how many local acquisitions wait now, by the metric name of the lock they wait for (null names left out) */
     Map<String, Integer> waitingByName() {
         Map<String, Integer> waiting = new HashMap<>();
         for (Queue<Waiter> queue : waiters.values()) {
@@ -230,6 +230,8 @@ final class ReleaseNotifications implements AutoCloseable {
         private boolean signalled;
         /** The sleep under way, null while awake. Guarded by {@code this}. */
         private CompletableFuture<Void> sleeping;
+        /** Set by {@link #interrupt()}: no sleep any more. Guarded by {@code this}. */
+        private boolean interrupted;
         /** The timer that ends the sleep under way. Guarded by {@code this}. */
         private Future<?> timer;
 
@@ -255,25 +257,29 @@ final class ReleaseNotifications implements AutoCloseable {
         CompletableFuture<Void> sleep(long timeoutNanos, Timers timers) {
             CompletableFuture<Void> sleep;
             synchronized (this) {
-                if (signalled || closed || timeoutNanos <= 0) {
+                if (signalled || interrupted || closed || timeoutNanos <= 0) {
                     signalled = false;
                     return CompletableFuture.completedFuture(null);
                 }
                 sleep = new CompletableFuture<>();
                 sleeping = sleep;
-                timer = timers.schedule(() -> end(sleep), timeoutNanos, TimeUnit.NANOSECONDS);
-                if (timer == null) {
-                    sleeping = null; // the clock stopped: the adapter is closing
-                    return CompletableFuture.completedFuture(null);
+            }
+            Future<?> ending = timers.scheduleEnd(() -> end(sleep), timeoutNanos, TimeUnit.NANOSECONDS);
+            synchronized (this) {
+                if (sleeping == sleep) {
+                    timer = ending;
+                } else {
+                    ending.cancel(false); // woken meanwhile
                 }
             }
             return sleep;
         }
 
-        /** Ends the sleep under way, if any, without a wake-up (the acquisition was cancelled). */
+        /** Ends the sleep under way, and every later one at once, without a wake-up (the acquisition was cancelled). */
         void interrupt() {
             CompletableFuture<Void> sleep;
             synchronized (this) {
+                interrupted = true;
                 sleep = sleeping;
             }
             if (sleep != null) {

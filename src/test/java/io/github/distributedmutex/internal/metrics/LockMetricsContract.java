@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.LockInfo;
 import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.LockUnavailableException;
@@ -16,6 +17,7 @@ import io.github.distributedmutex.testing.RedisServerProcess;
 import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestAdapters;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -102,6 +104,37 @@ abstract class LockMetricsContract {
         assertThat(acquisitions("invoices", "acquired")).isEqualTo(50);
         assertThat(acquisitions("tenant:%d:settings", "acquired")).isEqualTo(50);
         await().atMost(TIMEOUT).until(() -> holds("job", "released") == 50 && holds("invoices", "released") == 50);
+    }
+
+    @Test
+    void aSetOfKeysCountsOnceAsOneCall() {
+        Adapter adapter = adapters.newInstance(newRecorder());
+        Adapter holder = adapters.newInstance();
+        adapter.lockAll(List.of("account:1", "account:2", "account:3"), LockOptions.defaults()).close();
+        assertThat(acquisitions("account", "acquired")).as("three keys, one call").isEqualTo(1);
+        try (Lease held = holder.lock("account:3")) {
+            assertThat(adapter.tryLockAll(List.of("account:1", "account:2", "account:3"), LockOptions.defaults()
+                    .withMaxWait(Duration.ofMillis(100)))).isEmpty();
+            assertThat(held.isHeld()).isTrue();
+        }
+        assertThat(acquisitions("account", "acquired")).as("the failed set's parts are not acquisitions").isEqualTo(1);
+        assertThat(acquisitions("account", "not_acquired")).isEqualTo(1);
+        await().atMost(TIMEOUT).until(() -> holds("account", "released") == 3);
+    }
+
+    @Test
+    void aCancelledAsynchronousCallCountsAsNotAcquired() {
+        Adapter holder = adapters.newInstance();
+        Adapter adapter = adapters.newInstance(newRecorder());
+        try (Lease held = holder.lock("sync:1")) {
+            CompletableFuture<Lease> stage = adapter.lockAsync("sync:1", LockOptions.defaults().withMaxWait(TIMEOUT))
+                    .toCompletableFuture();
+            await().atMost(TIMEOUT).until(() -> adapter.inspect("sync:1").map(LockInfo::waiters).orElse(0) == 1);
+            stage.cancel(false);
+            await().atMost(TIMEOUT).until(() -> acquisitions("sync", "not_acquired") == 1);
+            assertThat(held.isHeld()).isTrue();
+        }
+        assertThat(acquisitions("sync", "acquired")).isZero();
     }
 
     @Test
