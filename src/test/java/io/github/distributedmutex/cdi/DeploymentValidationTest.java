@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.distributedmutex.Locked;
 import io.github.distributedmutex.testing.CdiContainers;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.operators.AbstractMulti;
+import io.smallrye.mutiny.operators.AbstractUni;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.spi.DefinitionException;
 import jakarta.enterprise.inject.spi.DeploymentException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -67,6 +72,16 @@ class DeploymentValidationTest {
                         "returns org.reactivestreams.Publisher, which is not supported yet"),
                 Arguments.of(ReturnsPublisherImplementation.class, "ReturnsPublisherImplementation#stream(long)",
                         "LazyPipeline (a subtype of org.reactivestreams.Publisher), which is not supported yet"),
+                Arguments.of(ReturnsMulti.class, "ReturnsMulti#stream(long)",
+                        "returns io.smallrye.mutiny.Multi, which is not supported yet"),
+                Arguments.of(ReturnsMultiImplementation.class, "ReturnsMultiImplementation#stream(long)",
+                        "returns io.smallrye.mutiny.operators.AbstractMulti (a subtype of io.smallrye.mutiny.Multi),"
+                                + " which is not supported yet"),
+                Arguments.of(ReturnsUniImplementation.class, "ReturnsUniImplementation#start(long)",
+                        "returns io.smallrye.mutiny.operators.AbstractUni (a subtype of io.smallrye.mutiny.Uni); @Locked"
+                                + " methods returning a Uni must declare io.smallrye.mutiny.Uni"),
+                Arguments.of(AsynchronousUni.class, "AsynchronousUni#start(long)",
+                        "returns io.smallrye.mutiny.Uni and is a Jakarta Concurrency @Asynchronous method"),
                 Arguments.of(TimerInKey.class, "TimerInKey#tick(Timer)",
                         "{timer} is a jakarta.ejb.Timer, whose toString() is the server's own"),
                 Arguments.of(TimerByPositionInKey.class, "TimerByPositionInKey#tick(Timer)",
@@ -120,6 +135,7 @@ class DeploymentValidationTest {
             assertThat(bean.maybe(1)).contains("ran");
             assertThat(bean.stage(1).toCompletableFuture().join()).isEqualTo("ran");
             assertThat(bean.future(1).join()).isEqualTo("ran");
+            assertThat(bean.uni(1).await().atMost(Duration.ofSeconds(30))).isEqualTo("ran");
             assertThat(bean.defaultKey()).isEqualTo("ran");
             assertThat(cdi.redisKeys()).isEmpty();
         }
@@ -369,6 +385,40 @@ class DeploymentValidationTest {
         }
     }
 
+    @Dependent
+    public static class ReturnsMulti {
+        @Locked("job:{0}")
+        public Multi<String> stream(long id) {
+            return Multi.createFrom().empty();
+        }
+    }
+
+    @Dependent
+    public static class ReturnsMultiImplementation {
+        @Locked("job:{0}")
+        public AbstractMulti<String> stream(long id) {
+            return null;
+        }
+    }
+
+    /** Only {@code Uni} itself: the interceptor hands back a {@code Uni} of its own, not the declared subtype. */
+    @Dependent
+    public static class ReturnsUniImplementation {
+        @Locked("job:{0}")
+        public AbstractUni<String> start(long id) {
+            return null;
+        }
+    }
+
+    @Dependent
+    public static class AsynchronousUni {
+        @jakarta.enterprise.concurrent.Asynchronous
+        @Locked("job:{0}")
+        public Uni<String> start(long id) {
+            return Uni.createFrom().item("ran");
+        }
+    }
+
     /** A lazy pipeline like Reactor's {@code Mono}: runs only when subscribed, after the method returned. */
     public static class LazyPipeline implements Publisher<String> {
         @Override
@@ -442,6 +492,11 @@ class DeploymentValidationTest {
         @Locked(value = "future:{0}", maxWait = "1m")
         public CompletableFuture<String> future(long id) {
             return CompletableFuture.completedFuture("ran");
+        }
+
+        @Locked(value = "uni:{0}", onContention = Locked.OnContention.SKIP)
+        public Uni<String> uni(long id) {
+            return Uni.createFrom().item("ran");
         }
 
         @Locked

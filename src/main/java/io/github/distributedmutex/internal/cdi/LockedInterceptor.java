@@ -16,10 +16,10 @@ import jakarta.interceptor.InvocationContext;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,13 +29,15 @@ import org.slf4j.LoggerFactory;
  * {@code @AroundInvoke}), under their lock, with the same semantics for both. Synchronous
  * methods hold a thread-owned, re-entrant lock ({@link Adapter#acquire(String, io.github.distributedmutex.LockOptions)});
  * methods returning a {@code CompletionStage} hold a {@link Lease} that is closed when the stage
- * completes, on whichever thread completes it, before the caller sees the completion. With several key
+ * completes, on whichever thread completes it, before the caller sees the completion; methods returning Mutiny's
+ * {@code Uni} return a {@code Uni} that takes such a lease without blocking each time it is subscribed, only then runs
+ * the method, and closes the lease when the method's {@code Uni} terminates ({@link MutinyLocking}). With several key
  * templates ({@code @Locked(keys = ...)}) the rendered keys, each once, are taken as one unit the same two ways:
  * {@link Adapter#acquireAll} (thread-owned, re-entrant per key) or {@link Adapter#lockAll} (one lease).
  *
- * <p>A run that fails (the method throws, or its stage completes exceptionally) frees the lock at
+ * <p>A run that fails (the method throws, or its stage or {@code Uni} fails) frees the lock at
  * once, without the minimum hold ({@code holdAtLeast}): the hold is there to stop other nodes from
- * repeating a tick that ran, not to stop the container's retry of one that failed.
+ * repeating a tick that ran, not to stop the container's retry of one that failed ({@link RunOutcome}).
  *
  * <p>Under a Jakarta Concurrency {@code @Asynchronous} method the container's interceptor runs first and
  * calls this one per execution; the stage the method returns is handed back unchanged (the container
@@ -98,6 +100,9 @@ public class LockedInterceptor {
         List<String> keys = method.render(context.getParameters());
         if (method.returns() == LockedMethod.Returns.STAGE) {
             return lockUntilCompleted(context, method, keys);
+        }
+        if (method.returns() == LockedMethod.Returns.UNI) {
+            return lockOnSubscription(context, method, keys);
         }
         boolean acquired;
         boolean skip = method.onContention() == Locked.OnContention.SKIP;
@@ -169,11 +174,11 @@ public class LockedInterceptor {
         if (method.asynchronous() != LockedMethod.Asynchronous.NONE) {
             // a Concurrency container completes the caller's future from this very stage (or ends a schedule
             // on it): hand it back unchanged, the lock is released when it completes
-            stage.whenComplete((value, failure) -> close(lease, failure));
+            stage.whenComplete((value, failure) -> RunOutcome.of(failure).release(lease));
             return result;
         }
         CompletableFuture<Object> released = new CompletableFuture<>();
-        stage.whenComplete((value, failure) -> close(lease, failure).whenComplete((ok, never) -> {
+        stage.whenComplete((value, failure) -> RunOutcome.of(failure).release(lease).whenComplete((ok, never) -> {
             if (failure != null) {
                 released.completeExceptionally(failure);
             } else {
@@ -184,21 +189,23 @@ public class LockedInterceptor {
     }
 
     /**
-     * Success keeps the minimum hold, a failure frees the lock at once so that a retry can run. A
-     * cancelled stage says nothing about the work it stood for, which may still be running: the lock is
-     * released as after success, with its minimum hold.
+     * A {@code Uni} that takes the lock without blocking whenever it is subscribed, then runs the method under it
+     * ({@link MutinyLocking}); only this method touches that class, so Mutiny is loaded for such methods only.
      */
-    private static CompletionStage<Void> close(Lease lease, Throwable failure) {
-        if (failure == null) {
-            return lease.closeAsync();
+    private Object lockOnSubscription(InvocationContext context, LockedMethod method, List<String> keys) {
+        LockOptions options = method.options();
+        MutinyLocking.Body body = lease -> LockContext.proceed(context, keys,
+                key -> OptionalLong.of(lease.fencingToken(key)));
+        if (method.onContention() == Locked.OnContention.SKIP) {
+            Supplier<CompletionStage<Optional<Lease>>> tryLock = keys.size() == 1
+                    ? () -> adapter.tryLockAsync(keys.get(0), options)
+                    : () -> adapter.tryLockAllAsync(keys, options);
+            return MutinyLocking.lockOnSubscription(tryLock, Function.identity(), body);
         }
-        if (failure instanceof CancellationException
-                || failure instanceof CompletionException && failure.getCause() instanceof CancellationException) {
-            LOG.warn("The stage of a @Locked method holding '{}' was cancelled; the lock is released now (with its"
-                    + " minimum hold, if any) although work the method started may still be running", lease.key());
-            return lease.closeAsync();
-        }
-        return lease.closeNowAsync();
+        Supplier<CompletionStage<Lease>> lock = keys.size() == 1
+                ? () -> adapter.lockAsync(keys.get(0), options)
+                : () -> adapter.lockAllAsync(keys, options);
+        return MutinyLocking.lockOnSubscription(lock, Optional::of, body);
     }
 
     /**

@@ -51,7 +51,12 @@ record LockedMethod(List<KeyTemplate> keys, LockOptions options, Locked.OnConten
         /** An {@code Optional}; a skip returns {@code Optional.empty()}. */
         OPTIONAL,
         /** A {@code CompletionStage} or {@code CompletableFuture}: the lock is held until it completes. */
-        STAGE;
+        STAGE,
+        /**
+         * Mutiny's {@code Uni}: the lock is taken when it is subscribed and held until it terminates
+         * ({@link MutinyLocking}, which also makes the skip: a {@code null} item).
+         */
+        UNI;
 
         private Object skipped() {
             return switch (this) {
@@ -59,6 +64,7 @@ record LockedMethod(List<KeyTemplate> keys, LockOptions options, Locked.OnConten
                 case STAGE -> CompletableFuture.completedFuture(null);
                 case VALUE -> null;
                 case PRIMITIVE -> throw new IllegalStateException("a method returning a primitive cannot be skipped");
+                case UNI -> throw new IllegalStateException("a Uni skips when it is subscribed, not when it is returned");
             };
         }
     }

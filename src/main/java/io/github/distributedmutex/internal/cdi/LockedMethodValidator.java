@@ -30,6 +30,9 @@ import java.util.stream.Collectors;
  */
 public final class LockedMethodValidator {
 
+    /** Mutiny's {@code Uni}, recognised by name. */
+    private static final String UNI = "io.smallrye.mutiny.Uni";
+
     private LockedMethodValidator() {
     }
 
@@ -169,10 +172,16 @@ public final class LockedMethodValidator {
                         + " schedule of this instance for good, so the first tick another instance holds would stop"
                         + " it; use onContention = SKIP");
             }
+            if (returns == LockedMethod.Returns.UNI && asynchronous != LockedMethod.Asynchronous.NONE) {
+                throw new IllegalArgumentException("it returns " + UNI + " and is a Jakarta Concurrency @Asynchronous"
+                        + " method: Jakarta Concurrency runs only asynchronous methods returning void, CompletionStage"
+                        + " or CompletableFuture, and a Uni does its work when it is subscribed anyway; drop"
+                        + " @Asynchronous, or return a CompletionStage");
+            }
             if (locked.onContention() == Locked.OnContention.SKIP && returns == LockedMethod.Returns.PRIMITIVE) {
                 throw new IllegalArgumentException("onContention = SKIP needs a method that can return nothing, but it"
-                        + " returns " + method.getReturnType().getName() + "; return void, a reference type, Optional"
-                        + " or a CompletionStage");
+                        + " returns " + method.getReturnType().getName() + "; return void, a reference type, Optional,"
+                        + " a CompletionStage or a Uni");
             }
             return new LockedMethod(keys, options, locked.onContention(), returns, asynchronous);
         } catch (IllegalArgumentException e) {
@@ -241,14 +250,22 @@ public final class LockedMethodValidator {
             throw new IllegalArgumentException("it returns " + type.getName() + "; asynchronous @Locked methods must"
                     + " declare CompletionStage or CompletableFuture as their return type");
         }
+        // by name: Mutiny is optional, and only MutinyLocking may load its classes
+        if (type.getName().equals(UNI)) {
+            return LockedMethod.Returns.UNI;
+        }
+        if (UnsupportedAsyncTypes.isOrExtends(type, UNI)) {
+            throw new IllegalArgumentException("it returns " + type.getName() + " (a subtype of " + UNI + "); @Locked"
+                    + " methods returning a Uni must declare " + UNI + " as their return type");
+        }
         Optional<String> unsupported = UnsupportedAsyncTypes.find(type);
         if (unsupported.isPresent()) {
             String what = unsupported.get().equals(type.getName()) ? type.getName()
                     : type.getName() + " (a subtype of " + unsupported.get() + ")";
             throw new IllegalArgumentException("it returns " + what + ", which is not supported yet: the lock would be"
                     + " released when the method returns, before the asynchronous or lazy work it returns runs."
-                    + " Return a CompletionStage or CompletableFuture (the lock is then held until it completes), or"
-                    + " do the work before returning");
+                    + " Return a CompletionStage or CompletableFuture (the lock is then held until it completes) or a"
+                    + " Mutiny Uni (locked from subscription to termination), or do the work before returning");
         }
         if (type == Optional.class) {
             return LockedMethod.Returns.OPTIONAL;

@@ -1,0 +1,61 @@
+package io.github.distributedmutex.internal.cdi;
+
+import io.github.distributedmutex.Lease;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How the asynchronous run of a {@code @Locked} method ended (its {@code CompletionStage} completed, its {@code Uni}
+ * terminated), which decides how its lease is released. One rule for both: success keeps the minimum hold
+ * ({@code holdAtLeast}); a failure frees the lock at once, because the hold is there to stop other nodes from
+ * repeating work that ran, not to stop a retry of work that failed; a cancellation says nothing about the work, which
+ * may still be running, so the lock is released as after success, with its minimum hold, and a WARN says so.
+ */
+enum RunOutcome {
+
+    /** The run produced its result. */
+    SUCCEEDED,
+    /** The run failed. */
+    FAILED,
+    /** The caller cancelled the run (its stage, or its subscription). */
+    CANCELLED;
+
+    private static final Logger LOG = LoggerFactory.getLogger(LockedInterceptor.class);
+
+    /**
+     * @param failure what the run failed with, {@code null} when it succeeded
+     * @return the outcome; a {@link CancellationException} (also wrapped in a {@link CompletionException}) is a
+     *         cancellation
+     */
+    static RunOutcome of(Throwable failure) {
+        if (failure == null) {
+            return SUCCEEDED;
+        }
+        if (failure instanceof CancellationException
+                || failure instanceof CompletionException && failure.getCause() instanceof CancellationException) {
+            return CANCELLED;
+        }
+        return FAILED;
+    }
+
+    /**
+     * Releases {@code lease} as this outcome asks.
+     *
+     * @param lease the run's lease
+     * @return completes once the release finished; never exceptionally ({@link Lease#closeAsync()})
+     */
+    CompletionStage<Void> release(Lease lease) {
+        return switch (this) {
+            case SUCCEEDED -> lease.closeAsync();
+            case FAILED -> lease.closeNowAsync();
+            case CANCELLED -> {
+                LOG.warn("The run of a @Locked method holding '{}' was cancelled; the lock is released now (with its"
+                        + " minimum hold, if any) although work the method started may still be running", lease.key());
+                yield lease.closeAsync();
+            }
+        };
+    }
+}
