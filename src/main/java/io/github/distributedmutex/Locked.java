@@ -47,8 +47,9 @@ import java.time.Duration;
  * once (a transfer between two accounts); the method runs only once all of them are held, and they are taken as
  * one unit by {@link Adapter#acquireAll(java.util.Collection, LockOptions)} (synchronous methods: thread-owned and
  * re-entrant per key) or {@link Adapter#lockAll(java.util.Collection, LockOptions)} (methods returning a
- * {@code CompletionStage}): in one canonical order, so two methods locking the same accounts in opposite
- * parameter order never deadlock, all or none, the wait covering the set. Keys that render equal on a call (a
+ * {@code CompletionStage}; for a {@code Uni}, its non-blocking form
+ * {@link Adapter#lockAllAsync(java.util.Collection, LockOptions)}): in one canonical order, so two methods locking
+ * the same accounts in opposite parameter order never deadlock, all or none, the wait covering the set. Keys that render equal on a call (a
  * transfer from an account to itself) are locked once. Every other attribute applies to every key; inside the
  * method, {@code adapter.fencingToken(key)} gives each key's token, and the MDC's {@code distributedmutex.key}
  * holds the keys joined by {@code ", "} in the order of the templates, and {@code distributedmutex.token} their one
@@ -108,17 +109,35 @@ import java.time.Duration;
  * returns or throws. A method returning {@code CompletionStage} or {@code CompletableFuture}
  * (declared exactly so; a subtype is a deployment error) holds the lock until the returned stage
  * completes; the lock is released from whichever thread completes it, and the stage the caller
- * receives completes after the release. Other asynchronous or lazy types are not supported yet
+ * receives completes after the release.
+ *
+ * <p>A method returning Mutiny's {@code io.smallrye.mutiny.Uni} (declared exactly so; a subtype is a
+ * deployment error; Mutiny is on the class path on Quarkus, and the library needs it only for such methods)
+ * returns at once a {@code Uni} that locks each time it is subscribed: it takes the lock without blocking
+ * the subscribing thread (a Vert.x event loop may subscribe), then runs the method, body included, so work
+ * the body does before returning its {@code Uni} is under the lock too, subscribes to the {@code Uni} the
+ * method returned and holds the lock until that terminates; the subscriber gets the item or failure after
+ * the release. Calling the method without subscribing takes no lock and runs nothing; every subscription
+ * locks again and runs the method again. A failure of the method or of its {@code Uni} frees the lock at once,
+ * without the minimum hold; cancelling the subscription while it waits ends the wait, and while the method's
+ * {@code Uni} runs releases the lock (with its minimum hold, and a WARN, since work the method started may
+ * still be running) and cancels that {@code Uni}. Contention with {@link OnContention#THROW} fails the
+ * subscription with {@link LockNotAcquiredException}, not the call. The method and its {@code Uni} run on
+ * the thread that ended the wait (never a Redisson I/O thread, not necessarily the subscriber's), with the
+ * context Mutiny propagates; move work that must run on the caller's event loop there yourself. Such a
+ * method cannot also be a Jakarta Concurrency {@code @Asynchronous} method, which may only return
+ * {@code void}, {@code CompletionStage} or {@code CompletableFuture} (a deployment error).
+ *
+ * <p>Other asynchronous or lazy types are not supported yet
  * and are a deployment error, because the lock would be released when the method returns, before
  * the work they stand for runs: {@code java.util.concurrent.Future} (other than
  * {@code CompletableFuture}), {@code java.util.concurrent.Flow.Publisher}, Reactive Streams'
- * {@code Publisher}, Mutiny's {@code Uni}/{@code Multi}, Reactor's {@code Mono}/{@code Flux},
+ * {@code Publisher}, Mutiny's {@code Multi}, Reactor's {@code Mono}/{@code Flux},
  * RxJava's {@code Single}, {@code Maybe}, {@code Completable}, {@code Observable} and
  * {@code Flowable}, Kotlin coroutines' {@code Job}/{@code Deferred}/{@code Flow} and Vert.x's
- * {@code Future}, and their subtypes. Return a {@code CompletionStage} instead (Mutiny:
- * {@code uni.subscribeAsCompletionStage()}, Reactor: {@code mono.toFuture()}), or do the work
- * before returning. A method declared to return {@code Object} or a type variable is treated as
- * synchronous, whatever it returns.
+ * {@code Future}, and their subtypes. Return a {@code CompletionStage} instead (Reactor:
+ * {@code mono.toFuture()}), or do the work before returning. A method declared to return
+ * {@code Object} or a type variable is treated as synchronous, whatever it returns.
  *
  * <p><b>Log context.</b> While the method body runs, the SLF4J MDC holds the lock key under
  * {@code distributedmutex.key} and its fencing token under {@code distributedmutex.token}, so a log
@@ -126,7 +145,8 @@ import java.time.Duration;
  * Afterwards both are set back to the values they had before the call (a nested {@code @Locked}
  * method restores its caller's). The MDC belongs to the thread: for a method returning a
  * {@code CompletionStage} it covers the method body up to its return on the calling thread, not the
- * continuations that complete the stage on other threads (copy it there yourself, for example with
+ * continuations that complete the stage on other threads (for a {@code Uni}: the method body, which runs
+ * once the lock is held, not the pipeline of the {@code Uni} it returns) (copy it there yourself, for example with
  * {@code MDC.getCopyOfContextMap()}, if you need it).
  */
 @InterceptorBinding
@@ -179,8 +199,8 @@ public @interface Locked {
      *         one longer than {@code distributedmutex.lease} fails the application's startup. Without a
      *         {@link #maxWait()}, the wait is {@code 0s} (one attempt), whatever
      *         {@link #onContention()} says, because waiting out another node's minimum hold would
-     *         run the same tick again. A run that throws (or whose stage fails) frees the lock at once, without the
-     *         minimum hold, so that a retry can run
+     *         run the same tick again. A run that throws (or whose stage or {@code Uni} fails) frees the lock
+     *         at once, without the minimum hold, so that a retry can run
      */
     @Nonbinding
     String holdAtLeast() default "";
@@ -202,7 +222,8 @@ public @interface Locked {
          * {@code Optional.empty()} (for {@code Optional}) or an already completed stage holding
          * {@code null} (for {@code CompletionStage} / {@code CompletableFuture}; but {@code null}
          * for a Jakarta Concurrency {@code @Asynchronous(runAt = ...)} method, whose container ends
-         * the schedule on any other result). Methods that return a primitive cannot be skipped:
+         * the schedule on any other result). A method returning a Mutiny {@code Uni} returns its
+         * {@code Uni} in any case; a subscription that does not get the lock emits a {@code null} item. Methods that return a primitive cannot be skipped:
          * that is a deployment error.
          *
          * <p>An interrupt of the waiting thread is not contention: the method does not run and the

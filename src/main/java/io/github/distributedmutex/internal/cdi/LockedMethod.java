@@ -64,7 +64,7 @@ record LockedMethod(List<KeyTemplate> keys, LockOptions options, Locked.OnConten
                 case STAGE -> CompletableFuture.completedFuture(null);
                 case VALUE -> null;
                 case PRIMITIVE -> throw new IllegalStateException("a method returning a primitive cannot be skipped");
-                case UNI -> throw new IllegalStateException("a Uni skips when it is subscribed, not when it is returned");
+                case UNI -> throw new IllegalStateException("a Uni skips when subscribed, not when returned");
             };
         }
     }

@@ -19,8 +19,8 @@ import java.util.function.Supplier;
  * <p>The interceptor returns, instead of calling the method, a {@code Uni} that per subscription
  * <ol>
  *     <li>takes the lock without blocking the subscribing thread (the adapter's {@code lockAsync} family);</li>
- *     <li>once it is held, runs the method ({@code InvocationContext.proceed()}, with the lock's MDC) on the thread that
- *     completed the wait, so eager work in the method body runs under the lock too, and subscribes to the
+ *     <li>once it is held, runs the method ({@code InvocationContext.proceed()}, with the lock's MDC) on the thread
+ *     that completed the wait, so eager work in the method body runs under the lock too, and subscribes to the
  *     {@code Uni} it returns;</li>
  *     <li>when that {@code Uni} terminates, releases the lock as {@link RunOutcome} says (an item keeps the minimum
  *     hold, a failure frees at once, a cancellation keeps the minimum hold and logs a WARN), and only then passes the
