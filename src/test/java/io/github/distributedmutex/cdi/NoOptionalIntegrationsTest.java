@@ -22,24 +22,26 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * An application without Micrometer, OpenTelemetry and MicroProfile Health deploys and runs
+ * An application without Micrometer, OpenTelemetry, MicroProfile Health and Mutiny deploys and runs
  * unchanged: {@link WithoutOptionalApis} runs in a JVM whose class path is this one without those
  * jars and locks through the adapter and a {@code @Locked} method, with bean discovery on (the
  * library's archive scanned as on a server) and off. With discovery off, the JVM's class-loading log
  * shows that the library loaded none of its integrations with those APIs (its
- * {@code metrics.micrometer}, {@code metrics.otel} and {@code health} packages). The same program on
- * the full class path loads them, so the log does show such classes when they are loaded.
+ * {@code metrics.micrometer}, {@code metrics.otel} and {@code health} packages, and {@code cdi.MutinyLocking}).
+ * The same program on the full class path loads them, so the log does show such classes when they are loaded.
  */
 class NoOptionalIntegrationsTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
     /** Jars of the optional APIs and what only they bring. */
     private static final Pattern OPTIONAL_JAR = Pattern.compile(
-            ".*/(io/micrometer|io/opentelemetry|org/eclipse/microprofile/health|org/hdrhistogram|org/latencyutils)/.*");
+            ".*/(io/micrometer|io/opentelemetry|org/eclipse/microprofile/health|org/hdrhistogram|org/latencyutils"
+                    + "|io/smallrye/reactive|org/jctools)/.*");
     /** Classes that must not be loaded without the APIs. */
     private static final Pattern INTEGRATION_CLASS = Pattern.compile(
-            "(io\\.micrometer\\.|io\\.opentelemetry\\.|org\\.eclipse\\.microprofile\\.health\\."
-                    + "|io\\.github\\.distributedmutex\\.internal\\.(metrics\\.micrometer|metrics\\.otel|health)\\.)\\S*");
+            "(io\\.micrometer\\.|io\\.opentelemetry\\.|org\\.eclipse\\.microprofile\\.health\\.|io\\.smallrye\\.mutiny\\."
+                    + "|io\\.github\\.distributedmutex\\.internal\\.(metrics\\.micrometer\\.|metrics\\.otel\\.|health\\."
+                    + "|cdi\\.MutinyLocking))\\S*");
 
     @TempDir
     Path logs;
@@ -51,7 +53,7 @@ class NoOptionalIntegrationsTest {
         List<String> without = full.stream().filter(entry -> !OPTIONAL_JAR.matcher(entry.replace('\\', '/')).matches())
                 .toList();
         assertThat(full.size() - without.size()).as("the optional jars removed from the class path")
-                .isGreaterThanOrEqualTo(5);
+                .isGreaterThanOrEqualTo(7);
 
         List<String> loaded = run(mode, String.join(File.pathSeparator, without));
         assertThat(loaded).as("classes loaded").anyMatch(line -> line.contains("io.github.distributedmutex.internal"
