@@ -13,6 +13,11 @@ assert operations.isFile() : "no surefire report ${operations}: OperationsOnQuar
 def ops = new groovy.xml.XmlSlurper().parse(operations)
 println "OperationsOnQuarkusTest: ${ops.@tests} tests, ${ops.@failures} failures, ${ops.@errors} errors, ${ops.@skipped} skipped"
 assert ops.@tests.toInteger() >= 2 && ops.@failures.toInteger() + ops.@errors.toInteger() == 0 && ops.@skipped.toInteger() == 0
+def reactive = new File(basedir, 'target/surefire-reports/TEST-io.github.distributedmutex.it.quarkus.ReactiveLockedOnQuarkusTest.xml')
+assert reactive.isFile() : "no surefire report ${reactive}: ReactiveLockedOnQuarkusTest did not run"
+def rx = new groovy.xml.XmlSlurper().parse(reactive)
+println "ReactiveLockedOnQuarkusTest: ${rx.@tests} tests, ${rx.@failures} failures, ${rx.@errors} errors, ${rx.@skipped} skipped"
+assert rx.@tests.toInteger() >= 3 && rx.@failures.toInteger() + rx.@errors.toInteger() == 0 && rx.@skipped.toInteger() == 0
 def log = new File(basedir, 'build.log').text
 assert log.contains('[RedisTestResource] the application uses Redis at') : 'the test Redis was not started'
 return true

@@ -1,0 +1,30 @@
+package io.github.distributedmutex.it.quarkus;
+
+import io.github.distributedmutex.Locked;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * A {@code @Locked} method returning a Mutiny {@code Uni}: the lock is taken when the {@code Uni} is subscribed and
+ * held until it terminates.
+ */
+@ApplicationScoped
+public class ReactiveJobs {
+
+    @Inject
+    ReactiveRuns runs;
+
+    /**
+     * @param name the lock name; the key is {@code reactive:<name>}
+     * @param run  the run id: the returned {@code Uni} emits what the test completes the run's gate with
+     * @return the run's {@code Uni}
+     */
+    @Locked(value = "reactive:{name}", maxWait = "30s")
+    public Uni<String> hold(String name, String run) {
+        runs.enter(name, run);
+        return Uni.createFrom().completionStage(() -> runs.gate(run).thenApply(value -> value))
+                .onCancellation().invoke(() -> runs.cancelled(run))
+                .onTermination().invoke(() -> runs.leave(name));
+    }
+}

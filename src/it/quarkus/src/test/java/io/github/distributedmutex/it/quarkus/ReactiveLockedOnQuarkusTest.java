@@ -1,0 +1,139 @@
+package io.github.distributedmutex.it.quarkus;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.distributedmutex.Adapter;
+import io.github.distributedmutex.LockInfo;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code @Locked} on a method returning a Mutiny {@code Uni}, behind a reactive Quarkus REST endpoint that runs on
+ * the Vert.x event loop (one event loop for the whole application, {@code application.properties}): requests for
+ * one key never overlap, a request waiting for the lock leaves the event loop free, and a request whose client
+ * hangs up while its {@code Uni} holds the lock releases it. Every subscription runs the method again (ArC's
+ * {@code InvocationContext.proceed()} called after the interceptor returned, and more than once).
+ */
+@QuarkusTest
+@WithTestResource(RedisTestResource.class)
+class ReactiveLockedOnQuarkusTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(TIMEOUT).build();
+
+    @TestHTTPResource("/reactive")
+    URI reactive;
+
+    @Inject
+    ReactiveRuns runs;
+
+    @Inject
+    Adapter adapter;
+
+    @Inject
+    ReactiveJobs jobs;
+
+    @Test
+    void requestsForOneKeyNeverOverlapAndAWaitingRequestLeavesTheEventLoopFree() throws Exception {
+        String name = unique();
+        String key = "reactive:" + name;
+
+        CompletableFuture<HttpResponse<String>> first = request(name, "first");
+        await("first request inside").atMost(TIMEOUT).until(() -> runs.entered("first-" + name));
+        CompletableFuture<HttpResponse<String>> second = request(name, "second");
+        await("second request waiting for the lock").atMost(TIMEOUT).until(() -> waiters(key) == 1);
+        assertFalse(runs.entered("second-" + name), "the second request must wait for the lock");
+
+        // the application's only event loop subscribed the waiting request, and still serves others
+        HttpResponse<String> ping = get("ping").get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals("pong", ping.body());
+        assertEquals(Boolean.TRUE, runs.subscribedOnEventLoop("first-" + name), "subscribed on the event loop");
+        assertEquals(Boolean.TRUE, runs.subscribedOnEventLoop("second-" + name), "subscribed on the event loop");
+
+        runs.gate("first-" + name).complete("first done");
+        assertEquals("first done", first.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).body());
+        await("second request inside").atMost(TIMEOUT).until(() -> runs.entered("second-" + name));
+        runs.gate("second-" + name).complete("second done");
+        HttpResponse<String> secondResponse = second.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(200, secondResponse.statusCode(), secondResponse.body());
+        assertEquals("second done", secondResponse.body());
+
+        assertEquals(1, runs.mostInside(name), "requests inside at the same time");
+        assertTrue(adapter.inspect(key).isEmpty(), "released after the last request");
+    }
+
+    @Test
+    void aRequestWhoseClientHangsUpReleasesTheLock() throws Exception {
+        String name = unique();
+        String key = "reactive:" + name;
+        try (Socket socket = new Socket(reactive.getHost(), reactive.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + reactive.getPath() + "/" + name + "/gone-" + name + " HTTP/1.1\r\nHost: "
+                    + reactive.getHost() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            await("the request holds the lock").atMost(TIMEOUT).until(() -> runs.entered("gone-" + name));
+            assertTrue(adapter.inspect(key).isPresent(), "held while the request is open");
+        }
+        await("the request's Uni cancelled").atMost(TIMEOUT).until(() -> runs.cancelled("gone-" + name));
+        await("the lock released").atMost(TIMEOUT).until(() -> adapter.inspect(key).isEmpty());
+
+        CompletableFuture<HttpResponse<String>> next = request(name, "next");
+        await("the next request inside").atMost(TIMEOUT).until(() -> runs.entered("next-" + name));
+        runs.gate("next-" + name).complete("next done");
+        assertEquals("next done", next.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).body());
+        assertFalse(runs.gate("gone-" + name).isDone(), "the hung-up request never completed");
+    }
+
+    /** Starts {@code GET /reactive/<name>/<run>-<name>}: run ids are unique per test. */
+    @Test
+    void everySubscriptionLocksAgainAndRunsTheMethodAgain() {
+        String name = unique();
+        String run = "again-" + name;
+        runs.gate(run).complete("done");
+        Uni<String> uni = jobs.hold(name, run);
+        assertEquals(0, runs.entries(run), "nothing runs before the subscription");
+
+        assertEquals("done", uni.await().atMost(TIMEOUT));
+        assertEquals("done", uni.await().atMost(TIMEOUT));
+
+        assertEquals(2, runs.entries(run), "runs of the method body");
+        assertTrue(adapter.inspect("reactive:" + name).isEmpty(), "released");
+    }
+
+    private CompletableFuture<HttpResponse<String>> request(String name, String run) {
+        return get(name + "/" + run + "-" + name);
+    }
+
+    private CompletableFuture<HttpResponse<String>> get(String path) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(reactive + "/" + path)).timeout(TIMEOUT).GET().build();
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private int waiters(String key) {
+        return adapter.inspect(key).map(LockInfo::waiters).orElse(0);
+    }
+
+    private static String unique() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+}
