@@ -24,7 +24,7 @@ public class ReactiveJobs {
     public Uni<String> hold(String name, String run) {
         runs.enter(name, run);
         return Uni.createFrom().completionStage(() -> runs.gate(run).thenApply(value -> value))
-                .onCancellation().invoke(() -> runs.cancelled(run))
+                .onCancellation().invoke(() -> runs.markCancelled(run))
                 .onTermination().invoke(() -> runs.leave(name));
     }
 }

@@ -41,7 +41,7 @@ public class ReactiveRuns {
         inside.get(name).decrementAndGet();
     }
 
-    void cancelled(String run) {
+    void markCancelled(String run) {
         cancelled.add(run);
     }
 
