@@ -161,7 +161,7 @@ public class LockedInterceptor {
         Lease lease = acquired.get();
         Object result;
         try {
-            result = LockContext.proceed(context, keys, key -> OptionalLong.of(lease.fencingToken(key)));
+            result = proceed(context, keys, lease);
         } catch (Exception | Error e) {
             lease.closeNow();
             throw e;
@@ -194,8 +194,7 @@ public class LockedInterceptor {
      */
     private Object lockOnSubscription(InvocationContext context, LockedMethod method, List<String> keys) {
         LockOptions options = method.options();
-        MutinyLocking.Body body = lease -> LockContext.proceed(context, keys,
-                key -> OptionalLong.of(lease.fencingToken(key)));
+        MutinyLocking.Body body = lease -> proceed(context, keys, lease);
         if (method.onContention() == Locked.OnContention.SKIP) {
             Supplier<CompletionStage<Optional<Lease>>> tryLock = keys.size() == 1
                     ? () -> adapter.tryLockAsync(keys.get(0), options)
@@ -206,6 +205,11 @@ public class LockedInterceptor {
                 ? () -> adapter.lockAsync(keys.get(0), options)
                 : () -> adapter.lockAllAsync(keys, options);
         return MutinyLocking.lockOnSubscription(lock, Optional::of, body);
+    }
+
+    /** Runs the method with the MDC of {@code lease}, which holds {@code keys}. */
+    private static Object proceed(InvocationContext context, List<String> keys, Lease lease) throws Exception {
+        return LockContext.proceed(context, keys, key -> OptionalLong.of(lease.fencingToken(key)));
     }
 
     /**
