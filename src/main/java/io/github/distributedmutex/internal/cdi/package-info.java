@@ -5,7 +5,9 @@
  * {@link io.github.distributedmutex.Locked @Locked} interceptor (business methods through
  * {@code @AroundInvoke}, EJB timer callbacks through {@code @AroundTimeout}, recognised by name in
  * {@code TimeoutMethods}; Jakarta Concurrency {@code @Asynchronous(runAt)} methods, whose skips must
- * return {@code null}, recognised by name in {@code AsynchronousMethods}), and the two extensions that
+ * return {@code null}, recognised by name in {@code AsynchronousMethods}; methods returning Mutiny's {@code Uni},
+ * locked per subscription by {@code MutinyLocking}, the only class that touches the optional Mutiny), and the two
+ * extensions that
  * validate every {@code @Locked} method at deployment (a portable extension for CDI Full, a
  * build compatible extension for CDI Lite / Quarkus), both through the one shared
  * {@link io.github.distributedmutex.internal.cdi.LockedMethodValidator}. Around the method body the
