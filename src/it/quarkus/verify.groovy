@@ -17,7 +17,7 @@ def reactive = new File(basedir, 'target/surefire-reports/TEST-io.github.distrib
 assert reactive.isFile() : "no surefire report ${reactive}: ReactiveLockedOnQuarkusTest did not run"
 def rx = new groovy.xml.XmlSlurper().parse(reactive)
 println "ReactiveLockedOnQuarkusTest: ${rx.@tests} tests, ${rx.@failures} failures, ${rx.@errors} errors, ${rx.@skipped} skipped"
-assert rx.@tests.toInteger() >= 3 && rx.@failures.toInteger() + rx.@errors.toInteger() == 0 && rx.@skipped.toInteger() == 0
+assert rx.@tests.toInteger() >= 4 && rx.@failures.toInteger() + rx.@errors.toInteger() == 0 && rx.@skipped.toInteger() == 0
 def log = new File(basedir, 'build.log').text
 assert log.contains('[RedisTestResource] the application uses Redis at') : 'the test Redis was not started'
 return true

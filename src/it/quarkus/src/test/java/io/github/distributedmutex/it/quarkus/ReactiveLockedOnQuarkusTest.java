@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * {@code @Locked} on a method returning a Mutiny {@code Uni}, behind a reactive Quarkus REST endpoint that runs on
  * the Vert.x event loop (one event loop for the whole application, {@code application.properties}): requests for
  * one key never overlap, a request waiting for the lock leaves the event loop free, and a request whose client
- * hangs up while its {@code Uni} holds the lock releases it. Every subscription runs the method again (ArC's
+ * hangs up while its {@code Uni} holds the lock releases it, and one that hangs up while it waits gives up its wait
+ * and never runs. Every subscription runs the method again (ArC's
  * {@code InvocationContext.proceed()} called after the interceptor returned, and more than once).
  */
 @QuarkusTest
@@ -109,7 +110,26 @@ class ReactiveLockedOnQuarkusTest {
         assertFalse(runs.gate("gone-" + name).isDone(), "the hung-up request never completed");
     }
 
-    /** Starts {@code GET /reactive/<name>/<run>-<name>}: run ids are unique per test. */
+    @Test
+    void aRequestWhoseClientHangsUpWhileItWaitsGivesUpItsWaitAndNeverRuns() throws Exception {
+        String name = unique();
+        String key = "reactive:" + name;
+        CompletableFuture<HttpResponse<String>> holder = request(name, "holder");
+        await("the holder inside").atMost(TIMEOUT).until(() -> runs.entered("holder-" + name));
+        try (Socket socket = new Socket(reactive.getHost(), reactive.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + reactive.getPath() + "/" + name + "/waiting-" + name + " HTTP/1.1\r\nHost: "
+                    + reactive.getHost() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            await("the second request waits for the lock").atMost(TIMEOUT).until(() -> waiters(key) == 1);
+        }
+        await("the hung-up request's wait given up").atMost(TIMEOUT).until(() -> waiters(key) == 0);
+        runs.gate("holder-" + name).complete("holder done");
+        assertEquals("holder done", holder.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).body());
+        await("the lock released, and nobody took it").atMost(TIMEOUT).until(() -> adapter.inspect(key).isEmpty());
+        assertFalse(runs.entered("waiting-" + name), "the hung-up request's method never ran");
+    }
+
     @Test
     void everySubscriptionLocksAgainAndRunsTheMethodAgain() {
         String name = unique();
@@ -125,6 +145,7 @@ class ReactiveLockedOnQuarkusTest {
         assertTrue(adapter.inspect("reactive:" + name).isEmpty(), "released");
     }
 
+    /** Starts {@code GET /reactive/<name>/<run>-<name>}: run ids are unique per test. */
     private CompletableFuture<HttpResponse<String>> request(String name, String run) {
         return get(name + "/" + run + "-" + name, TIMEOUT);
     }
