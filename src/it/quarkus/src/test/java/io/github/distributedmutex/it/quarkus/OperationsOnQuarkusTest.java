@@ -2,8 +2,11 @@ package io.github.distributedmutex.it.quarkus;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.distributedmutex.testing.RedisServerProcess;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -24,7 +27,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The library's operations integrations on Quarkus, over HTTP as a monitoring system sees them: with
  * quarkus-smallrye-health, the readiness report {@code /q/health/ready} has the {@code distributed-mutex}
- * check, UP; with quarkus-micrometer-registry-prometheus, {@code /q/metrics} has the acquire-duration
+ * check, UP, DOWN (503) while Redis does not answer and UP again after; with quarkus-micrometer-registry-prometheus, {@code /q/metrics} has the acquire-duration
  * histogram of a {@code @Locked} method after a call, under its template (never the raw key).
  */
 @QuarkusTest
@@ -51,16 +54,47 @@ class OperationsOnQuarkusTest {
                 .pollInterval(Duration.ofSeconds(1)).until(() -> get(readiness), r -> r.statusCode() == 200);
         System.out.println("[OperationsOnQuarkusTest] " + readiness + " answered " + response.statusCode() + ": "
                 + response.body().replaceAll("\\s+", " "));
+        JsonObject check = distributedMutexCheck(response.body());
+        assertEquals("UP", check.getString("status"), response.body());
+        assertTrue(check.getJsonObject("data").containsKey("checked"), response.body());
+        assertEquals(200, response.statusCode(), response.body());
+    }
+
+    @Test
+    void theReadinessCheckIsDownWhileRedisDoesNotAnswerAndUpAgainAfter() throws Exception {
+        RedisServerProcess redis = RedisTestResource.server();
+        assertNotNull(redis, "REDIS_URL is set: this test pauses the Redis the test resource starts itself;"
+                + " run the integration test without REDIS_URL");
+        await("distributed-mutex readiness UP").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> get(readiness), r -> r.statusCode() == 200);
+        HttpResponse<String> down;
+        redis.pause(); // SIGSTOP: connections stay open, nothing answers
+        try {
+            down = await("distributed-mutex readiness DOWN").atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofSeconds(1)).until(() -> get(readiness), r -> r.statusCode() == 503);
+        } finally {
+            redis.resume();
+        }
+        System.out.println("[OperationsOnQuarkusTest] with Redis paused, " + readiness + " answered "
+                + down.statusCode() + ": " + down.body().replaceAll("\\s+", " "));
+        JsonObject check = distributedMutexCheck(down.body());
+        assertEquals("DOWN", check.getString("status"), down.body());
+        assertFalse(down.body().contains(Integer.toString(redis.port())), "the report names Redis's port: "
+                + down.body());
+        await("distributed-mutex readiness UP again").atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofSeconds(1)).until(() -> get(readiness), r -> r.statusCode() == 200);
+    }
+
+    /** @return the {@code distributed-mutex} check of a health report */
+    private static JsonObject distributedMutexCheck(String body) {
         JsonObject report;
-        try (JsonReader reader = Json.createReader(new StringReader(response.body()))) {
+        try (JsonReader reader = Json.createReader(new StringReader(body))) {
             report = reader.readObject();
         }
         List<JsonObject> checks = report.getJsonArray("checks").getValuesAs(JsonObject.class).stream()
                 .filter(check -> check.getString("name").equals("distributed-mutex")).toList();
-        assertEquals(1, checks.size(), "one distributed-mutex check in " + response.body());
-        assertEquals("UP", checks.get(0).getString("status"), response.body());
-        assertTrue(checks.get(0).getJsonObject("data").containsKey("checked"), response.body());
-        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(1, checks.size(), "one distributed-mutex check in " + body);
+        return checks.get(0);
     }
 
     @Test

@@ -14,7 +14,12 @@ public class RedisTestResource implements QuarkusTestResourceLifecycleManager {
 
     private static volatile String address;
 
-    private RedisServerProcess server;
+    private static volatile RedisServerProcess server;
+
+    /** @return the Redis process this resource started, null when the application uses {@code REDIS_URL} */
+    static RedisServerProcess server() {
+        return server;
+    }
 
     /** @return the address of the Redis the application was started with */
     static String address() {
