@@ -12,7 +12,7 @@ def operations = new File(basedir, 'target/surefire-reports/TEST-io.github.distr
 assert operations.isFile() : "no surefire report ${operations}: OperationsOnQuarkusTest did not run"
 def ops = new groovy.xml.XmlSlurper().parse(operations)
 println "OperationsOnQuarkusTest: ${ops.@tests} tests, ${ops.@failures} failures, ${ops.@errors} errors, ${ops.@skipped} skipped"
-assert ops.@tests.toInteger() >= 2 && ops.@failures.toInteger() + ops.@errors.toInteger() == 0 && ops.@skipped.toInteger() == 0
+assert ops.@tests.toInteger() >= 3 && ops.@failures.toInteger() + ops.@errors.toInteger() == 0 && ops.@skipped.toInteger() == 0
 def reactive = new File(basedir, 'target/surefire-reports/TEST-io.github.distributedmutex.it.quarkus.ReactiveLockedOnQuarkusTest.xml')
 assert reactive.isFile() : "no surefire report ${reactive}: ReactiveLockedOnQuarkusTest did not run"
 def rx = new groovy.xml.XmlSlurper().parse(reactive)
