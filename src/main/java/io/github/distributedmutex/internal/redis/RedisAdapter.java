@@ -4,10 +4,8 @@ import io.github.distributedmutex.Adapter;
 import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockEvent;
 import io.github.distributedmutex.LockInfo;
-import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.LockOptions;
 import io.github.distributedmutex.LockUnavailableException;
-import io.github.distributedmutex.internal.config.LeaseDuration;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.config.SettingsReader;
 import io.github.distributedmutex.internal.key.KeyFormat;
@@ -35,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,12 +41,13 @@ import org.slf4j.LoggerFactory;
  * The {@link Adapter} on Redis. Each acquisition gets a unique owner id
  * ({@code <instance name>#<random>:<sequence>}, see {@link OwnerId}) stored in the lock; thread ownership for
  * {@code acquire}/{@code release} is a local hold count per (thread, key) on top of a
- * {@link RedisLease} ({@link ThreadHolds}). Waiting is {@link AcquisitionLoop}'s, the leases held
- * and their shutdown {@link HeldLeases}'; this class wires them to the Redis connection and owns
- * the lifecycle.
+ * {@link RedisLease} ({@link ThreadHolds}). Acquiring, without a thread, is {@link Acquisitions}' (each group of
+ * keys one {@link AcquisitionLoop}), the leases held and their shutdown {@link HeldLeases}'; this class validates
+ * the arguments, waits for an acquisition's stage in the blocking calls or hands it on in the asynchronous ones,
+ * wires the parts to the Redis connection and owns the lifecycle.
  *
- * <p>Size: the sixteen entry points of {@link Adapter} each take a few lines here; the work is in
- * the classes named above.
+ * <p>Size: the entry points of {@link Adapter} each take a few lines here; the work is in the classes named
+ * above.
  */
 public final class RedisAdapter implements Adapter, AutoCloseable {
 
