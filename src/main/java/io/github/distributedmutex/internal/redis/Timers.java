@@ -105,6 +105,7 @@ final class Timers implements AutoCloseable {
         private final Future<?> timer;
         private final Runnable once;
         private final AtomicBoolean ran;
+        private volatile boolean cancelled;
 
         Cancellable(Future<?> timer, Runnable once, AtomicBoolean ran) {
             this.timer = timer;
@@ -112,15 +113,21 @@ final class Timers implements AutoCloseable {
             this.ran = ran;
         }
 
+        /** @return whether this call kept the end from running (it never runs after that) */
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
             ends.remove(once);
-            return ran.compareAndSet(false, true) && timer.cancel(false);
+            boolean prevented = ran.compareAndSet(false, true);
+            if (prevented) {
+                timer.cancel(false); // leaves the queue; should the task run meanwhile, it finds itself disarmed
+            }
+            cancelled = prevented || cancelled;
+            return prevented;
         }
 
         @Override
         public boolean isCancelled() {
-            return timer.isCancelled();
+            return cancelled;
         }
 
         @Override
