@@ -234,7 +234,7 @@ final class ResultsReport {
         row(md, "Nothing observing (no listener, no metrics): " + Contender.ADAPTER.label()
                         + " cycle within " + number(UNOBSERVED_OVERHEAD_TARGET, 2) + "× of the same cycle without its event and"
                         + " metric hooks (§ 1, metrics overhead)",
-                String.format(Locale.ROOT, "hooks %s ns per cycle vs %s µs: at most %s×", number(hooks.micros() * 1000, 1),
+                String.format(Locale.ROOT, "hooks %s ns per cycle vs %s µs: at most %s", number(hooks.micros() * 1000, 1),
                         number(cycle.micros(), 1), ratio(bound[2])), verdict);
     }
 
