@@ -22,8 +22,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 final class MicroBenchmarkRun {
 
-    /** The average time of one cycle and its 99.9 % confidence half-width (NaN with a single iteration), in µs. */
-    record Score(double micros, double error, long samples) {
+    /**
+     * The average time of one cycle and its 99.9 % confidence half-width (NaN with a single iteration), in µs; and
+     * the averages of the fastest and the slowest measured iteration (NaN when unknown).
+     */
+    record Score(double micros, double error, long samples, double fastest, double slowest) {
+
+        /** Without the fastest and slowest iteration. */
+        Score(double micros, double error, long samples) {
+            this(micros, error, samples, Double.NaN, Double.NaN);
+        }
 
         /** @return the relative error, 0 when unknown */
         double relativeError() {
@@ -114,7 +122,8 @@ final class MicroBenchmarkRun {
                 default -> throw new IllegalStateException("Unexpected JMH unit " + primary.getScoreUnit());
             };
             Score score = new Score(primary.getScore() / perMicro, primary.getScoreError() / perMicro,
-                    primary.getSampleCount());
+                    primary.getSampleCount(), primary.getStatistics().getMin() / perMicro,
+                    primary.getStatistics().getMax() / perMicro);
             if (benchmark.startsWith(HookBenchmarks.class.getName() + ".")) {
                 overhead.put("hooks." + method, score);
             } else if (method.equals(METERED)) {

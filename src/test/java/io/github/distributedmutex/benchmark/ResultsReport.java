@@ -252,14 +252,17 @@ final class ResultsReport {
     }
 
     private static double upper(MicroBenchmarkRun.Score score) {
-        return score.micros() + (Double.isNaN(score.error()) ? 0 : score.error());
+        double end = score.micros() + (Double.isNaN(score.error()) ? 0 : score.error());
+        return Double.isNaN(score.slowest()) ? end : Math.max(end, score.slowest());
     }
 
     /**
      * The cycle as measured over the same cycle without its hooks, {@code c / (c − h)} (the measured cycle includes
-     * the hooks), with the ends of its interval from the ends of both intervals: the lowest from the slowest cycle and
-     * the cheapest hooks, the highest from the fastest cycle and the costliest hooks. An interval that is unknown
-     * (NaN) counts as zero.
+     * the hooks), with the ends of its interval: the highest from the fastest cycle and the costliest hooks, the lowest
+     * from the slowest cycle and the cheapest hooks. Fastest and costliest are taken from both the 99.9 % interval and
+     * the measured iterations, whichever is further out, except that a cycle is never taken faster than its fastest
+     * measured iteration: on a loaded machine the interval, which assumes a normal distribution, reaches below zero,
+     * while a cycle's time cannot. An interval that is unknown (NaN) counts as zero.
      *
      * @return {point, lowest, highest}
      */
@@ -268,9 +271,11 @@ final class ResultsReport {
         double he = Double.isNaN(hooks.error()) ? 0 : hooks.error();
         double c = cycle.micros();
         double h = hooks.micros();
-        double fastest = c - ce;
-        double costliest = h + he;
-        return new double[] {c / (c - h), (c + ce) / (c + ce - Math.max(0, h - he)),
+        double fastest = Double.isNaN(cycle.fastest()) ? c - ce : cycle.fastest();
+        double slowest = Double.isNaN(cycle.slowest()) ? c + ce : Math.max(c + ce, cycle.slowest());
+        double costliest = Double.isNaN(hooks.slowest()) ? h + he : Math.max(h + he, hooks.slowest());
+        double cheapest = Math.max(0, Double.isNaN(hooks.fastest()) ? h - he : Math.min(h - he, hooks.fastest()));
+        return new double[] {c / (c - h), slowest / (slowest - cheapest),
                 fastest <= costliest ? Double.POSITIVE_INFINITY : fastest / (fastest - costliest)};
     }
 
@@ -366,8 +371,10 @@ final class ResultsReport {
                 .append(" `acquisition`, `released`, with the three clock reads that feed them), alone, in ns per cycle")
                 .append(" (`HookBenchmarks`), and the share of the ").append(Contender.ADAPTER.label())
                 .append(" cycle above (").append(number(cycle.micros(), 1)).append(" µs) they can take: the cycle")
-                .append(" over the same cycle without them, `c / (c − h)`, its interval from the ends of both")
-                .append(" intervals. *Not inlined* keeps every `LockEvents` method a real call; Micrometer is the recorder")
+                .append(" over the same cycle without them, `c / (c − h)`; its interval pairs the fastest cycle with the")
+                .append(" costliest hooks and the other way round, each the further out of its 99.9 % interval end and its")
+                .append(" extreme measured iteration, except that the cycle is never taken faster than its fastest measured")
+                .append(" iteration (under load the normal interval reaches below zero). *Not inlined* keeps every `LockEvents` method a real call; Micrometer is the recorder")
                 .append(" the library builds for a `SimpleMeterRegistry` bean, which nothing exports.\n\n")
                 .append("| Hooks of one cycle | ns per cycle | Cycle over cycle without them (interval) |\n|---|---|---|\n");
         for (String name : List.of(MicroBenchmarkRun.HOOKS_NONE, MicroBenchmarkRun.HOOKS_NONE_NOT_INLINED,

@@ -56,6 +56,11 @@ class ResultsReportTest {
                 new MicroBenchmarkRun.Score(1, Double.NaN, 1));
         assertThat(exact[1]).isEqualTo(exact[0]);
         assertThat(exact[2]).isEqualTo(exact[0]);
+        // iterations known: the cycle never faster than its fastest iteration, the hooks as costly as their slowest
+        double[] loaded = ResultsReport.withoutHooks(new MicroBenchmarkRun.Score(600, 700, 8, 150, 1500),
+                new MicroBenchmarkRun.Score(0.2, 0.05, 8, 0.1, 0.3));
+        assertThat(loaded[2]).isCloseTo(150 / 149.7, within(1e-12));
+        assertThat(loaded[1]).isCloseTo(1500 / 1499.9, within(1e-12));
         // hooks that could take the whole fastest cycle: no bound
         assertThat(ResultsReport.withoutHooks(new MicroBenchmarkRun.Score(10, 9, 8),
                 new MicroBenchmarkRun.Score(0.5, 0.6, 8))[2]).isInfinite();
