@@ -42,7 +42,8 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <p><b>What the JIT may and may not remove, and why that is production's.</b> The {@link LockEvents} is read from
  * a non-final field of the state (as production reads it from a final instance field of {@code Acquisitions} or
- * {@code HeldLeases}, which HotSpot does not treat as a constant), so it is not a compile-time constant: each report
+ * {@code HeldLeases}, which HotSpot does not treat as a constant), so it is not a compile-time constant, and JMH's
+ * loop reads a volatile flag between invocations, so those loads are not hoisted out of the loop: each report
  * loads its flags ({@code acquired}, {@code released}, {@code recorder}) and branches on them, as in production. What
  * the JIT does remove, here as there once a report is inlined into its caller, is the argument arithmetic that only
  * the untaken branch uses ({@code now - start}). It cannot remove the {@link System#nanoTime()} calls (runtime calls)
