@@ -1,8 +1,15 @@
 package io.github.distributedmutex.benchmark;
 
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.internal.config.ObservabilitySettings;
+import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.internal.metrics.MetricsBackends;
+import io.github.distributedmutex.internal.redis.LockRecorder;
+import io.github.distributedmutex.internal.redis.RedisConnection;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.testing.CdiContainers;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -60,6 +67,36 @@ public class CycleBenchmarks {
         }
     }
 
+    /**
+     * An adapter on the shared client that records metrics to Micrometer with nothing exporting them: the recorder
+     * the library builds for a {@code SimpleMeterRegistry} bean ({@link MetricsBackends#detect}). Compared with
+     * {@link #adapter}, which has no recorder (and no listener), in the same run.
+     */
+    @State(Scope.Benchmark)
+    public static class Metered {
+        RedisAdapter adapter;
+
+        /** Builds it. */
+        @Setup(Level.Trial)
+        public void open(Clients clients) {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            LockRecorder recorder = MetricsBackends.detect(ObservabilitySettings.Metrics.MICROMETER,
+                    type -> type.isInstance(registry) ? Optional.of(registry) : Optional.empty());
+            if (recorder == null) {
+                throw new IllegalStateException("no Micrometer recorder");
+            }
+            String prefix = BenchmarkRedis.keyPrefix() + "cycle:";
+            Settings settings = Settings.defaults().withRedisAddress(BenchmarkRedis.address()).withKeyPrefix(prefix);
+            adapter = new RedisAdapter(RedisConnection.of(clients.client, false), settings, null, null, recorder);
+        }
+
+        /** Closes it (not the shared client). */
+        @TearDown(Level.Trial)
+        public void close() {
+            adapter.close();
+        }
+    }
+
     /** A Weld SE container running the library and {@link LockedWork} on the shared client. */
     @State(Scope.Benchmark)
     public static class Container {
@@ -114,6 +151,13 @@ public class CycleBenchmarks {
     public void adapter(Clients clients) {
         clients.adapter.acquire("key:adapter");
         clients.adapter.release("key:adapter");
+    }
+
+    /** The thread-owned style on an adapter recording to Micrometer ({@link Metered}); its own key. */
+    @Benchmark
+    public void adapterMicrometer(Metered metered) {
+        metered.adapter.acquire("key:metered");
+        metered.adapter.release("key:metered");
     }
 
     /** @return the fencing token: the handle style, with try-with-resources */

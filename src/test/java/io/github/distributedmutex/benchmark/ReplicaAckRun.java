@@ -96,8 +96,8 @@ final class ReplicaAckRun {
             System.setProperty(BenchmarkRedis.PREFIX_PROPERTY, keyPrefix);
             System.setProperty(ReplicaAckBenchmarks.ADDRESS_PROPERTY, address);
         }
-        Collection<RunResult> results = new Runner(MicroBenchmarkRun.jmhOptions(options, ReplicaAckBenchmarks.class,
-                jvmArgs, log)).run();
+        Collection<RunResult> results = new Runner(MicroBenchmarkRun.jmhOptions(options, jvmArgs, log,
+                ReplicaAckBenchmarks.class)).run();
         Map<String, MicroBenchmarkRun.Score> scores = new LinkedHashMap<>();
         for (RunResult result : results) {
             String benchmark = result.getParams().getBenchmark();

@@ -29,6 +29,7 @@ final class ResultsReport {
     private static final double P99_TARGET = 20;
     private static final double THROUGHPUT_VS_GO_TARGET = 2;
     private static final double RETAINED_BYTES_PER_KEY_LIMIT = 1;
+    private static final double UNOBSERVED_OVERHEAD_TARGET = 1.02;
 
     private final BenchmarkResults results;
     private final String markdown;
@@ -151,6 +152,7 @@ final class ResultsReport {
             cycleTarget(md, Contender.ADAPTER, ADAPTER_TARGET);
             cycleTarget(md, Contender.LEASE, ADAPTER_TARGET);
             cycleTarget(md, Contender.LOCKED, LOCKED_TARGET);
+            unobservedTarget(md);
         }
         Map<Contender, RoundTripCensus.Count> census = results.census();
         if (census != null) {
@@ -218,6 +220,75 @@ final class ResultsReport {
                 atMostVerdict(ratio, error, target));
     }
 
+    /** Issue 12: nothing observing (no listener, no recorder), the cycle stays within 1.02× of the cycle without hooks. */
+    private void unobservedTarget(StringBuilder md) {
+        MicroBenchmarkRun.Score hooks = worstHooks();
+        MicroBenchmarkRun.Score cycle = results.micro().scores().get(Contender.ADAPTER);
+        if (hooks == null || cycle == null) {
+            return;
+        }
+        double[] bound = withoutHooks(cycle, hooks);
+        String verdict = bound[2] <= UNOBSERVED_OVERHEAD_TARGET ? verdict(true)
+                : bound[1] > UNOBSERVED_OVERHEAD_TARGET ? verdict(false)
+                : "not shown: CI " + ratio(bound[1]) + "–" + ratio(bound[2]) + " includes " + number(UNOBSERVED_OVERHEAD_TARGET, 2);
+        row(md, "Nothing observing (no listener, no metrics): " + Contender.ADAPTER.label()
+                        + " cycle within " + number(UNOBSERVED_OVERHEAD_TARGET, 2) + "× of the same cycle without its event and"
+                        + " metric hooks (§ 1, metrics overhead)",
+                String.format(Locale.ROOT, "hooks %s ns per cycle vs %s µs: at most %s", number(hooks.micros() * 1000, 1),
+                        number(cycle.micros(), 1), ratio(bound[2])), verdict);
+    }
+
+    /** @return the costlier per cycle (upper end of its interval) of the two measurements of the hooks, null for none */
+    private MicroBenchmarkRun.Score worstHooks() {
+        Map<String, MicroBenchmarkRun.Score> overhead = results.micro().overhead();
+        MicroBenchmarkRun.Score worst = null;
+        for (String name : List.of(MicroBenchmarkRun.HOOKS_NONE, MicroBenchmarkRun.HOOKS_NONE_NOT_INLINED)) {
+            MicroBenchmarkRun.Score score = overhead.get(name);
+            if (score != null && (worst == null || upper(score) > upper(worst))) {
+                worst = score;
+            }
+        }
+        return worst;
+    }
+
+    private static double upper(MicroBenchmarkRun.Score score) {
+        double end = score.micros() + (Double.isNaN(score.error()) ? 0 : score.error());
+        return Double.isNaN(score.slowest()) ? end : Math.max(end, score.slowest());
+    }
+
+    /**
+     * The cycle as measured over the same cycle without its hooks, {@code c / (c − h)} (the measured cycle includes
+     * the hooks), with the ends of its interval: the highest from the fastest cycle and the costliest hooks, the lowest
+     * from the slowest cycle and the cheapest hooks. Fastest and costliest are taken from both the 99.9 % interval and
+     * the measured iterations, whichever is further out, except that a cycle is never taken faster than its fastest
+     * measured iteration: on a loaded machine the interval, which assumes a normal distribution, reaches below zero,
+     * while a cycle's time cannot. An interval that is unknown (NaN) counts as zero.
+     *
+     * @return {point, lowest, highest}
+     */
+    static double[] withoutHooks(MicroBenchmarkRun.Score cycle, MicroBenchmarkRun.Score hooks) {
+        double ce = Double.isNaN(cycle.error()) ? 0 : cycle.error();
+        double he = Double.isNaN(hooks.error()) ? 0 : hooks.error();
+        double c = cycle.micros();
+        double h = hooks.micros();
+        double fastest = Double.isNaN(cycle.fastest()) ? c - ce : cycle.fastest();
+        double slowest = Double.isNaN(cycle.slowest()) ? c + ce : Math.max(c + ce, cycle.slowest());
+        double costliest = Double.isNaN(hooks.slowest()) ? h + he : Math.max(h + he, hooks.slowest());
+        double cheapest = Math.max(0, Double.isNaN(hooks.fastest()) ? h - he : Math.min(h - he, hooks.fastest()));
+        return new double[] {c / (c - h), slowest / (slowest - cheapest),
+                fastest <= costliest ? Double.POSITIVE_INFINITY : fastest / (fastest - costliest)};
+    }
+
+    /** @return a ratio close to 1 with enough decimals to show how close: {@code 1.00012×} */
+    static String ratio(double ratio) {
+        if (Double.isInfinite(ratio)) {
+            return "∞";
+        }
+        double excess = Math.abs(ratio - 1);
+        int decimals = excess >= 0.01 ? 2 : excess >= 0.001 ? 3 : excess >= 0.0001 ? 4 : excess >= 0.00001 ? 5 : 6;
+        return number(ratio, decimals) + "×";
+    }
+
     /**
      * The verdict on "ratio at most target" judged on the ratio's confidence interval {@code ratio ± error}:
      * {@code yes} when all of it is at most the target, {@code **no**} when all of it is above, otherwise "not
@@ -282,6 +353,55 @@ final class ResultsReport {
                     .append(base == null ? "–" : number(score.micros() / base.micros(), 2) + " ± "
                             + number(ratioError(score, base), 2))
                     .append(" | ").append(commands(contender)).append(" |\n");
+        }
+        md.append("\n");
+        metricsOverhead(md);
+    }
+
+    /** Issue 12's overhead: the hooks of one cycle alone, and a cycle with a Micrometer recorder, in the same run. */
+    private void metricsOverhead(StringBuilder md) {
+        Map<String, MicroBenchmarkRun.Score> overhead = results.micro().overhead();
+        MicroBenchmarkRun.Score cycle = results.micro().scores().get(Contender.ADAPTER);
+        if (overhead.isEmpty() || cycle == null) {
+            return;
+        }
+        md.append("### Metrics overhead\n\n")
+                .append("The event and metric hooks one uncontended acquire+release cycle of one key executes (the")
+                .append(" adapter's `LockEvents`: `recording()` and the metric name only when it is true, `acquired`,")
+                .append(" `acquisition`, `released`, with the three clock reads that feed them), alone, in ns per cycle")
+                .append(" (`HookBenchmarks`), and the share of the ").append(Contender.ADAPTER.label())
+                .append(" cycle above (").append(number(cycle.micros(), 1)).append(" µs) they can take: the cycle")
+                .append(" over the same cycle without them, `c / (c − h)`; its interval pairs the fastest cycle with the")
+                .append(" costliest hooks and the other way round, each the further out of its 99.9 % interval end and its")
+                .append(" extreme measured iteration, except that the cycle is never taken faster than its fastest measured")
+                .append(" iteration (under load the normal interval reaches below zero). *Not inlined* keeps every `LockEvents` method a real call; Micrometer is the recorder")
+                .append(" the library builds for a `SimpleMeterRegistry` bean, which nothing exports.\n\n")
+                .append("| Hooks of one cycle | ns per cycle | Cycle over cycle without them (interval) |\n|---|---|---|\n");
+        for (String name : List.of(MicroBenchmarkRun.HOOKS_NONE, MicroBenchmarkRun.HOOKS_NONE_NOT_INLINED,
+                MicroBenchmarkRun.HOOKS_MICROMETER)) {
+            MicroBenchmarkRun.Score hooks = overhead.get(name);
+            if (hooks == null) {
+                continue;
+            }
+            double[] bound = withoutHooks(cycle, hooks);
+            md.append("| ").append(switch (name) {
+                case MicroBenchmarkRun.HOOKS_NONE -> "Nothing observing (`LockEvents.NONE`)";
+                case MicroBenchmarkRun.HOOKS_NONE_NOT_INLINED -> "Nothing observing, not inlined";
+                default -> "Micrometer recorder, `SimpleMeterRegistry`";
+            }).append(" | ").append(number(hooks.micros() * 1000, 1))
+                    .append(Double.isNaN(hooks.error()) ? "" : " ± " + number(hooks.error() * 1000, 1))
+                    .append(" | ").append(ratio(bound[0])).append(" (").append(ratio(bound[1])).append("–")
+                    .append(ratio(bound[2])).append(") |\n");
+        }
+        MicroBenchmarkRun.Score metered = overhead.get(MicroBenchmarkRun.METERED);
+        if (metered != null) {
+            md.append("\nThe whole cycle with that Micrometer recorder, against the same cycle without a recorder: ")
+                    .append(number(metered.micros(), 1))
+                    .append(Double.isNaN(metered.error()) ? "" : " ± " + number(metered.error(), 1))
+                    .append(" µs vs ").append(number(cycle.micros(), 1))
+                    .append(Double.isNaN(cycle.error()) ? "" : " ± " + number(cycle.error(), 1)).append(" µs: ")
+                    .append(number(metered.micros() / cycle.micros(), 2)).append("× ± ")
+                    .append(number(ratioError(metered, cycle), 2)).append(".\n");
         }
         md.append("\n");
     }

@@ -1,6 +1,7 @@
 package io.github.distributedmutex.benchmark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +38,32 @@ class ResultsReportTest {
         assertThat(ResultsReport.timesAgainst(2.0, 2)).isEqualTo("2.00×");
         assertThat(ResultsReport.timesAgainst(1.994, 2)).isEqualTo("1.99×");
         assertThat(ResultsReport.timesAgainst(1.058, 1)).isEqualTo("1.06×");
+    }
+
+    @Test
+    void theHooksShareIsBoundedFromTheEndsOfBothIntervals() {
+        // a 200 ± 50 µs cycle, hooks of 20 ± 10 ns: at most 150 / (150 − 0.03)
+        double[] bound = ResultsReport.withoutHooks(new MicroBenchmarkRun.Score(200, 50, 8),
+                new MicroBenchmarkRun.Score(0.020, 0.010, 8));
+        assertThat(bound[0]).isCloseTo(200 / 199.98, within(1e-12));
+        assertThat(bound[1]).isCloseTo(250 / 249.99, within(1e-12));
+        assertThat(bound[2]).isCloseTo(150 / 149.97, within(1e-12));
+        assertThat(ResultsReport.ratio(bound[2])).isEqualTo("1.0002×");
+        assertThat(ResultsReport.ratio(1.0312)).isEqualTo("1.03×");
+        assertThat(ResultsReport.ratio(1.000012)).isEqualTo("1.00001×");
+        // no interval: the point estimate at both ends
+        double[] exact = ResultsReport.withoutHooks(new MicroBenchmarkRun.Score(100, Double.NaN, 1),
+                new MicroBenchmarkRun.Score(1, Double.NaN, 1));
+        assertThat(exact[1]).isEqualTo(exact[0]);
+        assertThat(exact[2]).isEqualTo(exact[0]);
+        // iterations known: the cycle never faster than its fastest iteration, the hooks as costly as their slowest
+        double[] loaded = ResultsReport.withoutHooks(new MicroBenchmarkRun.Score(600, 700, 8, 150, 1500),
+                new MicroBenchmarkRun.Score(0.2, 0.05, 8, 0.1, 0.3));
+        assertThat(loaded[2]).isCloseTo(150 / 149.7, within(1e-12));
+        assertThat(loaded[1]).isCloseTo(1500 / 1499.9, within(1e-12));
+        // hooks that could take the whole fastest cycle: no bound
+        assertThat(ResultsReport.withoutHooks(new MicroBenchmarkRun.Score(10, 9, 8),
+                new MicroBenchmarkRun.Score(0.5, 0.6, 8))[2]).isInfinite();
     }
 
     private static String verdict(MicroBenchmarkRun.Score score, MicroBenchmarkRun.Score rlock, double target) {
