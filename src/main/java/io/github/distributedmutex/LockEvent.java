@@ -48,12 +48,15 @@ public sealed interface LockEvent {
     String key();
 
     /**
-     * Redis granted the lock to this instance.
+     * Redis granted the lock to this instance and the caller got it (the blocking call returned it, or the stage of
+     * an asynchronous call completed with it). A grant given back before that (a cancelled stage, an interrupted
+     * caller, a set of keys that failed on a later key) is reported as {@link NotAcquired} only. A set of keys
+     * reports one event per key.
      *
      * @param key          the lock key
      * @param owner        the new holder's owner id (see {@link LockInfo})
      * @param fencingToken the new holder's fencing token
-     * @param waited       how long the acquisition took, from the call to the grant
+     * @param waited       how long the acquisition took, from the call until every key of the call was held
      */
     record Acquired(String key, String owner, long fencingToken, Duration waited) implements LockEvent {
         /** @throws NullPointerException when a reference component is null */

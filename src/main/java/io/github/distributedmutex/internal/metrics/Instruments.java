@@ -19,7 +19,7 @@ public final class Instruments {
     public static final String HOLD_DURATION = "distributedmutex.lock.hold.duration";
     /** Gauge (OpenTelemetry: asynchronous up-down counter), {lock}: leases this instance holds now, by name. */
     public static final String HELD = "distributedmutex.lock.held";
-    /** Gauge (OpenTelemetry: asynchronous up-down counter), {thread}: threads waiting for a lock now, by name. */
+    /** Gauge (OpenTelemetry: asynchronous up-down counter), {acquisition}: acquisitions waiting for a lock now, by name. */
     public static final String WAITERS = "distributedmutex.lock.waiters";
     /** Counter, {renewal}: watchdog renewals and {@code Lease.extend} calls, by name and outcome. */
     public static final String RENEWALS = "distributedmutex.lease.renewals";

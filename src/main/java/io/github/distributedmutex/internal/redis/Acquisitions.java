@@ -111,6 +111,8 @@ final class Acquisitions {
         /** The parts opened so far. Touched by one step at a time. */
         private final List<RedisLease> taken = new ArrayList<>();
         private volatile LockEvent.NotAcquired.Reason cancelReason;
+        /** How long the call took until every part was held. */
+        private volatile long settledNanos;
         /** The key being waited for, named by failures. */
         private volatile LockKey current;
         /** The wait for the Redis client, while it lasts: a cancel ends it. */
@@ -181,6 +183,30 @@ final class Acquisitions {
                     + LockBackend.FIRST_CONNECTION_TIME.toNanos() + acks + 3 * calls;
         }
 
+        /**
+         * Reports the parts the call completed with as handed out to its caller: an {@code Acquired} event per key and
+         * one acquisition measurement for the call (a set counts once). Reported here, not when Redis granted them,
+         * so that a grant that is given back before anybody got it (a cancel, an interrupt) is never reported as held.
+         */
+        void handedOut(List<RedisLease> parts) {
+            for (RedisLease part : parts) {
+                events.acquired(part.lockKey(), part.owner(), part.fencingToken(), settledNanos);
+            }
+            events.acquisition(name, settledNanos);
+        }
+
+        /**
+         * Gives back the parts the call completed with, which its caller will never get (its stage was cancelled as
+         * they arrived, or the blocking caller was interrupted), quietly, and reports the call as not acquired.
+         *
+         * @return completes when the give-back ended in Redis
+         */
+        CompletableFuture<Void> notHandedOut(List<RedisLease> parts, LockEvent.NotAcquired.Reason reason) {
+            events.notAcquired(current, name, System.nanoTime() - start, reason);
+            return CompletableFuture.allOf(parts.stream().map(RedisLease::giveBackAsync)
+                    .toArray(CompletableFuture[]::new));
+        }
+
         /** The exception of a call ended by an interrupt. */
         LockNotAcquiredException interrupted() {
             long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -226,8 +252,8 @@ final class Acquisitions {
                 }
                 try {
                     granted(index, group, outcome);
-                } catch (RuntimeException e) {
-                    failed(e);
+                } catch (RuntimeException | Error e) {
+                    failed(e); // whatever broke, what was taken is given back and the caller learns of it
                 }
             });
         }
@@ -248,7 +274,6 @@ final class Acquisitions {
             for (LockKey key : group) {
                 LOG.debug("Acquired lock '{}' (owner {}, token {}) after waiting {} ms, lease {} ms{}", key.name(),
                         owner, attempt.token(), waitedMillis, leaseMillis, watchdog ? " renewed by the watchdog" : "");
-                events.acquired(key, owner, attempt.token(), waitedNanos);
             }
             if (index + 1 < groups.size()) {
                 group(index + 1);
@@ -311,7 +336,7 @@ final class Acquisitions {
             if (cancellation.isCancelled()) {
                 failed(new CancellationException("the acquisition was cancelled"));
             } else {
-                events.acquisition(name, System.nanoTime() - start); // a set counts once, as one call
+                settledNanos = System.nanoTime() - start;
                 settled.complete(List.copyOf(taken));
             }
         }

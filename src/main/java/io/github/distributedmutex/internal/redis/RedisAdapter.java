@@ -573,12 +573,20 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
                                         Thread holderThread, String givenName) {
         Acquisitions.Call call = acquisitions.start(keys, options, throwOnContention, holderThread, givenName);
         try {
-            return call.settled().get(call.settleBoundNanos(), TimeUnit.NANOSECONDS);
+            List<RedisLease> parts = call.settled().get(call.settleBoundNanos(), TimeUnit.NANOSECONDS);
+            if (parts != null) {
+                call.handedOut(parts);
+            }
+            return parts;
         } catch (ExecutionException e) {
             throw rethrown(e.getCause());
         } catch (TimeoutException e) {
             // never expected: every step of an acquisition is bounded; a safety net against a wait without end
             call.cancel(LockEvent.NotAcquired.Reason.UNAVAILABLE);
+            List<RedisLease> late = call.settled().getNow(null); // settled just now: never handed out
+            if (late != null) {
+                call.notHandedOut(late, LockEvent.NotAcquired.Reason.UNAVAILABLE);
+            }
             throw new LockUnavailableException(keys.get(0).name(), "The acquisition of lock '" + keys.get(0).name()
                     + "' did not end within " + TimeUnit.NANOSECONDS.toMillis(call.settleBoundNanos())
                     + " ms, longer than its wait and every Redis call's bound; it was cancelled", null);
@@ -588,14 +596,15 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             Thread.currentThread().interrupt();
             if (late != null) {
                 // granted just as the interrupt came: never handed out
-                late.forEach(RedisLease::closeNow);
+                awaitUninterruptibly(call.notHandedOut(late, LockEvent.NotAcquired.Reason.INTERRUPTED),
+                        RedisCalls.CALL_TIMEOUT.toNanos());
             }
             throw call.interrupted();
         }
     }
 
     /** @return what {@code settled} completed with within the bound, null when it failed or did not complete */
-    private static List<RedisLease> awaitUninterruptibly(CompletableFuture<List<RedisLease>> settled, long boundNanos) {
+    private static <T> T awaitUninterruptibly(CompletableFuture<T> settled, long boundNanos) {
         long deadline = System.nanoTime() + boundNanos;
         boolean interrupted = false;
         try {
@@ -655,9 +664,14 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             if (failure != null) {
                 result.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure);
-            } else if (!result.complete(handedOut.apply(parts == null ? Optional.empty() : Optional.of(asLease(parts))))
-                    && parts != null) {
-                parts.forEach(RedisLease::giveBackAsync); // cancelled as it was granted: never handed out
+            } else if (parts == null) {
+                result.complete(handedOut.apply(Optional.empty()));
+            } else if (result.complete(handedOut.apply(Optional.of(asLease(parts))))) {
+                // reported once the caller has it (its continuations may have released it already: a listener may
+                // then see Released before Acquired), so that a call is reported acquired or not acquired, never both
+                call.handedOut(parts);
+            } else {
+                call.notHandedOut(parts, LockEvent.NotAcquired.Reason.CANCELLED); // cancelled as it was granted
             }
         }));
         return result;
@@ -748,7 +762,8 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         public Map<String, Integer> heldByName() {
             Map<String, Integer> held = new HashMap<>();
             for (RedisLease lease : leases.snapshot()) {
-                if (!lease.isClosed() && !lease.isLost() && lease.metricName() != null) {
+                // as heldLocally(): a lease run out by the local clock is not held, even if nobody closed it
+                if (!lease.isClosed() && !lease.isLost() && lease.metricName() != null && !lease.expiredLocally()) {
                     held.merge(lease.metricName(), 1, Integer::sum);
                 }
             }

@@ -52,6 +52,8 @@ final class RedisLease implements Lease {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean lost = new AtomicBoolean();
     /** Completed on the I/O thread when the release ended; {@link #close()} waits for it. */
+    /** Set when the lease is given back before anybody got it: its release reports nothing. */
+    private volatile boolean neverHandedOut;
     private final CompletableFuture<Void> releaseDone = new CompletableFuture<>();
     /** The stage {@link #closeAsync()} hands out, completed off the I/O threads. */
     private final CompletableFuture<Void> released = new CompletableFuture<>();
@@ -399,11 +401,12 @@ final class RedisLease implements Lease {
 
     /**
      * Releases a lease that was never handed out (its acquisition failed or was cancelled), at once, without its
-     * minimum hold.
+     * minimum hold, and without reporting a release, a hold or a loss: nobody held it.
      *
      * @return completes when the release ended in Redis (on an I/O thread, or at its timeout); never fails
      */
     CompletableFuture<Void> giveBackAsync() {
+        neverHandedOut = true;
         closeAsync(0);
         return releaseDone;
     }
@@ -432,6 +435,14 @@ final class RedisLease implements Lease {
 
     private void report(RedisLockStore.Release result, Throwable failure, long heldNanos) {
         long heldMillis = TimeUnit.NANOSECONDS.toMillis(heldNanos);
+        if (neverHandedOut) {
+            if (result == RedisLockStore.Release.RELEASED) {
+                host.released(key.redisKey());
+            }
+            LOG.debug("Gave back lock '{}' (owner {}, token {}), never handed out: {}", key.name(), owner, token,
+                    failure == null ? result : RedisCalls.summarize(failure));
+            return;
+        }
         if (failure != null && host.isClosed()) {
             LOG.warn("Lock '{}' (owner {}) was closed after its adapter shut down and could not be released: {}; it"
                     + " frees itself when its lease ends", key.name(), owner,

@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
- * The re-review's test of {@link Timers#scheduleEnd}: {@code AcquisitionLoop.Run.cancelled} relies on "cancel returned
- * false" meaning "the end ran (or runs)": it only then does not send the step that finds the run cancelled. But
- * {@code Cancellable.cancel} returns {@code ran.compareAndSet(false, true) && timer.cancel(false)}: when the timer
- * thread runs the (now disarmed) task between the two, the end never runs AND cancel returns false.
+ * {@link Timers#scheduleEnd}: {@code AcquisitionLoop.Run.cancelled} relies on "cancel returned false" meaning "the end
+ * ran (or runs)": it only then does not send the step that finds the run cancelled. Racing cancels against the timer
+ * thread, every end either ran or was prevented by a cancel that said so (an earlier version returned false for an end
+ * the timer thread found disarmed, and a cancelled retry pause then hung).
  */
 class TimersCancelRaceTest {
 

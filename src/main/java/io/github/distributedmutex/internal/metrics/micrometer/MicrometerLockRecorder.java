@@ -180,7 +180,7 @@ public final class MicrometerLockRecorder implements LockRecorder {
             this.id = id;
             gauge = Gauge.builder(id.instrument(), this, SharedGauge::sum)
                     .description(id.instrument().equals(Instruments.HELD) ? "Locks this instance holds now"
-                            : "Threads of this instance waiting for a lock now")
+                            : "Acquisitions of this instance waiting for a lock now")
                     .tag(Instruments.NAME, id.name()).strongReference(true).register(registry);
         }
 

@@ -144,8 +144,8 @@ public final class OpenTelemetryLockRecorder implements LockRecorder {
         held = meter.upDownCounterBuilder(Instruments.HELD).setUnit("{lock}")
                 .setDescription("Locks this instance holds now")
                 .buildWithCallback(measurement -> observe(measurement, gauges.heldByName()));
-        waiters = meter.upDownCounterBuilder(Instruments.WAITERS).setUnit("{thread}")
-                .setDescription("Threads of this instance waiting for a lock now")
+        waiters = meter.upDownCounterBuilder(Instruments.WAITERS).setUnit("{acquisition}")
+                .setDescription("Acquisitions of this instance waiting for a lock now")
                 .buildWithCallback(measurement -> observe(measurement, gauges.waitingByName()));
     }
 
@@ -203,7 +203,19 @@ public final class OpenTelemetryLockRecorder implements LockRecorder {
 
     private NameAttributes attributes(String name) {
         NameAttributes attributes = byName.get(name);
-        return attributes != null ? attributes : byName.computeIfAbsent(name, NameAttributes::new);
+        return attributes != null ? attributes : byName.computeIfAbsent(name, this::firstSeen);
+    }
+
+    /**
+     * A name seen for the first time: its lost-lease and failing-renewal series start at 0, as Micrometer's do, so
+     * that an alert on their increase fires on the very first loss (a series that appears with 1 has no increase).
+     */
+    private NameAttributes firstSeen(String name) {
+        NameAttributes attributes = new NameAttributes(name);
+        lost.add(0, attributes.name);
+        renewals.add(0, attributes.renewalLost);
+        renewals.add(0, attributes.renewalFailed);
+        return attributes;
     }
 
     /** The attribute sets of one metric name, built once. */

@@ -26,12 +26,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Review of the non-blocking acquisitions (8a95afd): cancellation and interrupts during the replica-acknowledgement
- * step, one outcome event per call, and where a blocking call's exception comes from. Real Redis: a master with one
+ * Cancelling and interrupting acquisitions at their hard moments: during the replica-acknowledgement step (the grant
+ * is given back at once, one outcome event per call), a call waiting for a client that never comes while the adapter
+ * closes, and where a blocking call's exception comes from (the caller's stack). Real Redis: a master with one
  * replica that the tests pause (SIGSTOP) so that {@code WAIT} blocks for its whole timeout.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class AsyncReviewTest {
+class AcquisitionCancelTest {
 
     private static final Duration SETTLE = Duration.ofSeconds(30);
     /** Long enough to tell "at once" from "after the WAIT", shorter than the blocking call's 5 s give-back wait. */
@@ -197,7 +198,7 @@ class AsyncReviewTest {
             assertThat(thrown).isNotNull();
             assertThat(Arrays.stream(thrown.getStackTrace()).map(StackTraceElement::getClassName))
                     .as("stack of the LockNotAcquiredException thrown by lock()")
-                    .contains(AsyncReviewTest.class.getName());
+                    .contains(AcquisitionCancelTest.class.getName());
         }
     }
 
