@@ -61,7 +61,8 @@ public class AdapterProducer {
     private Settings settings;
     private ObservabilitySettings observability;
     private CdiLockEvents listener;
-    private boolean shutDown;
+    /** Set first thing at shutdown, read without the guard: a readiness check answers DOWN at once from then on. */
+    private volatile boolean shutDown;
     /** Logs the readiness check's changes (UP, DOWN, another DOWN reason) with their details. */
     private final ReadinessTransitions readinessTransitions = new ReadinessTransitions();
 
@@ -180,6 +181,10 @@ public class AdapterProducer {
     public LockReadiness readiness() {
         RedisAdapter current;
         ObservabilitySettings checks;
+        if (shutDown) {
+            // not behind the guard: shutdown holds it while the adapter closes (the grace, Redis calls)
+            return new LockReadiness(false, "the application is shutting down");
+        }
         synchronized (guard) {
             if (shutDown) {
                 return new LockReadiness(false, "the application is shutting down");
@@ -219,8 +224,8 @@ public class AdapterProducer {
     /** Stops firing lock events, releases held locks and shuts the private client down. */
     @PreDestroy
     void shutdown() {
+        shutDown = true;
         synchronized (guard) {
-            shutDown = true;
             if (listener != null) {
                 listener.stop();
             }
