@@ -3,6 +3,8 @@ package io.github.distributedmutex.cdi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.distributedmutex.Adapter;
+import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.internal.health.RedisReadinessCheck;
 import io.github.distributedmutex.testing.CdiContainers;
 import io.github.distributedmutex.testing.LogCapture;
@@ -12,6 +14,8 @@ import io.github.distributedmutex.testing.SlowTest;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
@@ -88,6 +92,28 @@ class ReadinessCheckTest {
         assertThat(cdi.instance(HealthCheck.class, Liveness.Literal.INSTANCE).isUnsatisfied()).isTrue();
         HealthCheck check = cdi.select(HealthCheck.class, Readiness.Literal.INSTANCE);
         await().atMost(RECOVERY).until(() -> call(check).getStatus() == HealthCheckResponse.Status.UP);
+    }
+
+    /**
+     * While the container shuts down, the adapter waits up to the shutdown grace for holders still running; a health
+     * probe meanwhile answers DOWN at once, it does not wait for the shutdown.
+     */
+    @Test
+    void duringShutdownItAnswersDownWithoutWaitingForTheShutdown() throws Exception {
+        cdi = CdiContainers.builder().property("distributedmutex.shutdown-grace", "20s").start();
+        HealthCheck check = cdi.select(HealthCheck.class, Readiness.Literal.INSTANCE);
+        await().atMost(RECOVERY).until(() -> call(check).getStatus() == HealthCheckResponse.Status.UP);
+        Lease held = cdi.select(Adapter.class).lock("still-running"); // its holder never ends: the grace is waited out
+        CdiContainers closing = cdi;
+        cdi = null;
+        CompletableFuture<Void> shutdown = CompletableFuture.runAsync(closing::close);
+        try {
+            await().atMost(RECOVERY).until(() -> call(check).getStatus() == HealthCheckResponse.Status.DOWN);
+            assertThat(shutdown).as("the shutdown, still waiting for the holder when the probe answered").isNotDone();
+        } finally {
+            held.close();
+            shutdown.get(RECOVERY.toSeconds(), TimeUnit.SECONDS);
+        }
     }
 
     @Test
