@@ -206,7 +206,8 @@ class LockedUniTest {
 
             await().atMost(TIMEOUT).until(() -> !cdi.redisKeyExists(key));
             assertThat(body.cancelled).as("the method's Uni was cancelled").isTrue();
-            assertThat(logs.lines("WARN")).anyMatch(line -> line.contains("was cancelled") && line.contains(key));
+            // a hung-up client is routine for a reactive endpoint: a DEBUG line, no WARN flood
+            assertThat(logs.lines("WARN")).noneMatch(line -> line.contains(key));
         }
         try (Lease again = tryOnce(key).orElseThrow()) {
             assertThat(again.isHeld()).isTrue();

@@ -101,7 +101,7 @@ public class LockedInterceptor {
         if (method.returns() == LockedMethod.Returns.STAGE) {
             return lockUntilCompleted(context, method, keys);
         }
-        if (method.returns() == LockedMethod.Returns.UNI) {
+        if (method.returns().uni()) {
             return lockOnSubscription(context, method, keys);
         }
         boolean acquired;
@@ -199,12 +199,12 @@ public class LockedInterceptor {
             Supplier<CompletionStage<Optional<Lease>>> tryLock = keys.size() == 1
                     ? () -> adapter.tryLockAsync(keys.get(0), options)
                     : () -> adapter.tryLockAllAsync(keys, options);
-            return MutinyLocking.lockOnSubscription(tryLock, Function.identity(), body);
+            return MutinyLocking.lockOnSubscription(tryLock, Function.identity(), method.returns().skippedItem(), body);
         }
         Supplier<CompletionStage<Lease>> lock = keys.size() == 1
                 ? () -> adapter.lockAsync(keys.get(0), options)
                 : () -> adapter.lockAllAsync(keys, options);
-        return MutinyLocking.lockOnSubscription(lock, Optional::of, body);
+        return MutinyLocking.lockOnSubscription(lock, Optional::of, null, body);
     }
 
     /** Runs the method with the MDC of {@code lease}, which holds {@code keys}. */

@@ -56,7 +56,19 @@ record LockedMethod(List<KeyTemplate> keys, LockOptions options, Locked.OnConten
          * Mutiny's {@code Uni}: the lock is taken when it is subscribed and held until it terminates
          * ({@link MutinyLocking}, which also makes the skip: a {@code null} item).
          */
-        UNI;
+        UNI,
+        /** Mutiny's {@code Uni<Optional<T>>}: as {@link #UNI}, a skip emits {@code Optional.empty()}. */
+        UNI_OF_OPTIONAL;
+
+        /** @return whether the method returns a {@code Uni} */
+        boolean uni() {
+            return this == UNI || this == UNI_OF_OPTIONAL;
+        }
+
+        /** @return the item the {@code Uni} of a skipped subscription emits */
+        Object skippedItem() {
+            return this == UNI_OF_OPTIONAL ? Optional.empty() : null;
+        }
 
         private Object skipped() {
             return switch (this) {
@@ -64,7 +76,7 @@ record LockedMethod(List<KeyTemplate> keys, LockOptions options, Locked.OnConten
                 case STAGE -> CompletableFuture.completedFuture(null);
                 case VALUE -> null;
                 case PRIMITIVE -> throw new IllegalStateException("a method returning a primitive cannot be skipped");
-                case UNI -> throw new IllegalStateException("a Uni skips when subscribed, not when returned");
+                case UNI, UNI_OF_OPTIONAL -> throw new IllegalStateException("a Uni skips when subscribed, not when returned");
             };
         }
     }

@@ -10,6 +10,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -172,7 +173,7 @@ public final class LockedMethodValidator {
                         + " schedule of this instance for good, so the first tick another instance holds would stop"
                         + " it; use onContention = SKIP");
             }
-            if (returns == LockedMethod.Returns.UNI && asynchronous != LockedMethod.Asynchronous.NONE) {
+            if (returns.uni() && asynchronous != LockedMethod.Asynchronous.NONE) {
                 throw new IllegalArgumentException("it returns " + UNI + " and is a Jakarta Concurrency @Asynchronous"
                         + " method: Jakarta Concurrency runs only asynchronous methods returning void, CompletionStage"
                         + " or CompletableFuture, and a Uni does its work when it is subscribed anyway; drop"
@@ -252,7 +253,10 @@ public final class LockedMethodValidator {
         }
         // by name: Mutiny is optional, and only MutinyLocking may load its classes
         if (type.getName().equals(UNI)) {
-            return LockedMethod.Returns.UNI;
+            return method.getGenericReturnType() instanceof ParameterizedType uni
+                    && uni.getActualTypeArguments()[0] instanceof ParameterizedType item
+                    && item.getRawType() == Optional.class
+                    ? LockedMethod.Returns.UNI_OF_OPTIONAL : LockedMethod.Returns.UNI;
         }
         if (UnsupportedAsyncTypes.isOrExtends(type, UNI)) {
             throw new IllegalArgumentException("it returns " + type.getName() + " (a subtype of " + UNI + "); @Locked"

@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
  * terminated), which decides how its lease is released. One rule for both: success keeps the minimum hold
  * ({@code holdAtLeast}); a failure frees the lock at once, because the hold is there to stop other nodes from
  * repeating work that ran, not to stop a retry of work that failed; a cancellation says nothing about the work, which
- * may still be running, so the lock is released as after success, with its minimum hold, and a WARN says so.
+ * may still be running, so the lock is released as after success, with its minimum hold, and a WARN says so (a DEBUG
+ * line for a {@code Uni} whose subscriber left: its {@code Uni} was cancelled first). A {@code Uni} that fails, with a
+ * {@link CancellationException} too, failed.
  */
 enum RunOutcome {
 
@@ -20,8 +22,13 @@ enum RunOutcome {
     SUCCEEDED,
     /** The run failed. */
     FAILED,
-    /** The caller cancelled the run (its stage, or its subscription). */
-    CANCELLED;
+    /** The caller cancelled the run's {@code CompletionStage}. */
+    CANCELLED,
+    /**
+     * The subscriber of the run's {@code Uni} left (the method's {@code Uni} was cancelled first): released like
+     * {@link #CANCELLED}, but logged at DEBUG, since a hung-up client is routine for reactive endpoints.
+     */
+    UNSUBSCRIBED;
 
     private static final Logger LOG = LoggerFactory.getLogger(LockedInterceptor.class);
 
@@ -54,6 +61,11 @@ enum RunOutcome {
             case CANCELLED -> {
                 LOG.warn("The run of a @Locked method holding '{}' was cancelled; the lock is released now (with its"
                         + " minimum hold, if any) although work the method started may still be running", lease.key());
+                yield lease.closeAsync();
+            }
+            case UNSUBSCRIBED -> {
+                LOG.debug("The subscriber of a @Locked method's Uni holding '{}' left; its Uni was cancelled and the"
+                        + " lock is released now (with its minimum hold, if any)", lease.key());
                 yield lease.closeAsync();
             }
         };

@@ -23,6 +23,9 @@ public class ReactiveJobResource {
     @Inject
     ReactiveRuns runs;
 
+    @Inject
+    RequestTag tag;
+
     /**
      * @param name the lock name
      * @param run  the run id
@@ -31,6 +34,7 @@ public class ReactiveJobResource {
     @GET
     @Path("/{name}/{run}")
     public Uni<String> hold(@PathParam("name") String name, @PathParam("run") String run) {
+        tag.set(run);
         return jobs.hold(name, run).onSubscription()
                 .invoke(() -> runs.subscribed(run, Context.isOnEventLoopThread()));
     }

@@ -21,6 +21,8 @@ public class ReactiveRuns {
     private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> inside = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> mostInside = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> bodyOnDuplicatedContext = new ConcurrentHashMap<>();
+    private final Map<String, String> bodyRequestTag = new ConcurrentHashMap<>();
 
     /** @return the gate of run {@code run}: its {@code Uni} emits what the gate is completed with */
     public CompletableFuture<String> gate(String run) {
@@ -35,6 +37,21 @@ public class ReactiveRuns {
         entries.computeIfAbsent(run, id -> new AtomicInteger()).incrementAndGet();
         int now = inside.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
         mostInside.computeIfAbsent(name, n -> new AtomicInteger()).accumulateAndGet(now, Math::max);
+    }
+
+    void bodyRan(String run, boolean onDuplicatedContext, String requestTag) {
+        bodyOnDuplicatedContext.put(run, onDuplicatedContext);
+        bodyRequestTag.put(run, requestTag == null ? "null" : requestTag);
+    }
+
+    /** @return whether the method body of the run ran on a Vert.x duplicated context; null when it did not run */
+    public Boolean bodyOnDuplicatedContext(String run) {
+        return bodyOnDuplicatedContext.get(run);
+    }
+
+    /** @return the request-scoped tag the method body of the run read; null when it did not run */
+    public String bodyRequestTag(String run) {
+        return bodyRequestTag.get(run);
     }
 
     void leave(String name) {

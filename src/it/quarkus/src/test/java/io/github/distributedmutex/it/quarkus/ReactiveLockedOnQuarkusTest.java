@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * one key never overlap, a request waiting for the lock leaves the event loop free, and a request whose client
  * hangs up while its {@code Uni} holds the lock releases it, and one that hangs up while it waits gives up its wait
  * and never runs. Every subscription runs the method again (ArC's
- * {@code InvocationContext.proceed()} called after the interceptor returned, and more than once).
+ * {@code InvocationContext.proceed()} called after the interceptor returned, and more than once). The method body, also
+ * of a request that waited for the lock, runs on the request's Vert.x duplicated context with its request context.
  */
 @QuarkusTest
 @WithTestResource(RedisTestResource.class)
@@ -84,6 +85,12 @@ class ReactiveLockedOnQuarkusTest {
         assertEquals(200, secondResponse.statusCode(), secondResponse.body());
         assertEquals("second done", secondResponse.body());
 
+        // the second request waited for the lock (on the library's threads), yet its body ran on its own request's
+        // Vert.x duplicated context, with its request context (Hibernate Reactive, Panache and @RequestScoped need it)
+        for (String run : new String[] {"first-" + name, "second-" + name}) {
+            assertEquals(Boolean.TRUE, runs.bodyOnDuplicatedContext(run), "body of " + run + " on a duplicated context");
+            assertEquals(run, runs.bodyRequestTag(run), "request-scoped bean in the body of " + run);
+        }
         assertEquals(1, runs.mostInside(name), "requests inside at the same time");
         assertTrue(adapter.inspect(key).isEmpty(), "released after the last request");
     }
