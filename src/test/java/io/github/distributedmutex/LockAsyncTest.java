@@ -97,6 +97,9 @@ class LockAsyncTest {
         Adapter holder = adapters.newInstance();
         RedisAdapter waiting = adapters.newInstance();
         Lease held = holder.lock("many-waiters", LockOptions.defaults().withLease(LONG));
+        // connected, and its completion threads started, before the threads are counted
+        waiting.lockAsync("many-waiters-warm-up", LockOptions.defaults()).thenCompose(Lease::closeAsync)
+                .toCompletableFuture().get(60, TimeUnit.SECONDS);
         int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
         AtomicInteger inside = new AtomicInteger();
         ConcurrentLinkedQueue<String> overlaps = new ConcurrentLinkedQueue<>();
