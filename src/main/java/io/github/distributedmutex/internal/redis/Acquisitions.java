@@ -191,6 +191,7 @@ final class Acquisitions {
         void handedOut(List<RedisLease> parts) {
             for (RedisLease part : parts) {
                 events.acquired(part.lockKey(), part.owner(), part.fencingToken(), settledNanos);
+                part.handedOut();
             }
             events.acquisition(name, settledNanos);
         }

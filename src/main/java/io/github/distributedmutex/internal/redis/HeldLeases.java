@@ -92,7 +92,7 @@ final class HeldLeases {
                 sentNanos, watchdog, holderThread, holdAtLeastMillis, metricName)).toList();
         active.addAll(opened);
         if (closed) {
-            opened.forEach(RedisLease::closeNowAsync); // never handed out: no minimum hold to keep
+            opened.forEach(RedisLease::giveBackAsync); // never handed out: no minimum hold to keep, nothing to report
             throw new IllegalStateException(RedisAdapter.CLOSED_MESSAGE);
         }
         opened.forEach(RedisLease::startWatchdog);

@@ -667,8 +667,8 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
             } else if (parts == null) {
                 result.complete(handedOut.apply(Optional.empty()));
             } else if (result.complete(handedOut.apply(Optional.of(asLease(parts))))) {
-                // reported once the caller has it (its continuations may have released it already: a listener may
-                // then see Released before Acquired), so that a call is reported acquired or not acquired, never both
+                // reported once the caller has it, so that a call is reported acquired or not acquired, never both;
+                // a release by its continuations meanwhile is reported after this (RedisLease.handedOut)
                 call.handedOut(parts);
             } else {
                 call.notHandedOut(parts, LockEvent.NotAcquired.Reason.CANCELLED); // cancelled as it was granted

@@ -52,6 +52,8 @@ final class RedisLease implements Lease {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean lost = new AtomicBoolean();
     /** Completed on the I/O thread when the release ended; {@link #close()} waits for it. */
+    /** Completed when the lease was handed out or given back: its release is reported only after that. */
+    private final CompletableFuture<Void> reportable = new CompletableFuture<>();
     /** Set when the lease is given back before anybody got it: its release reports nothing. */
     private volatile boolean neverHandedOut;
     private final CompletableFuture<Void> releaseDone = new CompletableFuture<>();
@@ -407,6 +409,7 @@ final class RedisLease implements Lease {
      */
     CompletableFuture<Void> giveBackAsync() {
         neverHandedOut = true;
+        reportable.complete(null);
         closeAsync(0);
         return releaseDone;
     }
@@ -423,7 +426,12 @@ final class RedisLease implements Lease {
                 .orTimeout(RedisCalls.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((result, failure) -> {
                     try {
-                        report(result, failure, heldNanos);
+                        if (failure == null && result == RedisLockStore.Release.RELEASED) {
+                            host.released(key.redisKey()); // local waiters are woken at once
+                        }
+                        // reported once the acquisition reported the lease handed out: never Released before its
+                        // Acquired (a caller that releases in the stage's own continuation gets here first)
+                        reportable.thenRun(() -> report(result, failure, heldNanos));
                     } finally {
                         releaseDone.complete(null);
                         // the reply arrives on a Redisson I/O thread: never run the caller's continuations there
@@ -433,12 +441,18 @@ final class RedisLease implements Lease {
         return released;
     }
 
+    /**
+     * The acquisition reported this lease handed out to its caller (its {@code Acquired} event): from now on its
+     * release is reported. A release that came before (the caller got the lease and released it while the
+     * acquisition was still reporting) is reported now, after it.
+     */
+    void handedOut() {
+        reportable.complete(null);
+    }
+
     private void report(RedisLockStore.Release result, Throwable failure, long heldNanos) {
         long heldMillis = TimeUnit.NANOSECONDS.toMillis(heldNanos);
         if (neverHandedOut) {
-            if (result == RedisLockStore.Release.RELEASED) {
-                host.released(key.redisKey());
-            }
             LOG.debug("Gave back lock '{}' (owner {}, token {}), never handed out: {}", key.name(), owner, token,
                     failure == null ? result : RedisCalls.summarize(failure));
             return;
@@ -453,7 +467,6 @@ final class RedisLease implements Lease {
                     heldMillis, leaseMillis, RedisCalls.unavailable(key.name(), "release", failure).getMessage());
             host.events().releaseFailed(metricName, LockRecorder.Release.FAILED, heldNanos);
         } else if (result == RedisLockStore.Release.RELEASED) {
-            host.released(key.redisKey());
             LOG.debug("Released lock '{}' (owner {}, token {}) after holding it {} ms", key.name(), owner, token, heldMillis);
             host.events().released(key, metricName, owner, token, heldNanos);
         } else if (result == RedisLockStore.Release.RELEASED_HELD) {
