@@ -37,6 +37,11 @@ class AcquisitionCancelTest {
     private static final Duration SETTLE = Duration.ofSeconds(30);
     /** Long enough to tell "at once" from "after the WAIT", shorter than the blocking call's 5 s give-back wait. */
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(4);
+    /**
+     * "At once": well below the 4 s the WAIT blocks (the code before the fix took 3.86 s), with room for a busy
+     * 2-core machine's scheduling delays.
+     */
+    private static final long AT_ONCE_MILLIS = 2_500;
 
     private static RedisServerProcess master;
     private static RedisServerProcess replica;
@@ -126,7 +131,7 @@ class AcquisitionCancelTest {
         long reactionMillis = TimeUnit.NANOSECONDS.toMillis(thrownAt.get() - interruptedAt);
         assertThat(thrown.get()).isInstanceOf(LockNotAcquiredException.class).hasMessageContaining("Interrupted");
         assertThat(reactionMillis).as("ms from the interrupt to the exception (the WAIT blocks %s ms)",
-                ACK_TIMEOUT.toMillis()).isLessThan(1_000);
+                ACK_TIMEOUT.toMillis()).isLessThan(AT_ONCE_MILLIS);
     }
 
     /**
@@ -155,7 +160,7 @@ class AcquisitionCancelTest {
         List<LockEvent> reported = eventsOf("cancel-in-ack");
         assertThat(reported).as("events of one cancelled call").noneMatch(e -> e instanceof LockEvent.Acquired)
                 .filteredOn(e -> e instanceof LockEvent.NotAcquired).hasSize(1);
-        assertThat(freedMillis).as("ms from the cancel until the lock was free").isLessThan(1_000);
+        assertThat(freedMillis).as("ms from the cancel until the lock was free").isLessThan(AT_ONCE_MILLIS);
     }
 
     /**
@@ -176,7 +181,7 @@ class AcquisitionCancelTest {
         await("the grant is given back").atMost(SETTLE).ignoreExceptions()
                 .until(() -> direct.inspect("cancel-in-ack-lagging").isEmpty());
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cancelledAt))
-                .as("ms the cancelled call kept the lock").isLessThan(1_000);
+                .as("ms the cancelled call kept the lock").isLessThan(AT_ONCE_MILLIS);
     }
 
     /**
