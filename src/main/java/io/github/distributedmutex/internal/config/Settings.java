@@ -21,9 +21,12 @@ import java.util.Optional;
  * @param replicaAcks     how many replicas must acknowledge a grant, and within how long
  *                        ({@code distributedmutex.replica-acks}, {@code distributedmutex.replica-ack-timeout});
  *                        when on, its timeout is at most a third of the lease ({@link ReplicaAcks#checkFits})
+ * @param fairness        how a contended lock passes between processes ({@code distributedmutex.fairness},
+ *                        {@code distributedmutex.fairness-threshold})
  */
 public record Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
-                       String keyPrefix, Duration shutdownGrace, String instanceName, ReplicaAcks replicaAcks) {
+                       String keyPrefix, Duration shutdownGrace, String instanceName, ReplicaAcks replicaAcks,
+                       Fairness fairness) {
 
     /** Default of {@code distributedmutex.redis.address}. */
     public static final String DEFAULT_ADDRESS = "redis://127.0.0.1:6379";
@@ -45,6 +48,7 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         Objects.requireNonNull(replicaAcks, "replicaAcks");
+        Objects.requireNonNull(fairness, "fairness");
         if (maxWait.isNegative()) {
             throw new IllegalArgumentException("maxWait must not be negative: " + maxWait);
         }
@@ -63,6 +67,13 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
             throw new IllegalArgumentException("instanceName '" + instanceName + "' is not valid: " + e.getMessage(), e);
         }
         replicaAcks.checkFits(lease, SettingsReader.LEASE);
+    }
+
+    /** Settings with the default fairness. */
+    public Settings(String redisAddress, Optional<Path> redisConfigFile, Duration maxWait, Duration lease,
+                    String keyPrefix, Duration shutdownGrace, String instanceName, ReplicaAcks replicaAcks) {
+        this(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, instanceName, replicaAcks,
+                Fairness.DEFAULT);
     }
 
     /** Settings whose grants are not waited for by replicas. */
@@ -92,43 +103,49 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
     /** @return a copy with another key prefix */
     public Settings withKeyPrefix(String prefix) {
         return new Settings(redisAddress, redisConfigFile, maxWait, lease, prefix, shutdownGrace, instanceName,
-                replicaAcks);
+                replicaAcks, fairness);
     }
 
     /** @return a copy with another default wait */
     public Settings withMaxWait(Duration wait) {
         return new Settings(redisAddress, redisConfigFile, wait, lease, keyPrefix, shutdownGrace, instanceName,
-                replicaAcks);
+                replicaAcks, fairness);
     }
 
     /** @return a copy with another default lease */
     public Settings withLease(Duration newLease) {
         return new Settings(redisAddress, redisConfigFile, maxWait, newLease, keyPrefix, shutdownGrace, instanceName,
-                replicaAcks);
+                replicaAcks, fairness);
     }
 
     /** @return a copy with another Redis address */
     public Settings withRedisAddress(String address) {
         return new Settings(address, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, instanceName,
-                replicaAcks);
+                replicaAcks, fairness);
     }
 
     /** @return a copy with another shutdown grace */
     public Settings withShutdownGrace(Duration grace) {
         return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, grace, instanceName,
-                replicaAcks);
+                replicaAcks, fairness);
     }
 
     /** @return a copy with another instance name */
     public Settings withInstanceName(String name) {
         return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, name,
-                replicaAcks);
+                replicaAcks, fairness);
     }
 
     /** @return a copy with another replica acknowledgement policy */
     public Settings withReplicaAcks(ReplicaAcks acks) {
         return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, instanceName,
-                acks);
+                acks, fairness);
+    }
+
+    /** @return a copy with another fairness */
+    public Settings withFairness(Fairness newFairness) {
+        return new Settings(redisAddress, redisConfigFile, maxWait, lease, keyPrefix, shutdownGrace, instanceName,
+                replicaAcks, newFairness);
     }
 
     @Override
@@ -136,6 +153,6 @@ public record Settings(String redisAddress, Optional<Path> redisConfigFile, Dura
         return "Settings[redisAddress=" + CredentialMasking.maskUri(redisAddress) + ", redisConfigFile="
                 + redisConfigFile.map(Path::toString).orElse("none") + ", maxWait=" + maxWait + ", lease=" + lease
                 + ", keyPrefix='" + keyPrefix + "', shutdownGrace=" + shutdownGrace + ", instanceName='" + instanceName
-                + "', replicaAcks=" + replicaAcks + "]";
+                + "', replicaAcks=" + replicaAcks + ", fairness=" + fairness + "]";
     }
 }

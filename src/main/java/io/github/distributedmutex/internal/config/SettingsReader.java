@@ -34,6 +34,10 @@ public final class SettingsReader {
     public static final String REPLICA_ACKS = PREFIX + "replica-acks";
     /** How long a grant waits for the replicas' acknowledgements. */
     public static final String REPLICA_ACK_TIMEOUT = PREFIX + "replica-ack-timeout";
+    /** How a contended lock passes between processes: barging, fifo or hybrid. */
+    public static final String FAIRNESS = PREFIX + "fairness";
+    /** For hybrid fairness: how long the longest waiter may be overtaken. */
+    public static final String FAIRNESS_THRESHOLD = PREFIX + "fairness-threshold";
     /** Which metrics library to report to: auto, micrometer, opentelemetry or none. */
     public static final String METRICS = PREFIX + "metrics";
     /** Whether the readiness check checks Redis. */
@@ -63,7 +67,26 @@ public final class SettingsReader {
         // set but blank is an error, not the default: a name that a deployment meant to give went missing
         String instanceName = lookup.get(INSTANCE_NAME).map(String::trim).map(SettingsReader::checkInstanceName)
                 .orElse(defaults.instanceName());
-        return new Settings(address, configFile, wait, lease, prefix, grace, instanceName, replicaAcks(lookup));
+        return new Settings(address, configFile, wait, lease, prefix, grace, instanceName, replicaAcks(lookup),
+                fairness(lookup));
+    }
+
+    private static Fairness fairness(ConfigLookup lookup) {
+        Fairness.Mode mode = value(lookup, FAIRNESS).map(v -> {
+            try {
+                return Fairness.mode(v);
+            } catch (IllegalArgumentException e) {
+                throw bad(FAIRNESS, v, e.getMessage());
+            }
+        }).orElse(Fairness.DEFAULT.mode());
+        Optional<String> thresholdValue = value(lookup, FAIRNESS_THRESHOLD);
+        Duration threshold = thresholdValue.map(v -> duration(FAIRNESS_THRESHOLD, v))
+                .orElse(Fairness.DEFAULT_THRESHOLD);
+        try {
+            return new Fairness(mode, threshold);
+        } catch (IllegalArgumentException e) {
+            throw bad(FAIRNESS_THRESHOLD, thresholdValue.orElse(threshold.toString()), e.getMessage());
+        }
     }
 
     private static ReplicaAcks replicaAcks(ConfigLookup lookup) {
