@@ -14,6 +14,8 @@ import java.util.Objects;
  *     {@code waiters}; its TTL is the lease);</li>
  *     <li>{@link #abandonedMarker(String)}: the short-lived marker that refuses an abandoned
  *     acquisition attempt of one owner if it is delivered late;</li>
+ *     <li>{@link #queue()} and {@link #queueExpiry()}: with fair hand-off, the waiters of a contended lock in
+ *     arrival order and their deadlines (two sorted sets that exist only while somebody waits);</li>
  *     <li>{@link #releaseChannel(String)}: the pub/sub channel, one per key prefix, on which a
  *     contended release is announced.</li>
  * </ul>
@@ -104,6 +106,16 @@ public record LockKey(String name, String redisKey) {
      */
     public String abandonedMarker(String owner) {
         return redisKey + ":abandoned:" + owner;
+    }
+
+    /** @return the sorted set of this lock's queued waiters by arrival (fair hand-off); in the lock's slot */
+    public String queue() {
+        return redisKey + ":queue";
+    }
+
+    /** @return the sorted set of this lock's queued waiters by deadline (fair hand-off); in the lock's slot */
+    public String queueExpiry() {
+        return redisKey + ":queue:expiry";
     }
 
     /**

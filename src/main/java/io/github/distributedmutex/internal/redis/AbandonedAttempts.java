@@ -56,7 +56,38 @@ final class AbandonedAttempts {
             return;
         }
         long markerMillis = markerMillis(leaseMillis);
-        abandon(store, keys, owner, markerMillis, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(markerMillis), 1);
+        abandon(store, keys, owner, leaseMillis, markerMillis,
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(markerMillis), 1);
+    }
+
+    /**
+     * A waiter queued in Redis (fair hand-off) gives up with every attempt of {@code owner} answered: its entry leaves
+     * the queue, and a hand-off to it that it did not discover is given back and handed on
+     * ({@link RedisLockStore#leave}). One try; when it fails or is not answered within
+     * {@link RedisCalls#CALL_TIMEOUT}, the owner is given back as an unanswered attempt ({@link #giveBack}), which
+     * de-queues it too. Never blocks the caller; counted in {@link #pending()} until done.
+     */
+    void leave(RedisLockStore store, LockKey key, String owner, long leaseMillis) {
+        if (!pending.tryEnter(MAX_PENDING)) {
+            LOG.warn("Too many acquisitions to give back; the queue entry of lock '{}' (owner {}) leaves within {} ms"
+                    + " and a hand-off to it within {} ms", key.name(), owner, RedisLockStore.ENTRY_TTL_MILLIS,
+                    RedisLockStore.PICKUP_MILLIS);
+            return;
+        }
+        CompletableFuture<Boolean> left;
+        try {
+            left = store.leave(key, owner, leaseMillis);
+        } catch (RuntimeException e) {
+            left = CompletableFuture.failedFuture(e);
+        }
+        left.orTimeout(RedisCalls.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((givenBack, failure) -> {
+            pending.exit();
+            if (failure != null) {
+                giveBack(store, List.of(key), owner, leaseMillis);
+            } else if (givenBack) {
+                LOG.debug("Lock '{}' was handed to owner {} after it stopped waiting; handed it on", key.name(), owner);
+            }
+        });
     }
 
     /** @return how long a marker refuses late attempts of a lease of {@code leaseMillis} */
@@ -116,17 +147,18 @@ final class AbandonedAttempts {
                 : keys.stream().map(LockKey::name).collect(Collectors.joining("', '"));
     }
 
-    private void abandon(RedisLockStore store, List<LockKey> keys, String owner, long markerMillis, long giveUpNanos,
-                         int attempt) {
+    private void abandon(RedisLockStore store, List<LockKey> keys, String owner, long leaseMillis, long markerMillis,
+                         long giveUpNanos, int attempt) {
         if (closed || System.nanoTime() - giveUpNanos > 0) {
             pending.exit();
             return;
         }
-        store.abandon(keys, owner, markerMillis).whenComplete((deleted, failure) -> {
+        store.abandon(keys, owner, markerMillis, leaseMillis).whenComplete((deleted, failure) -> {
             if (failure != null && !closed && System.nanoTime() - giveUpNanos < 0) {
                 long delay = Math.min(MAX_GIVE_BACK_RETRY_MILLIS, 250L << Math.min(attempt, 7));
                 CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)
-                        .execute(() -> abandon(store, keys, owner, markerMillis, giveUpNanos, attempt + 1));
+                        .execute(() -> abandon(store, keys, owner, leaseMillis, markerMillis, giveUpNanos,
+                                attempt + 1));
                 return;
             }
             pending.exit();

@@ -62,6 +62,12 @@ final class AcquisitionLoop {
     static final long MAX_RETRY_MILLIS = 1_000;
 
     /**
+     * With fair hand-off, the longest a queued waiter sleeps between attempts, whatever the backstop: each attempt
+     * renews its queue entry, which lives {@link RedisLockStore#ENTRY_TTL_MILLIS} unrenewed.
+     */
+    static final long QUEUED_SLEEP_MILLIS = 1_000;
+
+    /**
      * What the acquisition ended with.
      *
      * @param owner     the owner id of the last attempt (the holder's, when granted)
@@ -193,6 +199,14 @@ final class AcquisitionLoop {
         private volatile Future<?> pausing;
         /** Registered after the first refused attempt; null before. */
         private volatile ReleaseNotifications.Waiter waiter;
+        /** Whether the attempts queue in Redis (fair hand-off, one key). */
+        private final boolean queues;
+        /**
+         * The owner id whose entry may be in the Redis queue (an attempt of it marked as waiting was sent), null when
+         * none may be: a run that ends without the lock takes it out ({@link AbandonedAttempts#leave}). Guarded by
+         * {@code this}.
+         */
+        private String enqueued;
 
         Run(RedisLockStore store, ReleaseNotifications notifications, List<LockKey> keys, String metricName,
             Supplier<String> owners, long leaseMillis, long deadline, Runnable stillOpen, Cancellation cancellation) {
@@ -207,6 +221,7 @@ final class AcquisitionLoop {
             this.stillOpen = stillOpen;
             this.cancellation = cancellation;
             this.owner = owners.get();
+            this.queues = store.queues(keys);
         }
 
         /**
@@ -223,6 +238,9 @@ final class AcquisitionLoop {
                 sending = owner;
                 unanswered = owner;
                 lastSent = System.nanoTime();
+                if (queues && waiter != null) {
+                    enqueued = owner;
+                }
             }
             CompletableFuture<RedisLockStore.Attempt> call;
             try {
@@ -248,8 +266,11 @@ final class AcquisitionLoop {
                     unanswered = null; // a grant still to be confirmed stays the cancel's to give back
                 }
                 if (failure != null && AbandonedAttempts.mayHaveReachedRedis(call)) {
-                    abandoned.giveBack(store, keys, sending, leaseMillis);
-                    owner = owners.get();
+                    abandoned.giveBack(store, keys, sending, leaseMillis); // its queue entry too
+                    newOwner(sending);
+                }
+                if (failure == null && attempt.acquired()) {
+                    enqueued = null; // taking the lock took the entry out
                 }
             }
             if (failure == null) {
@@ -289,7 +310,7 @@ final class AcquisitionLoop {
                     if (failure != null) {
                         fail(failure);
                     } else {
-                        waiter = notifications.register(blocker, metricName);
+                        waiter = register(blocker);
                         send(FIRST_RETRY_MILLIS);
                     }
                 });
@@ -298,15 +319,51 @@ final class AcquisitionLoop {
             if (!blocker.equals(current.redisKey())) {
                 current.close();
                 notifications.releasedLocally(current.redisKey());
-                waiter = notifications.register(blocker, metricName);
+                waiter = register(blocker);
                 send(FIRST_RETRY_MILLIS);
                 return;
             }
             if (stopped()) {
                 return;
             }
-            current.sleep(sleepNanos(attempt.holderRemainingMillis(), remaining, backstopNanos), timers)
+            long backstop = queues ? Math.min(backstopNanos, TimeUnit.MILLISECONDS.toNanos(QUEUED_SLEEP_MILLIS))
+                    : backstopNanos;
+            current.sleep(sleepNanos(attempt.holderRemainingMillis(), remaining, backstop), timers)
                     .whenComplete((woken, never) -> send(FIRST_RETRY_MILLIS));
+        }
+
+        private ReleaseNotifications.Waiter register(String blocker) {
+            String queuedAs;
+            synchronized (this) {
+                queuedAs = queues ? owner : null;
+            }
+            return notifications.register(blocker, metricName, queuedAs);
+        }
+
+        /** The attempts of {@code givenBack} were given back (its queue entry with them): a new owner id goes on. */
+        private void newOwner(String givenBack) {
+            synchronized (this) {
+                owner = owners.get();
+                if (givenBack.equals(enqueued)) {
+                    enqueued = null;
+                }
+                ReleaseNotifications.Waiter current = waiter;
+                if (current != null && queues) {
+                    current.owner(owner);
+                }
+            }
+        }
+
+        /** The run ends without the lock: a queue entry it may have leaves the queue, without waiting for it. */
+        private void leaveQueue() {
+            String left;
+            synchronized (this) {
+                left = enqueued;
+                enqueued = null;
+            }
+            if (left != null) {
+                abandoned.leave(store, keys.get(0), left, leaseMillis);
+            }
         }
 
         /** @return whether the run ended: cancelled or the adapter closed (then the result is failed) */
@@ -335,7 +392,7 @@ final class AcquisitionLoop {
                 giveBack = unanswered;
                 unanswered = null;
                 if (giveBack != null) {
-                    owner = owners.get();
+                    newOwner(giveBack);
                 }
             }
             if (giveBack != null) {
@@ -362,11 +419,15 @@ final class AcquisitionLoop {
                 last = owner;
             }
             closeWaiter();
+            if (!attempt.acquired()) {
+                leaveQueue();
+            }
             result.complete(new Outcome(attempt, last, lastSent));
         }
 
         private void fail(Throwable failure) {
             closeWaiter();
+            leaveQueue();
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
             result.completeExceptionally(cause);
@@ -419,9 +480,7 @@ final class AcquisitionLoop {
                 }
                 Throwable reason = cause;
                 giveBack(granted).whenComplete((givenBack, never) -> {
-                    synchronized (this) {
-                        owner = owners.get();
-                    }
+                    newOwner(granted);
                     fail(new LockUnavailableException(keys.get(0).name(), problem + "; " + givenBack
                             + ", and the acquisition is not retried", reason));
                 });
@@ -480,10 +539,12 @@ final class AcquisitionLoop {
                         }
                         boolean released = false;
                         for (int i = 0; i < keys.size(); i++) {
-                            if (releases.get(i).join() == RedisLockStore.Release.RELEASED) {
+                            RedisLockStore.Release release = releases.get(i).join();
+                            if (release == RedisLockStore.Release.RELEASED) {
                                 notifications.releasedLocally(keys.get(i).redisKey());
-                                released = true;
                             }
+                            released |= release == RedisLockStore.Release.RELEASED
+                                    || release == RedisLockStore.Release.RELEASED_TO_QUEUE;
                         }
                         return released ? "it was given back" : "its lease had already ended";
                     });

@@ -1,6 +1,7 @@
 package io.github.distributedmutex.internal.redis;
 
 import io.github.distributedmutex.LockUnavailableException;
+import io.github.distributedmutex.internal.config.Fairness;
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
 import java.util.Map;
@@ -28,21 +29,26 @@ final class LockBackend {
     private final Object guard = new Object();
     private volatile Parts parts;
     private boolean closed;
+    private final Fairness fairness;
 
     /**
      * @param connection the client, possibly still connecting
      * @param channel    the release channel of the adapter's key prefix
+     * @param fairness   how contended locks pass between processes
      */
-    LockBackend(RedisConnection connection, String channel) {
+    LockBackend(RedisConnection connection, String channel, Fairness fairness) {
         this.connection = connection;
         this.channel = channel;
+        this.fairness = fairness;
         connection.ready().thenAccept(this::build);
     }
 
     private Parts build(RedissonClient client) {
         synchronized (guard) {
             if (parts == null && !closed) {
-                Parts created = new Parts(new RedisLockStore(client, channel), new ReleaseNotifications(client, channel));
+                ReleaseNotifications notifications = new ReleaseNotifications(client, channel);
+                Parts created = new Parts(new RedisLockStore(client, channel, fairness, notifications::wakeOwner),
+                        notifications);
                 created.notifications().subscription();
                 parts = created;
             }

@@ -145,7 +145,7 @@ public final class RedisAdapter implements Adapter, AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.events = listener == null && recorder == null ? LockEvents.NONE : new LockEvents(listener, recorder);
         this.ownerPrefix = OwnerId.newAdapterPart(settings.instanceName());
-        this.backend = new LockBackend(connection, LockKey.releaseChannel(settings.keyPrefix()));
+        this.backend = new LockBackend(connection, LockKey.releaseChannel(settings.keyPrefix()), settings.fairness());
         this.leases = new HeldLeases(completions, threadHolds::forget, backend::releasedLocally, events);
         this.acquisitions = new Acquisitions(settings, backend, new AcquisitionLoop(abandoned, backstop.toNanos(),
                 new ReplicaAcknowledgements(settings.replicaAcks()), leases.timers()), leases, events,

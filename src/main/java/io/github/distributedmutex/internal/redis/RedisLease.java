@@ -466,7 +466,7 @@ final class RedisLease implements Lease {
                     + " Redis); if it did not, the lock frees itself when its lease of {} ms ends: {}", key.name(), owner,
                     heldMillis, leaseMillis, RedisCalls.unavailable(key.name(), "release", failure).getMessage());
             host.events().releaseFailed(metricName, LockRecorder.Release.FAILED, heldNanos);
-        } else if (result == RedisLockStore.Release.RELEASED) {
+        } else if (result == RedisLockStore.Release.RELEASED || result == RedisLockStore.Release.RELEASED_TO_QUEUE) {
             LOG.debug("Released lock '{}' (owner {}, token {}) after holding it {} ms", key.name(), owner, token, heldMillis);
             host.events().released(key, metricName, owner, token, heldNanos);
         } else if (result == RedisLockStore.Release.RELEASED_HELD) {

@@ -1,10 +1,12 @@
 package io.github.distributedmutex.internal.redis;
 
+import io.github.distributedmutex.internal.config.Fairness;
 import io.github.distributedmutex.internal.key.LockKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.concurrent.CompletableFuture;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.BatchOptions.ExecutionMode;
@@ -158,6 +160,248 @@ final class RedisLockStore {
               redis.call('pexpire', KEYS[i], ARGV[2])
             end
             return {1, token, connected}
+            """;
+
+    /**
+     * The functions of the fair scripts (see the class comment). The script declares, before them, the locals
+     * {@code K}, {@code Q}, {@code X} (the lock, its queue by arrival, its queue by deadline), {@code MODE}
+     * ({@code '1'} fifo, {@code '2'} hybrid), {@code THRESHOLD} (µs), {@code PICKUP} (ms) and {@code CHANNEL}.
+     * {@code nowUs}/{@code nowMs}: one {@code TIME}. {@code prune()} drops entries whose deadline passed (O(log N +
+     * dead)); {@code head()} is the first live entry and its arrival; {@code touch()} gives both queue keys the TTL of
+     * their newest deadline (so no key of the queue outlives its last live waiter); {@code grant(member, prev)} hands
+     * the free lock to a queued member durably, with a fresh token above {@code prev}, the {@code granted} flag and
+     * the pick-up TTL, and wakes exactly that owner; {@code handOn(prev)}, after the lock was freed, grants it to the
+     * head (fifo, or hybrid with a head that waited at least the threshold) or only wakes the head to compete
+     * (hybrid, younger head), and answers the owner it granted or woke and whether it granted.
+     */
+    private static final String FAIR_FUNCTIONS = """
+            local now = redis.call('time')
+            local nowUs = tonumber(now[1]) * 1000000 + tonumber(now[2])
+            local nowMs = math.floor(nowUs / 1000)
+            local function prune()
+              local dead = redis.call('zrangebyscore', X, '-inf', nowMs)
+              for _, m in ipairs(dead) do
+                redis.call('zrem', Q, m)
+              end
+              if #dead > 0 then
+                redis.call('zremrangebyscore', X, '-inf', nowMs)
+              end
+            end
+            local function head()
+              while true do
+                local h = redis.call('zrange', Q, 0, 0, 'WITHSCORES')
+                if #h == 0 then
+                  return nil, nil
+                end
+                if redis.call('zscore', X, h[1]) then
+                  return h[1], tonumber(h[2])
+                end
+                redis.call('zrem', Q, h[1])
+              end
+            end
+            local function touch()
+              local last = redis.call('zrange', X, -1, -1, 'WITHSCORES')
+              if #last > 0 then
+                local ms = math.max(1, tonumber(last[2]) - nowMs + 1)
+                redis.call('pexpire', Q, ms)
+                redis.call('pexpire', X, ms)
+              end
+            end
+            local function grant(member, prev)
+              local lease, owner = string.match(member, '^(%d+):(.*)$')
+              local token = nowUs
+              if prev and prev >= token then
+                token = prev + 1
+              end
+              redis.call('hset', K, 'owner', owner, 'token', string.format('%.0f', token), 'granted', '1', 'waiters', '1')
+              redis.call('pexpire', K, math.min(tonumber(lease), PICKUP))
+              redis.call('zrem', Q, member)
+              redis.call('zrem', X, member)
+              redis.call('publish', CHANNEL, K .. '\\n' .. owner)
+              return owner
+            end
+            local function handOn(prev)
+              if redis.call('exists', Q) == 0 then
+                return nil, false
+              end
+              prune()
+              local h, arrival = head()
+              if not h then
+                return nil, false
+              end
+              if MODE == '1' or nowUs - arrival >= THRESHOLD then
+                local owner = grant(h, prev)
+                touch()
+                return owner, true
+              end
+              local owner = string.match(h, '^%d+:(.*)$')
+              redis.call('publish', CHANNEL, K .. '\\n' .. owner)
+              touch()
+              return owner, false
+            end
+            """;
+
+    /**
+     * ACQUIRE with a waiter queue (fifo, hybrid): KEYS lock, marker, queue, queue expiry; ARGV owner, lease, queue
+     * ({@code '1'}: enqueue or renew the caller's entry when refused), count replicas, mode, threshold µs, entry TTL
+     * ms, pick-up ms, channel. Answers as ACQUIRE. An owner that finds the lock granted to it (a hand-off) discovers
+     * it: the {@code granted} flag goes and the lease is set in full, from this attempt.
+     */
+    private static final String ACQUIRE_FAIR = "redis.replicate_commands()\n" + """
+            local K, Q, X = KEYS[1], KEYS[3], KEYS[4]
+            local MODE, THRESHOLD, PICKUP, CHANNEL = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[8]), ARGV[9]
+            """ + ACQUIRE_FUNCTIONS + FAIR_FUNCTIONS + """
+            if redis.call('exists', KEYS[2]) == 1 then
+              return {0, -3}
+            end
+            local owner = ARGV[1]
+            local member = ARGV[2] .. ':' .. owner
+            local holder = redis.call('hget', K, 'owner')
+            if holder == owner then
+              local connected = replicas()
+              if redis.call('hget', K, 'granted') then
+                redis.call('hdel', K, 'granted')
+                redis.call('pexpire', K, ARGV[2])
+              end
+              return {1, redis.call('hget', K, 'token'), connected}
+            end
+            local queued = redis.call('exists', Q) == 1
+            if queued then
+              prune()
+            end
+            if holder == false then
+              local h, arrival = nil, nil
+              if queued then
+                h, arrival = head()
+              end
+              if h == nil or h == member or (MODE == '2' and nowUs - arrival < THRESHOLD) then
+                local connected = replicas()
+                local token = string.format('%.0f', nowUs)
+                redis.call('hset', K, 'owner', owner, 'token', token)
+                if h or ARGV[3] == '1' then
+                  redis.call('hset', K, 'waiters', '1')
+                end
+                redis.call('pexpire', K, ARGV[2])
+                if h then
+                  redis.call('zrem', Q, member)
+                  redis.call('zrem', X, member)
+                  touch()
+                end
+                return {1, token, connected}
+              end
+              holder = grant(h, nil)
+            end
+            if ARGV[3] == '1' then
+              redis.call('zadd', Q, 'NX', string.format('%.0f', nowUs), member)
+              redis.call('zadd', X, string.format('%.0f', nowMs + tonumber(ARGV[7])), member)
+              redis.call('hset', K, 'waiters', '1')
+              touch()
+            end
+            return {0, redis.call('pttl', K), holder, heldMillis(K)}
+            """;
+
+    /**
+     * RELEASE with a waiter queue: KEYS lock, queue, queue expiry; ARGV owner, channel, minimum hold ms, released
+     * suffix, mode, threshold µs, pick-up ms. The owner checks and the minimum hold are RELEASE's (a rest kept for the
+     * minimum hold is not handed on: waiters find it free when it ends); a deleted lock is handed on
+     * ({@code handOn}). Answers {@code {code, owner}}: 0 expired, -1 taken by another, 2 kept for the minimum hold, 1
+     * released with no queue, 3 released and granted to {@code owner}, 4 released and {@code owner} (the head of a
+     * hybrid queue) woken to compete.
+     */
+    private static final String RELEASE_FAIR = "redis.replicate_commands()\n" + """
+            local K, Q, X = KEYS[1], KEYS[2], KEYS[3]
+            local MODE, THRESHOLD, PICKUP, CHANNEL = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[2]
+            """ + FAIR_FUNCTIONS + """
+            local owner = redis.call('hget', K, 'owner')
+            if owner == false then
+              return {0, ''}
+            end
+            if owner ~= ARGV[1] then
+              return {-1, ''}
+            end
+            local holdMillis = tonumber(ARGV[3])
+            if holdMillis > 0 then
+              local heldMicros = nowUs - tonumber(redis.call('hget', K, 'token'))
+              local rest = math.ceil((holdMillis * 1000 - heldMicros) / 1000)
+              if rest > holdMillis then
+                rest = holdMillis
+              end
+              local ttl = redis.call('pttl', K)
+              if ttl > 0 and rest > ttl then
+                rest = ttl
+              end
+              if rest > 0 then
+                redis.call('hset', K, 'owner', ARGV[1] .. ARGV[4])
+                redis.call('pexpire', K, rest)
+                return {2, ''}
+              end
+            end
+            local prev = tonumber(redis.call('hget', K, 'token'))
+            local waiters = redis.call('hget', K, 'waiters')
+            redis.call('del', K)
+            local woken, granted = handOn(prev)
+            if woken then
+              return {granted and 3 or 4, woken}
+            end
+            if waiters then
+              redis.call('publish', CHANNEL, K)
+            end
+            return {1, ''}
+            """;
+
+    /**
+     * A queued waiter gives up with every attempt answered (its wait ended, it was cancelled, the adapter closed):
+     * KEYS lock, queue, queue expiry; ARGV owner, lease, channel, mode, threshold µs, pick-up ms. Removes its entry;
+     * a hand-off it has not discovered yet (the lock is its, with the {@code granted} flag) is given back and handed
+     * on. Answers {@code {given back (1/0), owner granted or woken or ''}}.
+     */
+    private static final String LEAVE = "redis.replicate_commands()\n" + """
+            local K, Q, X = KEYS[1], KEYS[2], KEYS[3]
+            local MODE, THRESHOLD, PICKUP, CHANNEL = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[3]
+            """ + FAIR_FUNCTIONS + """
+            local member = ARGV[2] .. ':' .. ARGV[1]
+            redis.call('zrem', Q, member)
+            redis.call('zrem', X, member)
+            if redis.call('hget', K, 'owner') == ARGV[1] and redis.call('hget', K, 'granted') then
+              local prev = tonumber(redis.call('hget', K, 'token'))
+              redis.call('del', K)
+              local woken = handOn(prev)
+              return {1, woken or ''}
+            end
+            if redis.call('exists', Q) == 1 then
+              touch()
+            end
+            return {0, ''}
+            """;
+
+    /**
+     * ABANDON with a waiter queue: KEYS lock, marker, queue, queue expiry; ARGV owner, marker ms, channel, lease,
+     * mode, threshold µs, pick-up ms. ABANDON's semantics, plus: the owner's entry leaves the queue, and a lock it
+     * deleted is handed on. Answers {@code {deleted (1/0), owner granted or woken or ''}}.
+     */
+    private static final String ABANDON_FAIR = "redis.replicate_commands()\n" + """
+            local K, Q, X = KEYS[1], KEYS[3], KEYS[4]
+            local MODE, THRESHOLD, PICKUP, CHANNEL = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[3]
+            """ + FAIR_FUNCTIONS + """
+            local member = ARGV[4] .. ':' .. ARGV[1]
+            redis.call('zrem', Q, member)
+            redis.call('zrem', X, member)
+            local deleted = 0
+            local woken = nil
+            if redis.call('hget', K, 'owner') == ARGV[1] then
+              local prev = tonumber(redis.call('hget', K, 'token'))
+              local waiters = redis.call('hget', K, 'waiters')
+              redis.call('del', K)
+              deleted = 1
+              woken = handOn(prev)
+              if not woken and waiters then
+                redis.call('publish', CHANNEL, K)
+              end
+            elseif redis.call('exists', Q) == 1 then
+              touch()
+            end
+            redis.call('set', KEYS[2], '1', 'PX', ARGV[2])
+            return {deleted, woken or ''}
             """;
 
     /** ABANDON for several keys on one node: KEYS as for ACQUIRE_ALL. */
@@ -393,8 +637,13 @@ final class RedisLockStore {
 
     /** Outcome of a release. */
     enum Release {
-        /** The lock was ours and is deleted. */
+        /** The lock was ours and is deleted; no waiter was queued for it in Redis. */
         RELEASED,
+        /**
+         * The lock was ours and is deleted, and the releasing script handed it to the longest waiter queued in Redis,
+         * or woke that waiter to compete for it (fair hand-off); that waiter is woken, no other.
+         */
+        RELEASED_TO_QUEUE,
         /** The lock was ours and stays taken, by nobody, until its minimum hold ends. */
         RELEASED_HELD,
         /** The lock no longer existed: the lease had expired. */
@@ -403,9 +652,19 @@ final class RedisLockStore {
         TAKEN_BY_OTHER
     }
 
+    /** How long a queued waiter's entry lives without being renewed by one of its attempts. */
+    static final long ENTRY_TTL_MILLIS = 3_000;
+    /** How long a hand-off waits for its grantee to pick it up (at most the grantee's lease). */
+    static final long PICKUP_MILLIS = 2_000;
+
     private final RedissonClient client;
     private final RScript script;
     private final String releaseChannel;
+    private final Fairness fairness;
+    private final long entryTtlMillis;
+    private final long pickupMillis;
+    /** Told (Redis key, owner) whenever a fair script of this store granted a lock to, or woke, a queued owner. */
+    private final BiConsumer<String, String> queueWoken;
     /** Whether the client talks to a Redis Cluster, where a batch's commands can be redirected to another node. */
     private final boolean cluster;
 
@@ -414,10 +673,44 @@ final class RedisLockStore {
      * @param releaseChannel the pub/sub channel a contended release is announced on
      */
     RedisLockStore(RedissonClient client, String releaseChannel) {
+        this(client, releaseChannel, Fairness.BARGING, (key, owner) -> { });
+    }
+
+    /**
+     * @param fairness   how a contended lock passes between processes
+     * @param queueWoken told (Redis key, owner) when a script of this store granted a lock to a queued owner or woke
+     *                   it to compete, so that a waiter of this process is woken without the notification's round
+     *                   trip; must not block
+     */
+    RedisLockStore(RedissonClient client, String releaseChannel, Fairness fairness,
+                   BiConsumer<String, String> queueWoken) {
+        this(client, releaseChannel, fairness, queueWoken, ENTRY_TTL_MILLIS, PICKUP_MILLIS);
+    }
+
+    /** With other queue timings, for tests. */
+    RedisLockStore(RedissonClient client, String releaseChannel, Fairness fairness,
+                   BiConsumer<String, String> queueWoken, long entryTtlMillis, long pickupMillis) {
         this.client = client;
         this.script = client.getScript(OptionalOptions.defaults().codec(StringCodec.INSTANCE).retryAttempts(0));
         this.releaseChannel = releaseChannel;
         this.cluster = client.getConfig().isClusterConfig();
+        this.fairness = fairness;
+        this.queueWoken = queueWoken;
+        this.entryTtlMillis = entryTtlMillis;
+        this.pickupMillis = pickupMillis;
+    }
+
+    /**
+     * @param keys the keys of one attempt
+     * @return whether an attempt on {@code keys} queues in Redis: a single key, with fifo or hybrid fairness (a set
+     *         of keys is taken all at once when every key is free, and does not queue)
+     */
+    boolean queues(List<LockKey> keys) {
+        return fairness.queued() && keys.size() == 1;
+    }
+
+    private String modeArgument() {
+        return fairness.mode() == Fairness.Mode.FIFO ? "1" : "2";
     }
 
     /**
@@ -436,7 +729,8 @@ final class RedisLockStore {
      * @param leaseMillis  the lease
      * @param markWaiting  whether the caller is a waiter: flags the lock (the current holder's, or the
      *                     caller's own when it gets it) so its release is announced; other waiters
-     *                     in the caller's process may still be queued behind it
+     *                     in the caller's process may still be queued behind it. With fair hand-off it also
+     *                     enqueues the caller in Redis when refused, or renews its entry
      */
     CompletableFuture<Attempt> tryAcquire(LockKey key, String owner, long leaseMillis, boolean markWaiting) {
         return tryAcquire(List.of(key), owner, leaseMillis, markWaiting, false);
@@ -453,8 +747,17 @@ final class RedisLockStore {
      */
     CompletableFuture<Attempt> tryAcquire(List<LockKey> keys, String owner, long leaseMillis, boolean markWaiting,
                                           boolean countReplicas) {
-        CompletableFuture<List<Object>> reply = eval(scriptKeys(keys, owner), acquireScript(keys), ReturnType.LIST,
-                owner, Long.toString(leaseMillis), markWaiting ? "1" : "0", countReplicas ? "1" : "0");
+        CompletableFuture<List<Object>> reply;
+        if (queues(keys)) {
+            LockKey key = keys.get(0);
+            reply = eval(List.of(key.redisKey(), key.abandonedMarker(owner), key.queue(), key.queueExpiry()),
+                    ACQUIRE_FAIR, ReturnType.LIST, owner, Long.toString(leaseMillis), markWaiting ? "1" : "0",
+                    countReplicas ? "1" : "0", modeArgument(), Long.toString(fairness.thresholdMicros()),
+                    Long.toString(entryTtlMillis), Long.toString(pickupMillis), releaseChannel);
+        } else {
+            reply = eval(scriptKeys(keys, owner), acquireScript(keys), ReturnType.LIST, owner,
+                    Long.toString(leaseMillis), markWaiting ? "1" : "0", countReplicas ? "1" : "0");
+        }
         return reply.thenApply(Attempt::parse);
     }
 
@@ -579,15 +882,55 @@ final class RedisLockStore {
      * @param holdAtLeastMillis the minimum hold, 0 for none
      */
     CompletableFuture<Release> release(LockKey key, String owner, long holdAtLeastMillis) {
+        if (fairness.queued()) {
+            CompletableFuture<List<Object>> reply = eval(List.of(key.redisKey(), key.queue(), key.queueExpiry()),
+                    RELEASE_FAIR, ReturnType.LIST, owner, releaseChannel, Long.toString(holdAtLeastMillis),
+                    RELEASED_SUFFIX, modeArgument(), Long.toString(fairness.thresholdMicros()),
+                    Long.toString(pickupMillis));
+            return reply.thenApply(values -> {
+                long code = asLong(values.get(0));
+                if (code == 3L || code == 4L) {
+                    queueWoken(key, values.get(1));
+                    return Release.RELEASED_TO_QUEUE;
+                }
+                return release(code);
+            });
+        }
         return this.<Long>eval(key.redisKey(), RELEASE, ReturnType.LONG, owner, releaseChannel,
-                Long.toString(holdAtLeastMillis), RELEASED_SUFFIX).thenApply(result -> {
-            if (result == 1L) {
-                return Release.RELEASED;
-            }
-            if (result == 2L) {
-                return Release.RELEASED_HELD;
-            }
-            return result == 0L ? Release.EXPIRED : Release.TAKEN_BY_OTHER;
+                Long.toString(holdAtLeastMillis), RELEASED_SUFFIX).thenApply(RedisLockStore::release);
+    }
+
+    private static Release release(long code) {
+        if (code == 1L) {
+            return Release.RELEASED;
+        }
+        if (code == 2L) {
+            return Release.RELEASED_HELD;
+        }
+        return code == 0L ? Release.EXPIRED : Release.TAKEN_BY_OTHER;
+    }
+
+    /** Tells {@link #queueWoken} about the owner a fair script answered, if any. */
+    private void queueWoken(LockKey key, Object owner) {
+        String woken = owner == null ? "" : String.valueOf(owner);
+        if (!woken.isEmpty()) {
+            queueWoken.accept(key.redisKey(), woken);
+        }
+    }
+
+    /**
+     * A queued waiter gives up, every attempt of {@code owner} answered: its entry leaves the queue, and a hand-off
+     * to it that it has not discovered is given back and handed on. Idempotent. Only with fair hand-off.
+     *
+     * @return true when a hand-off was given back
+     */
+    CompletableFuture<Boolean> leave(LockKey key, String owner, long leaseMillis) {
+        CompletableFuture<List<Object>> reply = eval(List.of(key.redisKey(), key.queue(), key.queueExpiry()), LEAVE,
+                ReturnType.LIST, owner, Long.toString(leaseMillis), releaseChannel, modeArgument(),
+                Long.toString(fairness.thresholdMicros()), Long.toString(pickupMillis));
+        return reply.thenApply(values -> {
+            queueWoken(key, values.get(1));
+            return asLong(values.get(0)) == 1L;
         });
     }
 
@@ -601,11 +944,26 @@ final class RedisLockStore {
      * @return true when a granted lock was deleted
      */
     CompletableFuture<Boolean> abandon(LockKey key, String owner, long markerMillis) {
-        return abandon(List.of(key), owner, markerMillis);
+        return abandon(List.of(key), owner, markerMillis, 0);
     }
 
-    /** {@link #abandon(LockKey, String, long)} for the keys of one attempt on several keys (one node). */
-    CompletableFuture<Boolean> abandon(List<LockKey> keys, String owner, long markerMillis) {
+    /**
+     * {@link #abandon(LockKey, String, long)} for the keys of one attempt on several keys (one node); with fair
+     * hand-off, for one key, the owner's queue entry (of a lease of {@code leaseMillis}) leaves the queue too, and a
+     * deleted lock is handed on.
+     */
+    CompletableFuture<Boolean> abandon(List<LockKey> keys, String owner, long markerMillis, long leaseMillis) {
+        if (queues(keys)) {
+            LockKey key = keys.get(0);
+            CompletableFuture<List<Object>> reply = eval(List.of(key.redisKey(), key.abandonedMarker(owner),
+                            key.queue(), key.queueExpiry()), ABANDON_FAIR, ReturnType.LIST, owner,
+                    Long.toString(markerMillis), releaseChannel, Long.toString(leaseMillis), modeArgument(),
+                    Long.toString(fairness.thresholdMicros()), Long.toString(pickupMillis));
+            return reply.thenApply(values -> {
+                queueWoken(key, values.get(1));
+                return asLong(values.get(0)) == 1L;
+            });
+        }
         return this.<Long>eval(scriptKeys(keys, owner), keys.size() == 1 ? ABANDON : ABANDON_ALL, ReturnType.LONG,
                 owner, Long.toString(markerMillis), releaseChannel).thenApply(result -> result == 1L);
     }

@@ -19,6 +19,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Wakes local waiters when a lock they wait for is released anywhere.
  *
+ * <p>A message is a lock's Redis key (wakes one waiter of that key, see below) or, from a fair script,
+ * {@code "<redis key>\n<owner>"}: the lock was handed to that owner, or that owner was woken to compete for it,
+ * and only that waiter wakes ({@link #wakeOwner}). Key names and owner ids contain no line feed.
+ *
  * <p>One pub/sub subscription per adapter, on one channel for all keys (the release script
  * publishes the lock's Redis key there, only when somebody marked the lock as waited for). So
  * the number of subscriptions does not grow with the number of keys or waiters, unlike
@@ -132,7 +136,12 @@ final class ReleaseNotifications implements AutoCloseable {
                 return;
             }
         }
-        wakeOne(payload);
+        int newline = payload.indexOf('\n');
+        if (newline >= 0) {
+            wakeOwner(payload.substring(0, newline), payload.substring(newline + 1));
+        } else {
+            wakeOne(payload);
+        }
     }
 
     /**
@@ -140,7 +149,15 @@ final class ReleaseNotifications implements AutoCloseable {
      * release between that attempt and the wait is not missed.
      */
     Waiter register(String redisKey, String metricName) {
-        Waiter waiter = new Waiter(redisKey, metricName);
+        return register(redisKey, metricName, null);
+    }
+
+    /**
+     * {@link #register(String, String)} for a waiter queued in Redis under {@code owner} (fair hand-off): a targeted
+     * message or {@link #wakeOwner} wakes it, and only it.
+     */
+    Waiter register(String redisKey, String metricName, String owner) {
+        Waiter waiter = new Waiter(redisKey, metricName, owner);
         waiters.compute(redisKey, (key, queue) -> {
             Queue<Waiter> result = queue == null ? new ConcurrentLinkedQueue<>() : queue;
             result.add(waiter);
@@ -166,6 +183,24 @@ final class ReleaseNotifications implements AutoCloseable {
      */
     void releasedLocally(String redisKey) {
         wakeOne(redisKey);
+    }
+
+    /**
+     * A fair script granted the lock at {@code redisKey} to {@code owner}, or woke it to compete: wakes that waiter
+     * if it is one of this process's (from the script's answer, or from the targeted message
+     * {@code "<redis key>\n<owner>"}); nobody else is woken. Does nothing when the owner waits elsewhere or left.
+     */
+    void wakeOwner(String redisKey, String owner) {
+        Queue<Waiter> queue = waiters.get(redisKey);
+        if (queue == null) {
+            return;
+        }
+        for (Waiter waiter : queue) {
+            if (owner.equals(waiter.owner)) {
+                waiter.signalIfIdle();
+                return;
+            }
+        }
     }
 
     private void wakeOne(String redisKey) {
@@ -226,6 +261,8 @@ final class ReleaseNotifications implements AutoCloseable {
     final class Waiter implements AutoCloseable {
         private final String redisKey;
         private final String metricName;
+        /** The owner id it is queued under in Redis (fair hand-off), null when it does not queue. */
+        private volatile String owner;
         /** Woken while awake: the next sleep ends at once. Guarded by {@code this}. */
         private boolean signalled;
         /** The sleep under way, null while awake. Guarded by {@code this}. */
@@ -235,9 +272,15 @@ final class ReleaseNotifications implements AutoCloseable {
         /** The timer that ends the sleep under way. Guarded by {@code this}. */
         private Future<?> timer;
 
-        private Waiter(String redisKey, String metricName) {
+        private Waiter(String redisKey, String metricName, String owner) {
             this.redisKey = redisKey;
             this.metricName = metricName;
+            this.owner = owner;
+        }
+
+        /** The waiter's attempts go on under a new owner id (the last one was given back unanswered). */
+        void owner(String newOwner) {
+            owner = newOwner;
         }
 
         /** @return the Redis key of the lock this waiter waits for */
