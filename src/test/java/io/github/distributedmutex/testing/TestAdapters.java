@@ -1,5 +1,6 @@
 package io.github.distributedmutex.testing;
 
+import io.github.distributedmutex.internal.config.Fairness;
 import io.github.distributedmutex.internal.config.ReplicaAcks;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.key.LockKey;
@@ -68,6 +69,13 @@ public final class TestAdapters implements AutoCloseable {
     /** @return a copy of this fixture's settings with another instance name ({@code distributedmutex.instance-name}) */
     public TestAdapters withInstanceName(String name) {
         TestAdapters copy = new TestAdapters(address, settings.withInstanceName(name));
+        resources.add(copy);
+        return copy;
+    }
+
+    /** @return a copy of this fixture's settings with another fairness ({@code distributedmutex.fairness}) */
+    public TestAdapters withFairness(Fairness fairness) {
+        TestAdapters copy = new TestAdapters(address, settings.withFairness(fairness));
         resources.add(copy);
         return copy;
     }
