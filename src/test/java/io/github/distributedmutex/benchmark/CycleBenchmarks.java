@@ -1,6 +1,7 @@
 package io.github.distributedmutex.benchmark;
 
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.internal.config.Fairness;
 import io.github.distributedmutex.internal.config.ObservabilitySettings;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.metrics.MetricsBackends;
@@ -86,7 +87,8 @@ public class CycleBenchmarks {
                 throw new IllegalStateException("no Micrometer recorder");
             }
             String prefix = BenchmarkRedis.keyPrefix() + "cycle:";
-            Settings settings = Settings.defaults().withRedisAddress(BenchmarkRedis.address()).withKeyPrefix(prefix);
+            Settings settings = Settings.defaults().withRedisAddress(BenchmarkRedis.address()).withKeyPrefix(prefix)
+                    .withFairness(Fairness.BARGING);
             adapter = new RedisAdapter(RedisConnection.of(clients.client, false), settings, null, null, recorder);
         }
 
