@@ -19,9 +19,10 @@ import java.util.UUID;
  * The benchmark, run by {@code mvn -Pbenchmark verify} (see {@link BenchmarkOptions} for the
  * system properties, and the package documentation for what is measured). Uses the Redis the
  * tests would use ({@code REDIS_URL}, else Testcontainers, else a {@code redis-server} process it
- * starts), writes {@code results.md} and two SVG plots into the results folder, prints the report,
- * and exits with 0, or 1 when a part could not run or two critical sections on the hot key
- * overlapped. It never fails because of a figure: speed is reported, not asserted.
+ * starts), writes {@code results.md} and its SVG plots (one per hot-key shape, one of the distinct
+ * keys) into the results folder, prints the report, and exits with 0, or 1 when a part could not
+ * run or two critical sections on the hot key overlapped. It never fails because of a figure:
+ * speed is reported, not asserted.
  */
 public final class BenchmarkMain {
 

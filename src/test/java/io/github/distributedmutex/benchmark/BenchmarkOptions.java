@@ -11,7 +11,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The sizes of one benchmark run: the full run (about 10 minutes on 2 cores) or the smoke run
+ * The sizes of one benchmark run: the full run (about 16 minutes on 2 cores; the hot key about 6 of them, the
+ * {@code fairsweep} part a little over 1) or the smoke run
  * ({@code -Dbenchmark.smoke=true}: every part, a few hundred milliseconds each, to prove the
  * harness works; its figures mean nothing).
  *

@@ -26,7 +26,8 @@ record BenchmarkResults(BenchmarkOptions options, MachineInfo machine, Instant s
                         Map<String, String> loadAverages, MicroBenchmarkRun.Outcome micro,
                         Map<Contender, RoundTripCensus.Count> census,
                         Map<BenchmarkOptions.HotShape, Map<Contender, LoadResult>> hotKey,
-                        Map<Long, LoadResult> fairSweep, Map<String, Map<Contender, LoadResult>> distinctKeys, Map<String, Double> memory,
+                        Map<Long, LoadResult> fairSweep, Map<String, Map<Contender, LoadResult>> distinctKeys,
+                        Map<String, Double> memory,
                         String workerFlags, ReplicaAckRun.Outcome replicaAcks) {
 
     /** A run's results while they are being collected. */

@@ -23,8 +23,9 @@ import org.redisson.client.codec.StringCodec;
 /**
  * One JVM of a load run (started by {@link LoadRun} through the test fixture {@code JvmProcess}):
  * one Redisson client, the library's adapter on it (one per {@link Contender#fairness fairness} the
- * phases need), and every {@link LockStrategy} on the same client. Runs the phases it is given in order; before each, it meets the other worker JVMs at a
- * barrier in Redis so that all start the phase at the same instant. Writes what each thread saw
+ * phases need), and every {@link LockStrategy} on the same client. Runs the phases it is given in
+ * order; before each, it meets the other worker JVMs at a barrier in Redis so that all start the
+ * phase at the same instant. Writes what each thread saw
  * to {@code <phase>-w<index>.tsv} in the output folder:
  * <pre>
  * T thread acquired failed errors

@@ -154,7 +154,8 @@ final class ResultsReport {
                 .append(" `-Dbenchmark.sections=micro,census,hot,fairsweep,distinct,memory,acks`")
                 .append(" runs a subset; `-Dbenchmark.hot.shapes=2x4,4x8` chooses the hot key's JVMs × threads,")
                 .append(" `-Dbenchmark.fairness.threshold=5ms` the hybrid adapter's threshold,")
-                .append(" `-Dbenchmark.fairsweep.thresholds=1ms,2ms,5ms,10ms,20ms` those of the sweep. Raw data (every lock call of the load runs, JMH's own report) is left in")
+                .append(" `-Dbenchmark.fairsweep.thresholds=1ms,2ms,5ms,10ms,20ms` those of the sweep. Raw data (every")
+                .append(" lock call of the load runs, JMH's own report) is left in")
                 .append(" `target/benchmark-work/`. The harness: `src/test/java/io/github/distributedmutex/benchmark/`.\n");
         return md.toString();
     }
