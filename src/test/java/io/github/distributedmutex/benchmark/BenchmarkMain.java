@@ -19,9 +19,10 @@ import java.util.UUID;
  * The benchmark, run by {@code mvn -Pbenchmark verify} (see {@link BenchmarkOptions} for the
  * system properties, and the package documentation for what is measured). Uses the Redis the
  * tests would use ({@code REDIS_URL}, else Testcontainers, else a {@code redis-server} process it
- * starts), writes {@code results.md} and two SVG plots into the results folder, prints the report,
- * and exits with 0, or 1 when a part could not run or two critical sections on the hot key
- * overlapped. It never fails because of a figure: speed is reported, not asserted.
+ * starts), writes {@code results.md} and its SVG plots (one per hot-key shape, one of the distinct
+ * keys) into the results folder, prints the report, and exits with 0, or 1 when a part could not
+ * run or two critical sections on the hot key overlapped. It never fails because of a figure:
+ * speed is reported, not asserted.
  */
 public final class BenchmarkMain {
 
@@ -81,9 +82,16 @@ public final class BenchmarkMain {
                 results.census = RoundTripCensus.run(address, keyPrefix, options.censusOperations());
             }
             if (options.runs("hot")) {
-                part(results, out, "hot", "one hot key, " + options.hotProcesses() + " JVMs × " + options.hotThreads()
-                        + " threads");
-                results.hotKey = hotKey(options, address, keyPrefix, results);
+                results.hotKey = new LinkedHashMap<>();
+                for (BenchmarkOptions.HotShape shape : options.hotShapes()) {
+                    part(results, out, "hot " + shape.id(), "one hot key, " + shape.label());
+                    results.hotKey.put(shape, hotKey(options, shape, address, keyPrefix, results));
+                }
+            }
+            if (options.runs("fairsweep")) {
+                BenchmarkOptions.HotShape shape = options.hotShapes().get(0);
+                part(results, out, "fairsweep", "hybrid fairness thresholds on one hot key, " + shape.label());
+                results.fairSweep = fairSweep(options, shape, address, keyPrefix);
             }
             if (options.runs("distinct")) {
                 part(results, out, "distinct", "distinct keys");
@@ -109,7 +117,8 @@ public final class BenchmarkMain {
         out.println();
         out.println(report.markdown());
         out.println("Report and plots written to " + written.getParent());
-        if (finished.hotKey() != null && finished.hotKey().values().stream().anyMatch(r -> r.overlaps() > 0)) {
+        if (overlapped(finished.hotKey()) || finished.fairSweep() != null
+                && finished.fairSweep().values().stream().anyMatch(r -> r.overlaps() > 0)) {
             out.println("BENCHMARK FAILED: critical sections on the hot key overlapped (see the report)");
             return 1;
         }
@@ -123,22 +132,61 @@ public final class BenchmarkMain {
                 (System.nanoTime() - results.startedNanos) / 1_000_000_000L, load);
     }
 
-    private static Map<Contender, LoadResult> hotKey(BenchmarkOptions options, String address, String keyPrefix,
-                                                     BenchmarkResults.Builder results) throws IOException, InterruptedException {
-        List<Contender> order = List.of(Contender.ADAPTER, Contender.RLOCK, Contender.GO_PACKAGE);
-        List<LoadPhase> phases = warmUps("hot", order, options.hotThreads(), true, options.hotInsideMicros(),
-                options.hotOutsideMicros(), options.hotWarmupMillis());
+    private static boolean overlapped(Map<BenchmarkOptions.HotShape, Map<Contender, LoadResult>> hotKey) {
+        return hotKey != null && hotKey.values().stream().flatMap(byContender -> byContender.values().stream())
+                .anyMatch(r -> r.overlaps() > 0);
+    }
+
+    /** Every contender of the hot key in one run of the shape's JVMs, the order reversed every other round. */
+    private static Map<Contender, LoadResult> hotKey(BenchmarkOptions options, BenchmarkOptions.HotShape shape,
+                                                     String address, String keyPrefix, BenchmarkResults.Builder results)
+            throws IOException, InterruptedException {
+        List<Contender> order = List.of(Contender.ADAPTER, Contender.ADAPTER_FIFO, Contender.ADAPTER_HYBRID,
+                Contender.RLOCK, Contender.RFAIRLOCK, Contender.GO_PACKAGE);
+        String name = "hot-" + shape.id();
+        List<LoadPhase> phases = new ArrayList<>();
+        for (Contender contender : order) {
+            phases.add(new LoadPhase(name + WARM_UP + contender.id(), contender, shape.threads(), true,
+                    options.hotInsideMicros(), options.hotOutsideMicros(), options.hotWarmupMillis(), 1,
+                    options.hotThresholdMicros()));
+        }
         for (int round = 0; round < options.hotRounds(); round++) {
             for (Contender contender : round % 2 == 0 ? order : reversed(order)) {
-                phases.add(new LoadPhase("hot-" + contender.id() + "-r" + round, contender, options.hotThreads(), true,
+                phases.add(new LoadPhase(name + "-" + contender.id() + "-r" + round, contender, shape.threads(), true,
                         options.hotInsideMicros(), options.hotOutsideMicros(), options.hotWarmupMillis(),
-                        options.hotMeasureMillis()));
+                        options.hotMeasureMillis(), options.hotThresholdMicros()));
             }
         }
-        LoadRun.Outcome outcome = LoadRun.run("hot", phases, options.hotProcesses(), address, keyPrefix,
+        LoadRun.Outcome outcome = LoadRun.run(name, phases, shape.processes(), address, keyPrefix,
                 options.workDirectory());
         results.workerFlags = outcome.jvmFlags();
         return byContender(order, outcome.phases());
+    }
+
+    /**
+     * The hybrid adapter at each threshold of the sweep, one round, in one run of the shape's JVMs.
+     *
+     * @return the results by threshold in microseconds, in the order of the sweep
+     */
+    private static Map<Long, LoadResult> fairSweep(BenchmarkOptions options, BenchmarkOptions.HotShape shape,
+                                                   String address, String keyPrefix)
+            throws IOException, InterruptedException {
+        List<LoadPhase> phases = new ArrayList<>();
+        phases.add(new LoadPhase("sweep" + WARM_UP + Contender.ADAPTER_HYBRID.id(), Contender.ADAPTER_HYBRID,
+                shape.threads(), true, options.hotInsideMicros(), options.hotOutsideMicros(), options.hotWarmupMillis(),
+                1, options.sweepThresholdsMicros().get(0)));
+        for (long threshold : options.sweepThresholdsMicros()) {
+            phases.add(new LoadPhase("sweep-" + threshold + "us", Contender.ADAPTER_HYBRID, shape.threads(), true,
+                    options.hotInsideMicros(), options.hotOutsideMicros(), options.hotWarmupMillis(),
+                    options.hotMeasureMillis(), threshold));
+        }
+        Map<String, LoadResult> byPhase = LoadRun.run("fairsweep-" + shape.id(), phases, shape.processes(), address,
+                keyPrefix, options.workDirectory()).phases();
+        Map<Long, LoadResult> results = new LinkedHashMap<>();
+        for (long threshold : options.sweepThresholdsMicros()) {
+            results.put(threshold, byPhase.get("sweep-" + threshold + "us"));
+        }
+        return results;
     }
 
     private static Map<String, Map<Contender, LoadResult>> distinctKeys(BenchmarkOptions options, String address,
@@ -238,10 +286,15 @@ public final class BenchmarkMain {
         return figures;
     }
 
-    /** Removes what the run left in Redis (nothing should be left but barrier counters), in batches. */
+    /**
+     * Removes what the run left in Redis (nothing should be left but barrier counters), in batches; also what
+     * {@code RFairLock} keeps beside its lock ({@code redisson_lock_queue:{name}}, {@code redisson_lock_timeout:{name}}),
+     * should a queue outlive the run.
+     */
     private static void deleteKeys(String address, String keyPrefix) {
         try {
-            List<String> keys = RedisCommands.callForList(address, "KEYS", keyPrefix + "*");
+            List<String> keys = new ArrayList<>(RedisCommands.callForList(address, "KEYS", keyPrefix + "*"));
+            keys.addAll(RedisCommands.callForList(address, "KEYS", "redisson_lock_*:{" + keyPrefix + "*"));
             for (int i = 0; i < keys.size(); i += 500) {
                 List<String> batch = keys.subList(i, Math.min(keys.size(), i + 500));
                 List<String> command = new ArrayList<>(List.of("DEL"));

@@ -1,5 +1,6 @@
 package io.github.distributedmutex.benchmark;
 
+import io.github.distributedmutex.internal.config.Fairness;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.testing.RedisCommands;
@@ -79,10 +80,22 @@ final class BenchmarkRedis {
      * @param client  the client the adapter shares with the other contenders (not owned by it)
      * @param address the address of that client (the adapter's settings name it; it makes no client of its own)
      * @param prefix  the key prefix
-     * @return the library's adapter with its default wait (5 s) and lease (60 s)
+     * @return the library's adapter with its default wait (5 s) and lease (60 s), {@link Fairness#BARGING} (the
+     *         {@link Contender#ADAPTER} of every earlier run)
      */
     static RedisAdapter newAdapter(RedissonClient client, String address, String prefix) {
-        Settings settings = Settings.defaults().withRedisAddress(address).withKeyPrefix(prefix);
+        return newAdapter(client, address, prefix, Fairness.BARGING);
+    }
+
+    /**
+     * @param client   the client the adapter shares with the other contenders (not owned by it)
+     * @param address  the address of that client (the adapter's settings name it; it makes no client of its own)
+     * @param prefix   the key prefix
+     * @param fairness how the adapter passes a contended lock between processes
+     * @return the library's adapter with its default wait (5 s) and lease (60 s), and that fairness
+     */
+    static RedisAdapter newAdapter(RedissonClient client, String address, String prefix, Fairness fairness) {
+        Settings settings = Settings.defaults().withRedisAddress(address).withKeyPrefix(prefix).withFairness(fairness);
         return new RedisAdapter(client, settings, false);
     }
 

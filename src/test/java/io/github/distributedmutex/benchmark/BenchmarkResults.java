@@ -15,7 +15,8 @@ import java.util.Map;
  * @param loadAverages the machine's load averages at the start of each part, by part
  * @param micro        uncontended cycles (JMH)
  * @param census       commands per operation
- * @param hotKey       the hot key, by contender
+ * @param hotKey       the hot key, by shape (JVMs × threads) and contender
+ * @param fairSweep    the hybrid adapter on the hot key (the first shape), by threshold in microseconds
  * @param distinctKeys distinct keys, by configuration ("1 thread", ...) and contender
  * @param memory       the memory probe's figures, by name
  * @param workerFlags  the JVM options of the load workers and the memory probe (those of the test fixture JvmProcess)
@@ -23,8 +24,10 @@ import java.util.Map;
  */
 record BenchmarkResults(BenchmarkOptions options, MachineInfo machine, Instant started, Duration took,
                         Map<String, String> loadAverages, MicroBenchmarkRun.Outcome micro,
-                        Map<Contender, RoundTripCensus.Count> census, Map<Contender, LoadResult> hotKey,
-                        Map<String, Map<Contender, LoadResult>> distinctKeys, Map<String, Double> memory,
+                        Map<Contender, RoundTripCensus.Count> census,
+                        Map<BenchmarkOptions.HotShape, Map<Contender, LoadResult>> hotKey,
+                        Map<Long, LoadResult> fairSweep, Map<String, Map<Contender, LoadResult>> distinctKeys,
+                        Map<String, Double> memory,
                         String workerFlags, ReplicaAckRun.Outcome replicaAcks) {
 
     /** A run's results while they are being collected. */
@@ -36,7 +39,8 @@ record BenchmarkResults(BenchmarkOptions options, MachineInfo machine, Instant s
         final Map<String, String> loadAverages = new LinkedHashMap<>();
         MicroBenchmarkRun.Outcome micro;
         Map<Contender, RoundTripCensus.Count> census;
-        Map<Contender, LoadResult> hotKey;
+        Map<BenchmarkOptions.HotShape, Map<Contender, LoadResult>> hotKey;
+        Map<Long, LoadResult> fairSweep;
         Map<String, Map<Contender, LoadResult>> distinctKeys;
         Map<String, Double> memory;
         String workerFlags;
@@ -49,7 +53,7 @@ record BenchmarkResults(BenchmarkOptions options, MachineInfo machine, Instant s
 
         BenchmarkResults build() {
             return new BenchmarkResults(options, machine, started, Duration.ofNanos(System.nanoTime() - startedNanos),
-                    loadAverages, micro, census, hotKey, distinctKeys, memory, workerFlags, replicaAcks);
+                    loadAverages, micro, census, hotKey, fairSweep, distinctKeys, memory, workerFlags, replicaAcks);
         }
     }
 }

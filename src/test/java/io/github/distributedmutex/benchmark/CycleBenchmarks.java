@@ -1,8 +1,10 @@
 package io.github.distributedmutex.benchmark;
 
 import io.github.distributedmutex.Lease;
+import io.github.distributedmutex.internal.config.Fairness;
 import io.github.distributedmutex.internal.config.ObservabilitySettings;
 import io.github.distributedmutex.internal.config.Settings;
+import io.github.distributedmutex.internal.config.SettingsReader;
 import io.github.distributedmutex.internal.metrics.MetricsBackends;
 import io.github.distributedmutex.internal.redis.LockRecorder;
 import io.github.distributedmutex.internal.redis.RedisConnection;
@@ -86,7 +88,8 @@ public class CycleBenchmarks {
                 throw new IllegalStateException("no Micrometer recorder");
             }
             String prefix = BenchmarkRedis.keyPrefix() + "cycle:";
-            Settings settings = Settings.defaults().withRedisAddress(BenchmarkRedis.address()).withKeyPrefix(prefix);
+            Settings settings = Settings.defaults().withRedisAddress(BenchmarkRedis.address()).withKeyPrefix(prefix)
+                    .withFairness(Fairness.BARGING);
             adapter = new RedisAdapter(RedisConnection.of(clients.client, false), settings, null, null, recorder);
         }
 
@@ -97,7 +100,10 @@ public class CycleBenchmarks {
         }
     }
 
-    /** A Weld SE container running the library and {@link LockedWork} on the shared client. */
+    /**
+     * A Weld SE container running the library and {@link LockedWork} on the shared client, with barging fairness like
+     * every other adapter contender of this part.
+     */
     @State(Scope.Benchmark)
     public static class Container {
         CdiContainers cdi;
@@ -110,6 +116,7 @@ public class CycleBenchmarks {
             cdi = CdiContainers.builder().beans(LockedWork.class, ApplicationRedisson.class)
                     .redisAddress(BenchmarkRedis.address())
                     .keyPrefix(BenchmarkRedis.keyPrefix() + "cycle:cdi:")
+                    .property(SettingsReader.FAIRNESS, Fairness.Mode.BARGING.value())
                     .start();
             bean = cdi.select(LockedWork.class);
         }

@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param contender     who locked
  * @param workers       threads over all JVMs
+ * @param processes     worker JVMs
  * @param acquisitions  counted acquisitions
  * @param failures      counted attempts that ended without the lock after the bounded wait
  * @param errors        counted attempts that failed with an exception (Redis errors)
@@ -18,9 +19,12 @@ import java.util.List;
  * @param gaps          on the hot key: the time from one holder's release call to the next holder's return from its
  *                      lock call, in nanoseconds, sorted (the hand-over cost: release, wake-up, acquisition)
  * @param heldNanos     on the hot key: the time the lock was held (lock call returned to release call), summed
+ * @param longestStreak on the hot key: the most consecutive acquisitions by one JVM, in the order the lock was held
+ *                      (over all rounds, the longest of any); -1 when unknown (distinct keys, or sections overlapped)
  */
-record LoadResult(Contender contender, int workers, long acquisitions, long failures, long errors, long[] perWorker,
-                  long[] waits, double seconds, int overlaps, long[] gaps, long heldNanos) {
+record LoadResult(Contender contender, int workers, int processes, long acquisitions, long failures, long errors,
+                  long[] perWorker, long[] waits, double seconds, int overlaps, long[] gaps, long heldNanos,
+                  int longestStreak) {
 
     /** @return acquisitions per second */
     double throughput() {
@@ -68,18 +72,42 @@ record LoadResult(Contender contender, int workers, long acquisitions, long fail
      * @return the index, NaN without acquisitions
      */
     double jainIndex() {
+        return jain(perWorker);
+    }
+
+    /**
+     * Jain's fairness index of the acquisition counts of the worker JVMs (each the sum over its threads): 1 when every
+     * JVM got the lock equally often, 1/n when one JVM got it every time.
+     *
+     * @return the index, NaN without acquisitions
+     */
+    double jvmJainIndex() {
+        return jain(perProcess());
+    }
+
+    /** @return the acquisitions of each worker JVM */
+    long[] perProcess() {
+        long[] counts = new long[processes];
+        int threads = perWorker.length / processes;
+        for (int i = 0; i < perWorker.length; i++) {
+            counts[i / threads] += perWorker[i];
+        }
+        return counts;
+    }
+
+    private static double jain(long[] counts) {
         double sum = 0;
         double squares = 0;
-        for (long x : perWorker) {
+        for (long x : counts) {
             sum += x;
             squares += (double) x * x;
         }
-        return squares == 0 ? Double.NaN : sum * sum / (perWorker.length * squares);
+        return squares == 0 ? Double.NaN : sum * sum / (counts.length * squares);
     }
 
     /**
      * @param rounds results of the same contender and configuration
-     * @return them as one: counts and times added, waits pooled
+     * @return them as one: counts and times added, waits pooled, the longest streak of any
      */
     static LoadResult merge(List<LoadResult> rounds) {
         LoadResult first = rounds.get(0);
@@ -92,8 +120,10 @@ record LoadResult(Contender contender, int workers, long acquisitions, long fail
         int samples = 0;
         int gapSamples = 0;
         long heldNanos = 0;
+        int longestStreak = first.longestStreak;
         for (LoadResult round : rounds) {
-            if (round.contender != first.contender || round.perWorker.length != perWorker.length) {
+            if (round.contender != first.contender || round.perWorker.length != perWorker.length
+                    || round.processes != first.processes) {
                 throw new IllegalArgumentException("rounds of different configurations");
             }
             for (int i = 0; i < perWorker.length; i++) {
@@ -107,6 +137,8 @@ record LoadResult(Contender contender, int workers, long acquisitions, long fail
             samples += round.waits.length;
             gapSamples += round.gaps.length;
             heldNanos += round.heldNanos;
+            longestStreak = longestStreak < 0 || round.longestStreak < 0 ? -1
+                    : Math.max(longestStreak, round.longestStreak);
         }
         long[] waits = new long[samples];
         int at = 0;
@@ -122,7 +154,7 @@ record LoadResult(Contender contender, int workers, long acquisitions, long fail
             at += round.gaps.length;
         }
         Arrays.sort(gaps);
-        return new LoadResult(first.contender, first.workers, acquisitions, failures, errors, perWorker, waits, seconds,
-                overlaps, gaps, heldNanos);
+        return new LoadResult(first.contender, first.workers, first.processes, acquisitions, failures, errors, perWorker,
+                waits, seconds, overlaps, gaps, heldNanos, longestStreak);
     }
 }

@@ -106,6 +106,7 @@ final class LoadRun {
         long errors = 0;
         LongBuffer waits = new LongBuffer();
         List<long[]> sections = new ArrayList<>();
+        List<long[]> everySection = new ArrayList<>();
         for (int w = 0; w < processes; w++) {
             for (String line : Files.readAllLines(out.resolve(phase.name() + "-w" + w + ".tsv"))) {
                 String[] f = line.split(" ");
@@ -120,8 +121,10 @@ final class LoadRun {
                         waits.add(Long.parseLong(f[2]));
                         if (phase.hotKey()) {
                             sections.add(new long[] {Long.parseLong(f[3]), Long.parseLong(f[4])});
+                            everySection.add(new long[] {Long.parseLong(f[3]), Long.parseLong(f[4]), w, 1});
                         }
                     }
+                    case "U" -> everySection.add(new long[] {Long.parseLong(f[2]), Long.parseLong(f[3]), w, 0});
                     case "F" -> waits.add(Long.parseLong(f[2]));
                     default -> throw new IllegalStateException("unexpected line in " + phase.name() + ": " + line);
                 }
@@ -130,8 +133,9 @@ final class LoadRun {
         long[] sorted = waits.toArray();
         Arrays.sort(sorted);
         Sections analysed = analyse(sections);
-        return new LoadResult(phase.contender(), perWorker.length, acquisitions, failures, errors, perWorker, sorted,
-                phase.measureMillis() / 1000.0, analysed.overlaps(), analysed.gaps(), analysed.heldNanos());
+        return new LoadResult(phase.contender(), perWorker.length, processes, acquisitions, failures, errors, perWorker,
+                sorted, phase.measureMillis() / 1000.0, analysed.overlaps(), analysed.gaps(), analysed.heldNanos(),
+                phase.hotKey() ? longestStreak(everySection) : -1);
     }
 
     /** What the critical sections on the hot key show, in time order. */
@@ -165,6 +169,42 @@ final class LoadRun {
         long[] sortedGaps = gaps.toArray();
         Arrays.sort(sortedGaps);
         return new Sections(overlaps, sortedGaps, held);
+    }
+
+    /**
+     * The most consecutive acquisitions by one JVM, counted from the first counted acquisition on. The order is that
+     * of {@code acquiredAt} on the machine-wide monotonic clock: each recorded section lies within its thread's hold
+     * of the lock (taken after the lock call returned, before the release call), holds exclude one another, so
+     * sections that do not overlap are in the order the lock was held. Every acquisition of the phase is recorded
+     * (counted or not), so from the first counted one on, none is missing from that order.
+     *
+     * @param sections {acquiredAt, releasingAt, jvm, counted (1) or not (0)} of every acquisition on the hot key
+     * @return the longest run, 0 without counted acquisitions, -1 when two sections (counted or not) overlapped: then
+     *         there is no order
+     */
+    static int longestStreak(List<long[]> sections) {
+        sections.sort((a, b) -> Long.compare(a[0], b[0]));
+        int longest = 0;
+        int run = 0;
+        long jvm = -1;
+        long end = 0;
+        boolean first = true;
+        boolean started = false;
+        for (long[] section : sections) {
+            if (!first && section[0] - end < 0) {
+                return -1;
+            }
+            first = false;
+            started |= section[3] == 1;
+            end = section[1];
+            if (!started) {
+                continue;
+            }
+            run = section[2] == jvm ? run + 1 : 1;
+            jvm = section[2];
+            longest = Math.max(longest, run);
+        }
+        return longest;
     }
 
     private static List<String> tail(List<String> lines) {

@@ -1,5 +1,6 @@
 package io.github.distributedmutex.benchmark;
 
+import io.github.distributedmutex.internal.config.Fairness;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -9,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -19,18 +22,22 @@ import org.redisson.client.codec.StringCodec;
 
 /**
  * One JVM of a load run (started by {@link LoadRun} through the test fixture {@code JvmProcess}):
- * one Redisson client, the library's adapter on it, and every {@link LockStrategy} on the same
- * client. Runs the phases it is given in order; before each, it meets the other worker JVMs at a
- * barrier in Redis so that all start the phase at the same instant. Writes what each thread saw
+ * one Redisson client, the library's adapter on it (one per {@link Contender#fairness fairness} the
+ * phases need), and every {@link LockStrategy} on the same client. Runs the phases it is given in
+ * order; before each, it meets the other worker JVMs at a barrier in Redis so that all start the
+ * phase at the same instant. Writes what each thread saw
  * to {@code <phase>-w<index>.tsv} in the output folder:
  * <pre>
  * T thread acquired failed errors
  * A thread waitNanos acquiredAtNanos releasingAtNanos     (one line per counted acquisition)
  * F thread waitNanos                                      (one line per counted failed acquisition)
+ * U thread acquiredAtNanos releasingAtNanos               (hot key: one line per acquisition not counted)
  * </pre>
  * Times are {@link System#nanoTime()}, which on Linux is {@code CLOCK_MONOTONIC}, shared by all
  * processes of the machine; the driver uses that to check that no two critical sections on the hot
- * key overlapped, across JVMs.
+ * key overlapped, across JVMs, and to put the critical sections of all JVMs in the order they held
+ * the lock. The {@code U} lines (warm-up, and calls made before the measured window that returned
+ * in it) complete that order: without them, two runs of one JVM could seem to be one.
  *
  * <p>System properties: {@value #INDEX}, {@value #PROCESSES}, {@value #PHASES} ({@link LoadPhase#encodeAll}),
  * {@value #OUT}, and the Redis address and key prefix of {@link BenchmarkRedis}. Prints
@@ -64,13 +71,21 @@ public final class LoadWorker {
         String prefix = BenchmarkRedis.keyPrefix();
         int status = 0;
         RedissonClient client = BenchmarkRedis.newClient(address);
-        RedisAdapter adapter = BenchmarkRedis.newAdapter(client, address, prefix + "lib:");
+        Map<Fairness, RedisAdapter> adapters = new LinkedHashMap<>();
+        adapters.put(Fairness.BARGING, BenchmarkRedis.newAdapter(client, address, prefix + "lib:"));
         try {
+            for (LoadPhase phase : phases) {
+                Fairness fairness = phase.fairness();
+                if (fairness != null && !adapters.containsKey(fairness)) {
+                    adapters.put(fairness, BenchmarkRedis.newAdapter(client, address, prefix + "lib:", fairness));
+                }
+            }
             System.out.println("READY worker " + index + " of " + processes);
             System.out.println(JVM_FLAGS + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()
                     .stream().filter(argument -> argument.startsWith("-X")).toList()));
             for (LoadPhase phase : phases) {
                 long start = barrier(client, prefix + "barrier:" + phase.name(), processes);
+                RedisAdapter adapter = adapters.get(phase.fairness() == null ? Fairness.BARGING : phase.fairness());
                 ThreadRecord[] records = run(phase, LockStrategy.of(phase.contender(), client, adapter, prefix), index,
                         start);
                 write(out.resolve(phase.name() + "-w" + index + ".tsv"), records);
@@ -83,7 +98,7 @@ public final class LoadWorker {
             e.printStackTrace(System.out);
             status = 1;
         } finally {
-            adapter.close();
+            adapters.values().forEach(RedisAdapter::close);
             BenchmarkRedis.shutdown(client);
         }
         System.out.println("DONE");
@@ -152,6 +167,8 @@ public final class LoadWorker {
                             strategy.unlock(key, handle);
                             if (counted) {
                                 rec.acquired(acquiredAt - asked, acquiredAt, releasingAt);
+                            } else if (phase.hotKey()) {
+                                rec.uncounted(acquiredAt, releasingAt);
                             }
                         }
                     } catch (InterruptedException e) {
@@ -203,6 +220,9 @@ public final class LoadWorker {
                 for (int i = 0; i < r.failed; i++) {
                     out.write("F " + r.thread + " " + r.failedWaits[i] + "\n");
                 }
+                for (int i = 0; i < r.uncounted; i++) {
+                    out.write("U " + r.thread + " " + r.uncountedAt[2 * i] + " " + r.uncountedAt[2 * i + 1] + "\n");
+                }
             }
         }
     }
@@ -213,10 +233,13 @@ public final class LoadWorker {
         int acquired;
         int failed;
         int errors;
+        int uncounted;
         long[] waits = new long[1024];
         long[] acquiredAt = new long[1024];
         long[] releasingAt = new long[1024];
         long[] failedWaits = new long[16];
+        /** {acquiredAt, releasingAt} of each acquisition outside the measured window, in pairs. */
+        long[] uncountedAt = new long[256];
 
         ThreadRecord(int thread) {
             this.thread = thread;
@@ -232,6 +255,15 @@ public final class LoadWorker {
             acquiredAt[acquired] = at;
             releasingAt[acquired] = releasing;
             acquired++;
+        }
+
+        void uncounted(long at, long releasing) {
+            if (2 * uncounted == uncountedAt.length) {
+                uncountedAt = Arrays.copyOf(uncountedAt, uncountedAt.length * 2);
+            }
+            uncountedAt[2 * uncounted] = at;
+            uncountedAt[2 * uncounted + 1] = releasing;
+            uncounted++;
         }
 
         void failed(long wait) {

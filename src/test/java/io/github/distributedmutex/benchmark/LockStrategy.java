@@ -11,7 +11,7 @@ import org.redisson.api.RedissonClient;
 /**
  * How one contender takes and gives back a lock in the load runs: a blocking lock call bounded by
  * the same 5 s wait for all (the library's default wait; {@code tryLock(5 s, 60 s)} for
- * {@code RLock}; 20 × 250 ms for the Go package), and a release. Implementations are thread-safe
+ * {@code RLock} and {@code RFairLock}; 20 × 250 ms for the Go package), and a release. Implementations are thread-safe
  * and stateless per key; the load loop calls {@link #lock} and {@link #unlock} on one thread.
  */
 interface LockStrategy {
@@ -37,14 +37,14 @@ interface LockStrategy {
     /**
      * @param contender which strategy
      * @param client    the process's Redisson client, shared by all strategies
-     * @param adapter   the library's adapter on that client
+     * @param adapter   the library's adapter on that client, with the contender's {@link Contender#fairness fairness}
      * @param prefix    the run's key prefix
      * @return the strategy
      * @throws IllegalArgumentException for a contender that is not a lock strategy (PING, LOCKED)
      */
     static LockStrategy of(Contender contender, RedissonClient client, RedisAdapter adapter, String prefix) {
         return switch (contender) {
-            case ADAPTER -> new LockStrategy() {
+            case ADAPTER, ADAPTER_FIFO, ADAPTER_HYBRID -> new LockStrategy() {
                 @Override
                 public Object lock(String key) {
                     try {
@@ -77,6 +77,20 @@ interface LockStrategy {
                 @Override
                 public Object lock(String key) throws InterruptedException {
                     RLock lock = client.getLock(rlockPrefix + key);
+                    return lock.tryLock(WAIT.toMillis(), LEASE.toMillis(), TimeUnit.MILLISECONDS) ? lock : null;
+                }
+
+                @Override
+                public void unlock(String key, Object handle) {
+                    ((RLock) handle).unlock();
+                }
+            };
+            case RFAIRLOCK -> new LockStrategy() {
+                private final String fairPrefix = prefix + "rfairlock:";
+
+                @Override
+                public Object lock(String key) throws InterruptedException {
+                    RLock lock = client.getFairLock(fairPrefix + key);
                     return lock.tryLock(WAIT.toMillis(), LEASE.toMillis(), TimeUnit.MILLISECONDS) ? lock : null;
                 }
 

@@ -2,10 +2,13 @@ package io.github.distributedmutex.benchmark;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,14 +22,17 @@ final class ResultsReport {
 
     /** File name of the Markdown report. */
     static final String MARKDOWN = "results.md";
-    /** File name of the hot key's wait distribution plot. */
+    /** File name of the hot key's wait distribution plot (of the 2 JVMs × 4 threads shape; see {@link #waitsPlot}). */
     static final String WAITS_PLOT = "hot-key-waits.svg";
+    /** The hot-key shape of the earlier runs, whose plot keeps the name {@link #WAITS_PLOT}. */
+    private static final BenchmarkOptions.HotShape FIRST_SHAPE = new BenchmarkOptions.HotShape(2, 4);
     /** File name of the distinct keys' throughput plot. */
     static final String THROUGHPUT_PLOT = "distinct-keys-throughput.svg";
 
     private static final double ADAPTER_TARGET = 1.10;
     private static final double LOCKED_TARGET = 1.15;
     private static final double P99_TARGET = 20;
+    private static final double JAIN_TARGET = 0.95;
     private static final double THROUGHPUT_VS_GO_TARGET = 2;
     private static final double RETAINED_BYTES_PER_KEY_LIMIT = 1;
     private static final double UNOBSERVED_OVERHEAD_TARGET = 1.02;
@@ -48,6 +54,11 @@ final class ResultsReport {
         return text.replace(root + "/", "").replace(root, ".");
     }
 
+    /** @return the file name of the wait distribution plot of a hot-key shape */
+    static String waitsPlot(BenchmarkOptions.HotShape shape) {
+        return shape.equals(FIRST_SHAPE) ? WAITS_PLOT : "hot-key-waits-" + shape.id() + ".svg";
+    }
+
     /** @return the report */
     String markdown() {
         return markdown;
@@ -64,13 +75,19 @@ final class ResultsReport {
         Path file = directory.resolve(MARKDOWN);
         Files.writeString(file, withoutMachinePaths(markdown), StandardCharsets.UTF_8);
         String note = results.options().smoke() ? " (smoke run: not for publication)" : "";
+        // an earlier run's plots would not match this report
+        try (DirectoryStream<Path> plots = Files.newDirectoryStream(directory, "hot-key-waits*.svg")) {
+            for (Path plot : plots) {
+                Files.delete(plot);
+            }
+        }
         if (results.hotKey() != null) {
-            Files.writeString(directory.resolve(WAITS_PLOT), SvgCharts.waitDistribution(results.hotKey(),
-                    "Wait for the lock on one hot key, " + results.options().hotProcesses() + " JVMs × "
-                            + results.options().hotThreads() + " threads" + note, LockStrategy.WAIT.toMillis()),
-                    StandardCharsets.UTF_8);
-        } else {
-            Files.deleteIfExists(directory.resolve(WAITS_PLOT)); // an earlier run's plot would not match this report
+            for (Map.Entry<BenchmarkOptions.HotShape, Map<Contender, LoadResult>> shape : results.hotKey().entrySet()) {
+                Files.writeString(directory.resolve(waitsPlot(shape.getKey())), SvgCharts.waitDistribution(
+                                shape.getValue(), "Wait for the lock on one hot key, " + shape.getKey().label() + note,
+                                LockStrategy.WAIT.toMillis()),
+                        StandardCharsets.UTF_8);
+            }
         }
         if (results.distinctKeys() != null) {
             Files.writeString(directory.resolve(THROUGHPUT_PLOT), SvgCharts.throughput(results.distinctKeys(),
@@ -115,6 +132,13 @@ final class ResultsReport {
         md.append("| Command | `mvn -Pbenchmark verify").append(options.smoke() ? " -Dbenchmark.smoke=true" : "")
                 .append(options.sections().containsAll(BenchmarkOptions.ALL_SECTIONS) ? ""
                         : " -Dbenchmark.sections=" + String.join(",", options.sections()))
+                .append(options.hotShapes().equals(BenchmarkOptions.DEFAULT_HOT_SHAPES) ? ""
+                        : " -Dbenchmark.hot.shapes=" + options.hotShapes().stream().map(BenchmarkOptions.HotShape::id)
+                                .collect(Collectors.joining(",")))
+                .append(options.hotThresholdMicros() == BenchmarkOptions.DEFAULT_THRESHOLD_MICROS ? ""
+                        : " -Dbenchmark.fairness.threshold=" + (options.hotThresholdMicros() % 1000 == 0
+                                ? options.hotThresholdMicros() / 1000 + "ms"
+                                : Duration.ofNanos(options.hotThresholdMicros() * 1000)))
                 .append("` |\n\n");
 
         targets(md);
@@ -127,8 +151,11 @@ final class ResultsReport {
         md.append("## Reproduce\n\n")
                 .append("`mvn -Pbenchmark verify` on a machine that does nothing else (it starts its own Redis as the tests")
                 .append(" do, or uses `REDIS_URL`) rewrites this folder.")
-                .append(" `-Dbenchmark.sections=micro,census,hot,distinct,memory,acks`")
-                .append(" runs a subset. Raw data (every lock call of the load runs, JMH's own report) is left in")
+                .append(" `-Dbenchmark.sections=micro,census,hot,fairsweep,distinct,memory,acks`")
+                .append(" runs a subset; `-Dbenchmark.hot.shapes=2x4,4x8` chooses the hot key's JVMs × threads,")
+                .append(" `-Dbenchmark.fairness.threshold=5ms` the hybrid adapter's threshold,")
+                .append(" `-Dbenchmark.fairsweep.thresholds=1ms,2ms,5ms,10ms,20ms` those of the sweep. Raw data (every")
+                .append(" lock call of the load runs, JMH's own report) is left in")
                 .append(" `target/benchmark-work/`. The harness: `src/test/java/io/github/distributedmutex/benchmark/`.\n");
         return md.toString();
     }
@@ -164,32 +191,11 @@ final class ResultsReport {
                             number(lease, 2), number(floor, 2), number(rlock, 2)),
                     lease <= floor + 0.01 && lease <= rlock + 0.01);
         }
-        Map<Contender, LoadResult> hot = results.hotKey();
-        if (hot != null && hot.containsKey(Contender.ADAPTER)) {
-            LoadResult adapter = hot.get(Contender.ADAPTER);
-            LoadResult go = hot.get(Contender.GO_PACKAGE);
-            LoadResult rlock = hot.get(Contender.RLOCK);
-            if (go != null) {
-                double p99 = go.waitMillis(0.99) / adapter.waitMillis(0.99);
-                row(md, "Hot key: p99 wait at least 20× lower than the Go package strategy",
-                        String.format(Locale.ROOT, "%s ms vs %s ms: %s lower", ms(adapter.waitMillis(0.99)),
-                                ms(go.waitMillis(0.99)), times(p99)), p99 >= P99_TARGET);
-                double throughput = adapter.throughput() / go.throughput();
-                row(md, "Hot key: throughput at least 2× the Go package strategy",
-                        String.format(Locale.ROOT, "%s/s vs %s/s: %s", number(adapter.throughput(), 0),
-                                number(go.throughput(), 0), timesAgainst(throughput, THROUGHPUT_VS_GO_TARGET)),
-                        throughput >= THROUGHPUT_VS_GO_TARGET);
-            }
-            if (rlock != null) {
-                double throughput = adapter.throughput() / rlock.throughput();
-                row(md, "Hot key: throughput at least that of raw RLock",
-                        String.format(Locale.ROOT, "%s/s vs %s/s: %s", number(adapter.throughput(), 0),
-                                number(rlock.throughput(), 0), timesAgainst(throughput, 1)), throughput >= 1);
-            }
-            row(md, "Hot key: max wait never beyond the bounded wait (" + LockStrategy.WAIT.toMillis() + " ms)",
-                    ms(adapter.maxWaitMillis()) + " ms", adapter.maxWaitMillis() <= LockStrategy.WAIT.toMillis());
-            row(md, "Hot key: no failed acquisition", adapter.failures() + " failed, " + adapter.errors() + " errors",
-                    adapter.failures() == 0 && adapter.errors() == 0);
+        if (results.hotKey() != null) {
+            results.hotKey().forEach((shape, hot) -> {
+                hotKeyTargets(md, "Hot key (" + shape.label() + ")", hot);
+                fairnessTargets(md, "Hot key (" + shape.label() + ")", hot);
+            });
         }
         Map<String, Double> memory = results.memory();
         if (memory != null && memory.containsKey("heap-after-bytes")) {
@@ -203,6 +209,98 @@ final class ResultsReport {
                             && memory.get("redis-keys-left") == 0);
         }
         md.append("\n");
+    }
+
+    /** The targets of the barging adapter on one hot-key shape, as in every earlier run. */
+    private static void hotKeyTargets(StringBuilder md, String where, Map<Contender, LoadResult> hot) {
+        LoadResult adapter = hot.get(Contender.ADAPTER);
+        if (adapter == null) {
+            return;
+        }
+        LoadResult go = hot.get(Contender.GO_PACKAGE);
+        LoadResult rlock = hot.get(Contender.RLOCK);
+        if (go != null) {
+            double p99 = go.waitMillis(0.99) / adapter.waitMillis(0.99);
+            row(md, where + ": p99 wait at least 20× lower than the Go package strategy",
+                    String.format(Locale.ROOT, "%s ms vs %s ms: %s lower", ms(adapter.waitMillis(0.99)),
+                            ms(go.waitMillis(0.99)), times(p99)), p99 >= P99_TARGET);
+            double throughput = adapter.throughput() / go.throughput();
+            row(md, where + ": throughput at least 2× the Go package strategy",
+                    String.format(Locale.ROOT, "%s/s vs %s/s: %s", number(adapter.throughput(), 0),
+                            number(go.throughput(), 0), timesAgainst(throughput, THROUGHPUT_VS_GO_TARGET)),
+                    throughput >= THROUGHPUT_VS_GO_TARGET);
+        }
+        if (rlock != null) {
+            double throughput = adapter.throughput() / rlock.throughput();
+            row(md, where + ": throughput at least that of raw RLock",
+                    String.format(Locale.ROOT, "%s/s vs %s/s: %s", number(adapter.throughput(), 0),
+                            number(rlock.throughput(), 0), timesAgainst(throughput, 1)), throughput >= 1);
+        }
+        row(md, where + ": max wait never beyond the bounded wait (" + LockStrategy.WAIT.toMillis() + " ms)",
+                ms(adapter.maxWaitMillis()) + " ms", adapter.maxWaitMillis() <= LockStrategy.WAIT.toMillis());
+        row(md, where + ": no failed acquisition", adapter.failures() + " failed, " + adapter.errors() + " errors",
+                adapter.failures() == 0 && adapter.errors() == 0);
+    }
+
+    /**
+     * Issue 14, on one hot-key shape, for each fair adapter contender ({@link Contender#ADAPTER_FIFO},
+     * {@link Contender#ADAPTER_HYBRID}) that ran: p99 wait at most raw RLock's and at least 20× lower than the Go
+     * package strategy's, throughput at least RLock's, Jain's index at least 0.95 over the threads and over the JVMs.
+     * A row whose baseline did not run is left out.
+     *
+     * @param md    the report
+     * @param where the shape, as the rows name it
+     * @param hot   the shape's results by contender
+     */
+    static void fairnessTargets(StringBuilder md, String where, Map<Contender, LoadResult> hot) {
+        LoadResult go = hot.get(Contender.GO_PACKAGE);
+        LoadResult rlock = hot.get(Contender.RLOCK);
+        for (Contender contender : List.of(Contender.ADAPTER_FIFO, Contender.ADAPTER_HYBRID)) {
+            LoadResult fair = hot.get(contender);
+            if (fair == null) {
+                continue;
+            }
+            String who = where + ", " + contender.label();
+            double p99 = fair.waitMillis(0.99);
+            if (rlock != null) {
+                double rlockP99 = rlock.waitMillis(0.99);
+                row(md, who + ": p99 wait at most raw RLock's (issue 14)",
+                        String.format(Locale.ROOT, "%s ms vs %s ms%s", ms(p99), ms(rlockP99),
+                                sameWhenRounded(ms(p99), ms(rlockP99), p99, rlockP99)),
+                        p99 <= rlockP99);
+                double throughput = fair.throughput() / rlock.throughput();
+                row(md, who + ": throughput at least that of raw RLock (issue 14)",
+                        String.format(Locale.ROOT, "%s/s vs %s/s: %s", number(fair.throughput(), 0),
+                                number(rlock.throughput(), 0), timesAgainst(throughput, 1)), throughput >= 1);
+            }
+            if (go != null) {
+                double lower = go.waitMillis(0.99) / p99;
+                row(md, who + ": p99 wait at least 20× lower than the Go package strategy (issue 14)",
+                        String.format(Locale.ROOT, "%s ms vs %s ms: %s lower", ms(p99), ms(go.waitMillis(0.99)),
+                                timesAgainst(lower, P99_TARGET)), lower >= P99_TARGET);
+            }
+            double threads = fair.jainIndex();
+            double jvms = fair.jvmJainIndex();
+            row(md, who + ": Jain's index at least " + number(JAIN_TARGET, 2) + ", over the threads and over the JVMs"
+                            + " (issue 14)",
+                    String.format(Locale.ROOT, "%s over %d threads%s; %s over %d JVMs%s", number(threads, 3),
+                            fair.workers(), sameWhenRounded(number(threads, 3), number(JAIN_TARGET, 3), threads,
+                                    JAIN_TARGET),
+                            number(jvms, 3), fair.processes(), sameWhenRounded(number(jvms, 3),
+                                    number(JAIN_TARGET, 3), jvms, JAIN_TARGET)),
+                    threads >= JAIN_TARGET && jvms >= JAIN_TARGET);
+        }
+    }
+
+    /**
+     * @return for a value shown as its target is shown, which side of the target it is on ({@code " (rounded; just
+     *         below)"}); otherwise nothing
+     */
+    private static String sameWhenRounded(String shown, String targetShown, double value, double target) {
+        if (!shown.equals(targetShown) || value == target) {
+            return "";
+        }
+        return value < target ? " (rounded; just below)" : " (rounded; just above)";
     }
 
     private void cycleTarget(StringBuilder md, Contender contender, double target) {
@@ -452,45 +550,62 @@ final class ResultsReport {
     // ---- 3. hot key -------------------------------------------------------------------------------
 
     private void hotKey(StringBuilder md) {
-        Map<Contender, LoadResult> hot = results.hotKey();
-        if (hot == null) {
+        Map<BenchmarkOptions.HotShape, Map<Contender, LoadResult>> shapes = results.hotKey();
+        Map<Long, LoadResult> sweep = results.fairSweep();
+        if (shapes == null && sweep == null) {
             return;
         }
         BenchmarkOptions o = results.options();
         md.append("## 3. One hot key\n\n")
-                .append(String.format(Locale.ROOT, "%d JVMs × %d threads on one key. Each loop: lock, %s ms holding it,"
-                                + " unlock, %s ms of work outside the lock. Per contender %d round(s) of %s s measured after"
-                                + " %s s of warm-up, the order reversed every other round. Every contender waits at most %d s"
-                                + " (the library's default wait; `tryLock(5 s, 60 s)` for RLock; 1 + 20 attempts 250 ms apart"
+                .append(String.format(Locale.ROOT, "Several JVMs × threads on one key. Each loop: lock, %s ms holding it,"
+                                + " unlock, %s ms of work outside the lock. Per shape, all contenders run in one run of the"
+                                + " shape's JVMs, %d round(s) of %s s each measured after %s s of warm-up, the order reversed"
+                                + " every other round. The library's adapter runs three times: barging (`Fairness.BARGING`,"
+                                + " set explicitly: the contender of the earlier runs), fifo, and hybrid with a %s ms"
+                                + " threshold (`distributedmutex.fairness`, `distributedmutex.fairness-threshold`)."
+                                + " Every contender waits at most %d s"
+                                + " (the library's default wait; `tryLock(5 s, 60 s)` for RLock and RFairLock; 1 + 20"
+                                + " attempts 250 ms apart"
                                 + " for the Go package, which then ran the critical section without the lock: here that counts"
                                 + " as a failed acquisition and the section is skipped). The wait is the time spent in the lock"
-                                + " call, failed attempts included. Jain's index is over the %d threads' acquisition counts"
-                                + " (1 = perfectly even). Lock held: the share of the time some thread held the lock (the"
+                                + " call, failed attempts included. Jain's index is over the threads' acquisition counts, and"
+                                + " over the JVMs' (1 = perfectly even). Longest JVM streak: the most consecutive"
+                                + " acquisitions by one JVM, in the order the lock was held, which is the order of the"
+                                + " critical sections on the machine-wide monotonic clock (`System.nanoTime()`, taken after"
+                                + " the lock call returned and before the release call: sections inside holds that exclude"
+                                + " one another), the acquisitions of the warm-up recorded too so that none is missing."
+                                + " Lock held: the share of the time some thread held the lock (the"
                                 + " rest is hand-over and idle time). Hand-over: from one holder's release call to the next"
                                 + " holder's return from its lock call. Overlaps: critical sections that began before another"
                                 + " had ended, on the machine-wide monotonic clock (must be 0).\n\n",
-                        o.hotProcesses(), o.hotThreads(), number(o.hotInsideMicros() / 1000.0, 1),
-                        number(o.hotOutsideMicros() / 1000.0, 1), o.hotRounds(), number(o.hotMeasureMillis() / 1000.0, 1),
-                        number(o.hotWarmupMillis() / 1000.0, 1), LockStrategy.WAIT.toSeconds(),
-                        o.hotProcesses() * o.hotThreads()))
-                .append("| Contender | Acquisitions/s | p50 wait (ms) | p99 wait (ms) | max wait (ms) | Failed | Errors |")
-                .append(" Jain's index | Lock held (% of time) | Hand-over p50 (ms) | Overlaps |\n")
-                .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
-        hot.forEach((contender, r) -> md.append("| ").append(contender.label()).append(" | ")
-                .append(number(r.throughput(), 0)).append(" | ").append(ms(r.waitMillis(0.5))).append(" | ")
-                .append(ms(r.waitMillis(0.99))).append(" | ").append(ms(r.maxWaitMillis())).append(" | ")
-                .append(r.failures()).append(" | ").append(r.errors()).append(" | ").append(number(r.jainIndex(), 3))
-                .append(" | ").append(number(100 * r.heldShare(), 0)).append(" | ").append(ms(r.gapMillis(0.5)))
-                .append(" | ").append(r.overlaps()).append(" |\n"));
-        LoadResult adapter = hot.get(Contender.ADAPTER);
-        if (adapter != null) {
-            md.append("\nRatios of the Adapter to each baseline:\n\n| Baseline | Throughput | p50 wait | p99 wait | Jain's index |\n")
-                    .append("|---|---|---|---|---|\n");
-            for (Contender baseline : List.of(Contender.RLOCK, Contender.GO_PACKAGE)) {
+                        number(o.hotInsideMicros() / 1000.0, 1), number(o.hotOutsideMicros() / 1000.0, 1),
+                        o.hotRounds(), number(o.hotMeasureMillis() / 1000.0, 1),
+                        number(o.hotWarmupMillis() / 1000.0, 1), number(o.hotThresholdMicros() / 1000.0, 1),
+                        LockStrategy.WAIT.toSeconds()));
+        if (shapes != null) {
+            shapes.forEach((shape, hot) -> hotShape(md, shape, hot));
+        }
+        if (sweep != null) {
+            fairSweep(md, sweep);
+        }
+    }
+
+    private static void hotShape(StringBuilder md, BenchmarkOptions.HotShape shape, Map<Contender, LoadResult> hot) {
+        md.append("### ").append(shape.label()).append("\n\n");
+        Map<String, LoadResult> rows = new LinkedHashMap<>();
+        hot.forEach((contender, result) -> rows.put(contender.label(), result));
+        loadTable(md, "Contender", rows);
+        StringBuilder ratios = new StringBuilder();
+        for (Contender adapterContender : List.of(Contender.ADAPTER, Contender.ADAPTER_FIFO, Contender.ADAPTER_HYBRID)) {
+            LoadResult adapter = hot.get(adapterContender);
+            if (adapter == null) {
+                continue;
+            }
+            for (Contender baseline : List.of(Contender.RLOCK, Contender.RFAIRLOCK, Contender.GO_PACKAGE)) {
                 LoadResult b = hot.get(baseline);
                 if (b != null) {
-                    md.append("| ").append(baseline.label()).append(" | ")
-                            .append(times(adapter.throughput() / b.throughput())).append(" | ")
+                    ratios.append("| ").append(adapterContender.label()).append(" | ").append(baseline.label())
+                            .append(" | ").append(times(adapter.throughput() / b.throughput())).append(" | ")
                             .append(times(b.waitMillis(0.5) / adapter.waitMillis(0.5))).append(" lower | ")
                             .append(times(b.waitMillis(0.99) / adapter.waitMillis(0.99))).append(" lower | ")
                             .append(number(adapter.jainIndex(), 3)).append(" vs ").append(number(b.jainIndex(), 3))
@@ -498,7 +613,43 @@ final class ResultsReport {
                 }
             }
         }
-        md.append("\n![Wait-time distribution per contender on the hot key](").append(WAITS_PLOT).append(")\n\n");
+        if (!ratios.isEmpty()) {
+            md.append("\nRatios of the Adapter to each baseline:\n\n")
+                    .append("| Adapter | Baseline | Throughput | p50 wait | p99 wait | Jain's index (threads) |\n")
+                    .append("|---|---|---|---|---|---|\n").append(ratios);
+        }
+        md.append("\n![Wait-time distribution per contender on the hot key, ").append(shape.label()).append("](")
+                .append(waitsPlot(shape)).append(")\n\n");
+    }
+
+    private void fairSweep(StringBuilder md, Map<Long, LoadResult> sweep) {
+        BenchmarkOptions o = results.options();
+        md.append("### Hybrid threshold sweep, ").append(o.hotShapes().get(0).label()).append("\n\n")
+                .append(String.format(Locale.ROOT, "%s with each threshold, one round of %s s after %s s of warm-up,"
+                                + " in one run; the same loop and figures as above.\n\n",
+                        Contender.ADAPTER_HYBRID.label(), number(o.hotMeasureMillis() / 1000.0, 1),
+                        number(o.hotWarmupMillis() / 1000.0, 1)));
+        Map<String, LoadResult> rows = new LinkedHashMap<>();
+        sweep.forEach((micros, result) -> rows.put(number(micros / 1000.0, micros % 1000 == 0 ? 0 : 1) + " ms", result));
+        loadTable(md, "Threshold", rows);
+        md.append("\n");
+    }
+
+    /** One row per result: throughput, waits, failures, fairness, streak, held share, hand-over, overlaps. */
+    private static void loadTable(StringBuilder md, String first, Map<String, LoadResult> rows) {
+        md.append("| ").append(first).append(" | Acquisitions/s | p50 wait (ms) | p99 wait (ms) | p99.9 wait (ms) |")
+                .append(" max wait (ms) | Failed | Errors | Jain's index (threads) | Jain's index (JVMs) |")
+                .append(" Longest JVM streak | Lock held (% of time) | Hand-over p50 (ms) | Overlaps |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        rows.forEach((name, r) -> md.append("| ").append(name).append(" | ")
+                .append(number(r.throughput(), 0)).append(" | ").append(ms(r.waitMillis(0.5))).append(" | ")
+                .append(ms(r.waitMillis(0.99))).append(" | ").append(ms(r.waitMillis(0.999))).append(" | ")
+                .append(ms(r.maxWaitMillis())).append(" | ")
+                .append(r.failures()).append(" | ").append(r.errors()).append(" | ").append(number(r.jainIndex(), 3))
+                .append(" | ").append(number(r.jvmJainIndex(), 3)).append(" | ")
+                .append(r.longestStreak() < 0 ? "–" : Integer.toString(r.longestStreak()))
+                .append(" | ").append(number(100 * r.heldShare(), 0)).append(" | ").append(ms(r.gapMillis(0.5)))
+                .append(" | ").append(r.overlaps()).append(" |\n"));
     }
 
     // ---- 4. distinct keys ---------------------------------------------------------------------------

@@ -3,12 +3,16 @@ package io.github.distributedmutex.benchmark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * A target with a confidence interval is judged on the interval, not on the point estimate. The figures are those
  * of the published run (benchmark-results/results.md): µs per cycle ± the 99.9 % interval, against raw RLock's
- * 297.9 ± 60.0 µs.
+ * 297.9 ± 60.0 µs. The fair adapters' targets (issue 14) are judged on each hot-key shape against the baselines that
+ * ran beside them.
  */
 class ResultsReportTest {
 
@@ -64,6 +68,67 @@ class ResultsReportTest {
         // hooks that could take the whole fastest cycle: no bound
         assertThat(ResultsReport.withoutHooks(new MicroBenchmarkRun.Score(10, 9, 8),
                 new MicroBenchmarkRun.Score(0.5, 0.6, 8))[2]).isInfinite();
+    }
+
+    @Test
+    void theFairAdaptersAreJudgedAgainstRLockTheGoStrategyAndJainsIndexOnEachShape() {
+        Map<Contender, LoadResult> hot = new LinkedHashMap<>();
+        hot.put(Contender.ADAPTER, result(Contender.ADAPTER, 15, 650, 200, 200, 200, 200));
+        // fifo meets all: p99 10 ms against 20 and 500 ms, 700/s against 600/s, even over threads and JVMs
+        hot.put(Contender.ADAPTER_FIFO, result(Contender.ADAPTER_FIFO, 10, 700, 175, 175, 175, 175));
+        // hybrid misses all: p99 30 ms, 500/s, 600 acquisitions in JVM 0 and 200 in JVM 1
+        hot.put(Contender.ADAPTER_HYBRID, result(Contender.ADAPTER_HYBRID, 30, 500, 300, 300, 100, 100));
+        hot.put(Contender.RLOCK, result(Contender.RLOCK, 20, 600, 150, 150, 150, 150));
+        hot.put(Contender.GO_PACKAGE, result(Contender.GO_PACKAGE, 500, 300, 75, 75, 75, 75));
+        StringBuilder md = new StringBuilder();
+        ResultsReport.fairnessTargets(md, "Hot key (2 JVMs × 2 threads)", hot);
+        assertThat(md.toString().lines()).containsExactly(
+                "| Hot key (2 JVMs × 2 threads), Adapter acquire/release (fifo): p99 wait at most raw RLock's (issue 14)"
+                        + " | 10.0 ms vs 20.0 ms | yes |",
+                "| Hot key (2 JVMs × 2 threads), Adapter acquire/release (fifo): throughput at least that of raw RLock"
+                        + " (issue 14) | 700/s vs 600/s: 1.17× | yes |",
+                "| Hot key (2 JVMs × 2 threads), Adapter acquire/release (fifo): p99 wait at least 20× lower than the Go"
+                        + " package strategy (issue 14) | 10.0 ms vs 500 ms: 50.0× lower | yes |",
+                "| Hot key (2 JVMs × 2 threads), Adapter acquire/release (fifo): Jain's index at least 0.95, over the"
+                        + " threads and over the JVMs (issue 14) | 1.000 over 4 threads; 1.000 over 2 JVMs | yes |",
+                "| Hot key (2 JVMs × 2 threads), Adapter acquire/release (hybrid): p99 wait at most raw RLock's (issue 14)"
+                        + " | 30.0 ms vs 20.0 ms | **no** |",
+                "| Hot key (2 JVMs × 2 threads), Adapter acquire/release (hybrid): throughput at least that of raw RLock"
+                        + " (issue 14) | 500/s vs 600/s: 0.83× | **no** |",
+                "| Hot key (2 JVMs × 2 threads), Adapter acquire/release (hybrid): p99 wait at least 20× lower than the Go"
+                        + " package strategy (issue 14) | 30.0 ms vs 500 ms: 16.7× lower | **no** |",
+                "| Hot key (2 JVMs × 2 threads), Adapter acquire/release (hybrid): Jain's index at least 0.95, over the"
+                        + " threads and over the JVMs (issue 14) | 0.800 over 4 threads; 0.800 over 2 JVMs | **no** |");
+    }
+
+    @Test
+    void aFairAdapterWithoutBaselinesIsJudgedOnJainsIndexAloneWhichShowsWhichSideOfTheTargetItIsOn() {
+        // 2 JVMs × 1 thread, 100 and 79 acquisitions: 179² / (2 · (100² + 79²)) = 0.986, over threads and JVMs alike
+        Map<Contender, LoadResult> hot = Map.of(Contender.ADAPTER_FIFO,
+                result(Contender.ADAPTER_FIFO, 10, 700, 100, 79));
+        StringBuilder md = new StringBuilder();
+        ResultsReport.fairnessTargets(md, "Hot key", hot);
+        assertThat(md.toString()).isEqualTo("| Hot key, Adapter acquire/release (fifo): Jain's index at least 0.95,"
+                + " over the threads and over the JVMs (issue 14) | 0.986 over 2 threads; 0.986 over 2 JVMs | yes |\n");
+        // 2 JVMs × 2 threads, 1000, 1000, 1000 and 1613: 0.9497 over the threads, shown as the target itself; 0.983
+        // over the JVMs
+        md.setLength(0);
+        ResultsReport.fairnessTargets(md, "Hot key", Map.of(Contender.ADAPTER_HYBRID,
+                result(Contender.ADAPTER_HYBRID, 10, 700, 1000, 1000, 1000, 1613)));
+        assertThat(md.toString()).isEqualTo("| Hot key, Adapter acquire/release (hybrid): Jain's index at least 0.95,"
+                + " over the threads and over the JVMs (issue 14) | 0.950 over 4 threads (rounded; just below); 0.983"
+                + " over 2 JVMs | **no** |\n");
+    }
+
+    /**
+     * @return a hot-key result over one second with {@code throughput} acquisitions, every wait {@code p99Millis},
+     *         and the given acquisitions per thread over 2 JVMs
+     */
+    private static LoadResult result(Contender contender, double p99Millis, long throughput, long... perWorker) {
+        long[] waits = new long[100];
+        Arrays.fill(waits, (long) (p99Millis * 1e6));
+        return new LoadResult(contender, perWorker.length, 2, throughput, 0, 0, perWorker, waits, 1, 0, new long[0],
+                0, 1);
     }
 
     private static String verdict(MicroBenchmarkRun.Score score, MicroBenchmarkRun.Score rlock, double target) {

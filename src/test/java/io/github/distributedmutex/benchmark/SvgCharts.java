@@ -212,9 +212,12 @@ final class SvgCharts {
     private static String color(Contender contender) {
         return switch (contender) {
             case ADAPTER -> "#1f77b4";
+            case ADAPTER_FIFO -> "#2ca02c";
+            case ADAPTER_HYBRID -> "#8c564b";
             case LEASE -> "#17becf";
             case LOCKED -> "#9467bd";
             case RLOCK -> "#ff7f0e";
+            case RFAIRLOCK -> "#e377c2";
             case GO_PACKAGE -> "#d62728";
             case FLOOR -> "#8c8c8c";
             case PING -> "#bcbd22";
@@ -224,10 +227,13 @@ final class SvgCharts {
     /** @return a label short enough for a legend */
     private static String shortLabel(Contender contender) {
         return switch (contender) {
-            case ADAPTER -> "Adapter";
+            case ADAPTER -> "Adapter (barging)";
+            case ADAPTER_FIFO -> "Adapter (fifo)";
+            case ADAPTER_HYBRID -> "Adapter (hybrid)";
             case LEASE -> "Lease";
             case LOCKED -> "@Locked";
             case RLOCK -> "raw RLock";
+            case RFAIRLOCK -> "raw RFairLock";
             case GO_PACKAGE -> "Go package (poll 250 ms)";
             case FLOOR -> "floor: SET NX PX + delete";
             case PING -> "PING";
