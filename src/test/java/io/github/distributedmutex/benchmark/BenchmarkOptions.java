@@ -154,7 +154,8 @@ record BenchmarkOptions(boolean smoke, Path outputDirectory, Path workDirectory,
         List<Long> sweep = new ArrayList<>();
         for (String value : property("benchmark.fairsweep.thresholds", "1ms,2ms,5ms,10ms,20ms").split(",")) {
             sweep.add(micros("benchmark.fairsweep.thresholds", value));
-        }        if (smoke) {
+        }
+        if (smoke) {
             return new BenchmarkOptions(true, output, work, sections,
                     jmhForks, 1, 2, 150,
                     100,
