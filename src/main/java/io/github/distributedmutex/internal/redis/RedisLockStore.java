@@ -65,6 +65,14 @@ import org.redisson.client.codec.StringCodec;
  * connection (and so the {@code WAIT}) is on: when the client's slot map is stale, Redisson follows the BARRIER's
  * {@code MOVED} to the new master but keeps the {@code WAIT} reply of the old one, and NODE then differs from the
  * node the BARRIER reports. {@link ReplicaAcknowledgements} judges the answer.
+ *
+ * <p><b>Fair hand-off</b> ({@code distributedmutex.fairness} fifo or hybrid; docs/design.md "Fair hand-off"): one
+ * key's attempts, releases and give-ups run ACQUIRE_FAIR, RELEASE_FAIR, LEAVE and ABANDON_FAIR instead, which keep
+ * the waiters in two sorted sets in the lock's slot ({@link LockKey#queue()}, {@link LockKey#queueExpiry()}): a
+ * waiter's attempts enqueue it and renew its entry ({@link #ENTRY_TTL_MILLIS}), a release grants the lock to the
+ * head durably (the {@code granted} field, a pick-up TTL of at most {@link #PICKUP_MILLIS}, a targeted
+ * {@code "<key>\n<owner>"} message), and the head's next attempt discovers it and starts its full lease. The owner
+ * checks that give mutual exclusion are the same as without a queue. Sets of keys use the scripts above.
  */
 final class RedisLockStore {
 
@@ -940,17 +948,11 @@ final class RedisLockStore {
      * leaves a marker that makes the attempt fail if it is still delivered later. So the order in
      * which a delayed attempt and this call reach Redis does not matter.
      *
+     * @param keys         the keys of the attempt: one, or several on one node
      * @param markerMillis how long the marker refuses the delayed attempt
+     * @param leaseMillis  the attempt's lease: with fair hand-off (one key) the owner's queue entry, which names
+     *                     it, leaves the queue too, and a deleted lock is handed on
      * @return true when a granted lock was deleted
-     */
-    CompletableFuture<Boolean> abandon(LockKey key, String owner, long markerMillis) {
-        return abandon(List.of(key), owner, markerMillis, 0);
-    }
-
-    /**
-     * {@link #abandon(LockKey, String, long)} for the keys of one attempt on several keys (one node); with fair
-     * hand-off, for one key, the owner's queue entry (of a lease of {@code leaseMillis}) leaves the queue too, and a
-     * deleted lock is handed on.
      */
     CompletableFuture<Boolean> abandon(List<LockKey> keys, String owner, long markerMillis, long leaseMillis) {
         if (queues(keys)) {

@@ -140,6 +140,44 @@ class SettingsReaderTest {
                 .isEqualTo(Duration.ofMinutes(1));
     }
 
+    @Test
+    void fairnessIsHybridWithFiveMillisecondsByDefault() {
+        assertThat(read(Map.of()).fairness()).isEqualTo(new Fairness(Fairness.Mode.HYBRID, Duration.ofMillis(5)));
+        assertThat(Settings.defaults().fairness()).isEqualTo(Fairness.DEFAULT);
+        assertThat(read(Map.of()).toString()).contains("fairness=hybrid(5 ms)");
+    }
+
+    @Test
+    void fairnessTakesAModeCaseInsensitivelyAndAThreshold() {
+        assertThat(read(Map.of("distributedmutex.fairness", " FIFO ")).fairness().mode())
+                .isEqualTo(Fairness.Mode.FIFO);
+        assertThat(read(Map.of("distributedmutex.fairness", "barging")).fairness().queued()).isFalse();
+        Fairness hybrid = read(Map.of("distributedmutex.fairness", "hybrid",
+                "distributedmutex.fairness-threshold", "20ms")).fairness();
+        assertThat(hybrid).isEqualTo(new Fairness(Fairness.Mode.HYBRID, Duration.ofMillis(20)));
+        assertThat(hybrid.thresholdMicros()).isEqualTo(20_000);
+        assertThat(read(Map.of("distributedmutex.fairness-threshold", "0")).fairness().thresholdMicros()).isZero();
+        assertThat(read(Map.of("distributedmutex.fairness", "fifo", "distributedmutex.fairness-threshold", "1s"))
+                .fairness().thresholdMicros()).as("fifo hands off at once, whatever the threshold").isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fair", "strict", "1", "round-robin"})
+    void aBadFairnessModeFailsNamingTheKeyTheValueAndTheModes(String value) {
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.fairness", value)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Invalid configuration distributedmutex.fairness=" + value
+                        + ": it must be one of barging, fifo, hybrid");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-1ms", "61s", "2m", "soon"})
+    void aFairnessThresholdOutsideZeroToOneMinuteFailsNamingTheKeyAndTheValue(String value) {
+        assertThatThrownBy(() -> read(Map.of("distributedmutex.fairness-threshold", value)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("Invalid configuration distributedmutex.fairness-threshold=" + value + ": ");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"-1", "two", "1.5", "1001", "all-of-them"})
     void aBadReplicaCountFailsNamingTheKeyAndTheValue(String value) {

@@ -8,6 +8,7 @@ import io.github.distributedmutex.testing.TestAdapters;
 import io.github.distributedmutex.testing.TestRedis;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -65,7 +66,7 @@ class OwnerIdTest {
         String other = OwnerId.of(OwnerId.newAdapterPart(WEIRD), 1);
 
         assertThat(store.tryAcquire(key, owner, 60_000, false).get(30, TimeUnit.SECONDS).acquired()).isTrue();
-        assertThat(store.abandon(key, owner, 60_000).get(30, TimeUnit.SECONDS)).as("the grant was deleted").isTrue();
+        assertThat(store.abandon(List.of(key), owner, 60_000, 60_000).get(30, TimeUnit.SECONDS)).as("the grant was deleted").isTrue();
         String marker = key.abandonedMarker(owner);
         assertThat(RedisCommands.callForLong(TestRedis.address(), "EXISTS", marker)).isEqualTo(1);
         assertThat(hashTag(marker)).as("the marker's hash tag").isEqualTo(hashTag(key.redisKey()));

@@ -6,6 +6,7 @@ import io.github.distributedmutex.internal.key.LockKey;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.TestAdapters;
 import io.github.distributedmutex.testing.TestRedis;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,7 @@ class RefusalMarkerTest {
     @Test
     void anAbandonedOwnersLaterDeliveryIsRefusedEvenAfterItsGrantWasDeleted() throws Exception {
         assertThat(store.tryAcquire(key, "owner-1", 60_000, false).get(30, TimeUnit.SECONDS).acquired()).isTrue();
-        assertThat(store.abandon(key, "owner-1", 60_000).get(30, TimeUnit.SECONDS)).as("the grant was deleted").isTrue();
+        assertThat(store.abandon(List.of(key), "owner-1", 60_000, 60_000).get(30, TimeUnit.SECONDS)).as("the grant was deleted").isTrue();
 
         RedisLockStore.Attempt late = store.tryAcquire(key, "owner-1", 60_000, false).get(30, TimeUnit.SECONDS);
         assertThat(late.acquired()).as("the abandoned owner's late attempt").isFalse();
