@@ -49,7 +49,9 @@ import org.junit.jupiter.api.Test;
  *   <li><b>Redis {@code kill -9} and restart without persistence</b>, six waiters queued in two JVMs: every one gets
  *   the lock within its wait, one at a time (a Redis counter of holders inside never exceeds 1, no lost update).</li>
  *   <li><b>No key left behind (the memory proof of item 1):</b> in every scenario the queue keys are gone, and no key of
- *   the lock prefix is left, at most entry TTL + margin after the contention ended; and a sampler that looks at every
+ *   the lock prefix is left, at most entry TTL + margin after the contention ended; when every queued waiter is killed,
+ *   the queue keys expire on their own (their TTL is their newest deadline) within entry TTL + margin of the kills,
+ *   with no further command on the lock; and a sampler that looks at every
  *   key of the prefix every few milliseconds while the scenario runs never sees one without a TTL
  *   ({@code PTTL = -1}).</li>
  * </ul>
@@ -118,6 +120,24 @@ class FairQueueFaultTest {
                     + " clock), entry TTL " + ENTRY_TTL.toMillis() + " ms + pick-up " + PICKUP.toMillis() + " ms", stallMs);
             assertThat(Duration.ofMillis(stallMs)).as("stall after four dead waiters at the head (kills to the first"
                     + " live grant, Redis clock)").isLessThanOrEqualTo(ENTRY_TTL.plus(PICKUP).plus(MARGIN));
+            scenario.assertNothingLeft();
+        }
+    }
+
+    @Test
+    void whenEveryQueuedWaiterIsKilledTheQueueKeysExpireWithoutAnyFurtherCommand() throws Exception {
+        try (Scenario scenario = new Scenario(2, 0, null)) {
+            scenario.queueEveryone();
+            long killed = System.nanoTime();
+            scenario.killDead();
+            scenario.release(); // grants to the dead head; nothing runs a script of the lock after this
+            assertThat(Faults.lockField(scenario.address, scenario.redisKey, "owner")).as("granted to the dead head")
+                    .isEqualTo(scenario.owner(scenario.deadMembers.get(0)));
+            assertThat(scenario.queue()).as("the other dead waiter's entry is left in the queue")
+                    .containsExactly(scenario.deadMembers.get(1));
+            assertThat(RedisCommands.callForLong(scenario.address, "PTTL", scenario.queueKey))
+                    .as("the queue's TTL: its newest deadline").isBetween(1L, ENTRY_TTL.toMillis());
+            awaitNoKeys(scenario.address, scenario.prefix, killed);
             scenario.assertNothingLeft();
         }
     }
