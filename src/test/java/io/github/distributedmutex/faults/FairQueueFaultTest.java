@@ -13,8 +13,11 @@ import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
 import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestAdapters;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,6 +52,9 @@ import org.junit.jupiter.api.Test;
  *   holds only the next waiter's write.</li>
  *   <li><b>Redis {@code kill -9} and restart without persistence</b>, six waiters queued in two JVMs: every one gets
  *   the lock within its wait, one at a time (a Redis counter of holders inside never exceeds 1, no lost update).</li>
+ *   <li><b>Redis with {@code appendonly yes} killed right after granting to a dead head:</b> the restored grant
+ *   still expires with its pick-up TTL (absolute Redis time), and the live waiter gets the lock at most pick-up +
+ *   margin after the release.</li>
  *   <li><b>No key left behind (the memory proof of item 1):</b> in every scenario the queue keys are gone, and no key of
  *   the lock prefix is left, at most entry TTL + margin after the contention ended; when every queued waiter is killed,
  *   the queue keys expire on their own (their TTL is their newest deadline) within entry TTL + margin of the kills,
@@ -180,6 +187,39 @@ class FairQueueFaultTest {
     }
 
     @Test
+    void aGrantToADeadHeadRestoredFromTheAppendOnlyFileStillExpiresWithinItsPickUp() throws Exception {
+        Path data = Files.createTempDirectory("fair-aof-");
+        String[] persistent = {"--appendonly", "yes", "--appendfsync", "always", "--dir", data.toString()};
+        try (Scenario scenario = new Scenario(1, 1, null, persistent)) {
+            scenario.queueEveryone();
+            scenario.killDead();
+            long releasedMicros = scenario.release();
+            assertThat(Faults.lockField(scenario.address, scenario.redisKey, "owner")).as("granted to the dead head")
+                    .isEqualTo(scenario.owner(scenario.deadMembers.get(0)));
+
+            scenario.sampler.stop(); // a restarting Redis cannot be sampled
+            long killed = System.nanoTime();
+            scenario.redis.kill();
+            scenario.restarted = RedisServerProcess.startOnPort(scenario.redis.port(), persistent);
+            Faults.figure("fifo, appendonly Redis kill -9 and restart after a grant to a dead head: downtime",
+                    Faults.millisBetween(killed, System.nanoTime()));
+            scenario.sampler.start();
+
+            List<Acquisition> acquired = scenario.awaitLiveAcquisitions();
+            long stallMs = (acquired.get(0).token - releasedMicros) / 1000;
+            Faults.figure("fifo, appendonly Redis kill -9 and restart after a grant to a dead head: release to the"
+                    + " live waiter's grant (Redis clock), pick-up " + PICKUP.toMillis() + " ms", stallMs);
+            assertThat(Duration.ofMillis(stallMs)).as("stall after a grant to a dead head that survived the restart"
+                    + " (release to the next grant, Redis clock)").isLessThanOrEqualTo(PICKUP.plus(MARGIN));
+            scenario.assertNothingLeft();
+        } finally {
+            try (Stream<Path> files = Files.walk(data)) {
+                files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+            }
+        }
+    }
+
+    @Test
     void redisKilledAndRestartedWithWaitersQueuedInTwoJvmsLosesNobody() throws Exception {
         int perJvm = 3;
         List<JvmProcess> jvms = new ArrayList<>();
@@ -280,13 +320,15 @@ class FairQueueFaultTest {
      * {@link KeySampler} running.
      */
     private static final class Scenario implements AutoCloseable {
-        final RedisServerProcess redis = RedisServerProcess.start();
-        final String address = redis.address();
-        final TestAdapters adapters = TestAdapters.on(address).withFairness(FIFO);
-        final String prefix = adapters.settings().keyPrefix();
-        final String redisKey = adapters.redisKey(KEY);
-        final String queueKey = redisKey + ":queue";
-        final KeySampler sampler = new KeySampler(address, prefix);
+        final RedisServerProcess redis;
+        final String address;
+        /** The server restarted on {@link #redis}'s port, if the scenario restarts it. */
+        RedisServerProcess restarted;
+        final TestAdapters adapters;
+        final String prefix;
+        final String redisKey;
+        final String queueKey;
+        final KeySampler sampler;
         final List<JvmProcess> dead = new ArrayList<>();
         final List<String> deadMembers = new ArrayList<>();
         final List<CompletableFuture<Acquisition>> live = new ArrayList<>();
@@ -296,7 +338,14 @@ class FairQueueFaultTest {
         final String register;
         final ConcurrentLinkedQueue<Throwable> liveFailures = new ConcurrentLinkedQueue<>();
 
-        Scenario(int deadCount, int liveCount, String register) {
+        Scenario(int deadCount, int liveCount, String register, String... redisArgs) {
+            redis = RedisServerProcess.start(redisArgs);
+            address = redis.address();
+            adapters = TestAdapters.on(address).withFairness(FIFO);
+            prefix = adapters.settings().keyPrefix();
+            redisKey = adapters.redisKey(KEY);
+            queueKey = redisKey + ":queue";
+            sampler = new KeySampler(address, prefix);
             this.liveCount = liveCount;
             this.register = register;
             held = adapters.newInstance().lock(KEY, HELD_BY_TEST);
@@ -402,6 +451,9 @@ class FairQueueFaultTest {
                 adapters.close();
             } finally {
                 redis.close();
+                if (restarted != null) {
+                    restarted.close();
+                }
             }
         }
     }
