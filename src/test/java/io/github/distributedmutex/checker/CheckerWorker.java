@@ -49,8 +49,8 @@ import java.util.concurrent.TimeUnit;
  * {@code checker.threads} (4), {@code checker.keys} (3), {@code checker.operations} (this worker's total;
  * wins over seconds) or {@code checker.seconds} (10), {@code checker.pause-micros} (1000),
  * {@code checker.start-timeout} (300), {@code distributedmutex.key-prefix} (default {@code checker:}),
- * {@code distributedmutex.lease} (30s), {@code distributedmutex.wait} (30s); the library reads the last
- * three itself, the worker sets the defaults before the container starts so that it knows the lease it
+ * {@code distributedmutex.lease} (30s), {@code distributedmutex.wait} (30s) and {@code distributedmutex.fairness}
+ * (the library's default); the library reads the last four itself, the worker sets the defaults before the container starts so that it knows the lease it
  * records. {@code checker.broken-locking=true} makes each thread lock a key of its own instead of the
  * account's, so sections are NOT mutually exclusive: it exists only to prove that the checker catches a
  * broken lock.
@@ -65,6 +65,8 @@ public final class CheckerWorker {
     static final String KEY_PREFIX_PROPERTY = "distributedmutex.key-prefix";
     static final String LEASE_PROPERTY = "distributedmutex.lease";
     static final String WAIT_PROPERTY = "distributedmutex.wait";
+    /** The library's fairness mode; the worker passes it on untouched (absent: the library's default). */
+    static final String FAIRNESS_PROPERTY = "distributedmutex.fairness";
     static final String ADDRESS_PROPERTY = "distributedmutex.redis.address";
     static final String ADDRESS_VARIABLE = "DISTRIBUTEDMUTEX_REDIS_ADDRESS";
 

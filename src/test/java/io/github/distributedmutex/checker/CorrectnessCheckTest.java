@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.distributedmutex.testing.SlowTest;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * application, against a real Redis: in a short configuration in every build, and as a soak with
  * {@code mvn test -Dtest=CorrectnessCheckTest -Dchecker.seconds=600} (every {@code checker.*} property of
  * {@link CorrectnessRun.Options#fromSystemProperties(CorrectnessRun.Options)} is honoured). A second test
- * runs the same harness with locking deliberately broken and proves that the checker fails it.
+ * runs the same harness with locking deliberately broken and proves that the checker fails it; a third runs it with
+ * fair hand-off in FIFO order ({@code distributedmutex.fairness=fifo}); the first uses the library's default (hybrid).
  */
 @SlowTest
 class CorrectnessCheckTest {
@@ -25,10 +28,42 @@ class CorrectnessCheckTest {
     /** The least operations of the default run ({@link #SHORT}); see the assertion. */
     static final int DEFAULT_RUN_MINIMUM_OPERATIONS = 2_500;
 
+    /** The least Jain's index over the processes' operations in fifo (docs/proposals/fairness.md §4). */
+    static final double FIFO_MINIMUM_JAIN = 0.9;
+
     @Test
     void instancesContendingThroughLockedAndLeasesNeverBreakTheLock() {
-        CorrectnessRun.Options options = CorrectnessRun.Options.fromSystemProperties(SHORT);
+        check(CorrectnessRun.Options.fromSystemProperties(SHORT));
+    }
 
+    /**
+     * The same run with fair hand-off in FIFO order ({@code distributedmutex.fairness=fifo} in every worker): the
+     * same guarantees, and every process gets a fair share (Jain's index over the processes' operations at least
+     * {@value #FIFO_MINIMUM_JAIN}).
+     */
+    @Test
+    void instancesContendingInFifoOrderNeverBreakTheLockAndShareIt() {
+        CheckResult result = check(CorrectnessRun.Options.fromSystemProperties(SHORT).withFairness("fifo"));
+
+        double jain = jain(result.operationsByProcess().values());
+        System.out.printf(Locale.ROOT, "checker fifo: Jain's index over the processes' operations %.3f (%s)%n", jain,
+                result.operationsByProcess());
+        assertThat(jain).as("Jain's index over the processes' operations in fifo (%s)", result.summary())
+                .isGreaterThanOrEqualTo(FIFO_MINIMUM_JAIN);
+    }
+
+    /** Jain's fairness index: 1 when every share is equal, 1/n when one process does everything. */
+    static double jain(Collection<? extends Number> shares) {
+        double sum = 0;
+        double squares = 0;
+        for (Number share : shares) {
+            sum += share.doubleValue();
+            squares += share.doubleValue() * share.doubleValue();
+        }
+        return squares == 0 ? 0 : sum * sum / (shares.size() * squares);
+    }
+
+    private static CheckResult check(CorrectnessRun.Options options) {
         CheckResult result = CorrectnessRun.run(options, System.out);
         String summary = result.summary(); // surefire sends System.out to a report file: repeat it on failure
 
@@ -49,7 +84,7 @@ class CorrectnessCheckTest {
         // became several times slower fails. Other configurations (-Dchecker.*) keep a floor that only asks for
         // some contention.
         int expectedMinimum = options.operations() > 0 ? options.operations()
-                : options.equals(SHORT) ? DEFAULT_RUN_MINIMUM_OPERATIONS
+                : options.withFairness(null).equals(SHORT) ? DEFAULT_RUN_MINIMUM_OPERATIONS
                 : (int) Math.min(300, 20 * options.duration().toSeconds());
         assertThat(result.operations()).as("operations (%s)", summary).isGreaterThanOrEqualTo(expectedMinimum);
         assertThat(result.annotationOperations()).as("@Locked operations (%s)", summary).isPositive();
@@ -61,6 +96,7 @@ class CorrectnessCheckTest {
         assertThat(result.operationsByProcess()).as("operations per process (%s)", summary).hasSize(options.processes())
                 .allSatisfy((process, operations) -> assertThat(operations).as("operations of %s", process)
                         .isGreaterThanOrEqualTo(Math.max(10, result.operations() / options.processes() / 20)));
+        return result;
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.github.distributedmutex.checker;
 
 import static io.github.distributedmutex.testing.HarnessProperties.intValue;
 
+import io.github.distributedmutex.internal.config.Fairness;
 import io.github.distributedmutex.testing.JvmProcess;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
@@ -59,16 +60,28 @@ public final class CorrectnessRun {
      * @param maxWait       the maximum wait of every lock ({@code distributedmutex.wait} of the workers)
      * @param pauseMicros   the pause inside the read-modify-write, microseconds
      * @param brokenLocking whether each thread locks a key of its own (only to prove that the checker fails)
+     * @param fairness      the workers' {@code distributedmutex.fairness} ({@code barging}, {@code fifo} or
+     *                      {@code hybrid}), or null for the library's default
      */
     public record Options(int processes, int threads, int keys, Duration duration, int operations,
-                          Duration lease, Duration maxWait, int pauseMicros, boolean brokenLocking) {
+                          Duration lease, Duration maxWait, int pauseMicros, boolean brokenLocking,
+                          String fairness) {
 
         /** Defaults of the program: 3 processes x 4 threads on 3 keys for 120 s, lease and wait 30 s. */
         public static final Options LONG_RUN = new Options(3, 4, 3, Duration.ofSeconds(120), 0,
                 Duration.ofSeconds(30), Duration.ofSeconds(30), 1_000, false);
 
+        /** The options with the library's default fairness (no {@code distributedmutex.fairness} for the workers). */
+        public Options(int processes, int threads, int keys, Duration duration, int operations, Duration lease,
+                       Duration maxWait, int pauseMicros, boolean brokenLocking) {
+            this(processes, threads, keys, duration, operations, lease, maxWait, pauseMicros, brokenLocking, null);
+        }
+
         /** Checks the values. */
         public Options {
+            if (fairness != null) {
+                Fairness.mode(fairness); // barging, fifo or hybrid
+            }
             range("checker.processes", processes, 1, 16);
             range("checker.threads", threads, 1, 64);
             range("checker.keys", keys, 1, 1_000);
@@ -85,7 +98,8 @@ public final class CorrectnessRun {
         /**
          * Reads {@code checker.processes}, {@code checker.threads}, {@code checker.keys}, {@code checker.seconds},
          * {@code checker.operations} (wins over seconds when set), {@code checker.lease} and {@code checker.wait}
-         * (whole seconds) and {@code checker.pause-micros}; a property that is not set keeps the value of
+         * (whole seconds), {@code checker.pause-micros} and {@code checker.fairness} (the workers'
+         * {@code distributedmutex.fairness}); a property that is not set keeps the value of
          * {@code defaults}.
          *
          * @param defaults the values of properties that are not set
@@ -103,7 +117,8 @@ public final class CorrectnessRun {
                     duration, operations,
                     Duration.ofSeconds(intValue("checker.lease", (int) defaults.lease.toSeconds())),
                     Duration.ofSeconds(intValue("checker.wait", (int) defaults.maxWait.toSeconds())),
-                    intValue("checker.pause-micros", defaults.pauseMicros), defaults.brokenLocking);
+                    intValue("checker.pause-micros", defaults.pauseMicros), defaults.brokenLocking,
+                    System.getProperty("checker.fairness", defaults.fairness));
         }
 
         /** @return how long every worker may take to start and print {@code READY}: 180 s */
@@ -123,12 +138,23 @@ public final class CorrectnessRun {
 
         /** @return a copy that runs the given number of operations instead of for a duration */
         public Options withOperations(int count) {
-            return new Options(processes, threads, keys, duration, count, lease, maxWait, pauseMicros, brokenLocking);
+            return new Options(processes, threads, keys, duration, count, lease, maxWait, pauseMicros, brokenLocking,
+                    fairness);
+        }
+
+        /**
+         * @param mode {@code barging}, {@code fifo} or {@code hybrid}: the workers' {@code distributedmutex.fairness}
+         * @return a copy whose workers hand the lock over in that mode
+         */
+        public Options withFairness(String mode) {
+            return new Options(processes, threads, keys, duration, operations, lease, maxWait, pauseMicros,
+                    brokenLocking, mode);
         }
 
         /** @return a copy whose threads each lock a key of their own, so the lock protects nothing */
         public Options withBrokenLocking() {
-            return new Options(processes, threads, keys, duration, operations, lease, maxWait, pauseMicros, true);
+            return new Options(processes, threads, keys, duration, operations, lease, maxWait, pauseMicros, true,
+                    fairness);
         }
 
         /** @return a short description */
@@ -136,7 +162,8 @@ public final class CorrectnessRun {
             return String.format(Locale.ROOT, "%d processes x %d threads on %d keys, %s, lease %d s, wait %d s%s",
                     processes, threads, keys,
                     operations > 0 ? operations + " operations" : duration.toSeconds() + " s",
-                    lease.toSeconds(), maxWait.toSeconds(), brokenLocking ? ", BROKEN LOCKING (each thread its own lock)" : "");
+                    lease.toSeconds(), maxWait.toSeconds(), brokenLocking ? ", BROKEN LOCKING (each thread its own lock)" : "")
+                    + (fairness == null ? "" : ", fairness " + fairness);
         }
 
         private static void range(String name, int value, int min, int max) {
@@ -321,6 +348,9 @@ public final class CorrectnessRun {
         properties.put(CheckerWorker.KEY_PREFIX_PROPERTY, keyPrefix);
         properties.put(CheckerWorker.LEASE_PROPERTY, options.lease().toSeconds() + "s");
         properties.put(CheckerWorker.WAIT_PROPERTY, options.maxWait().toSeconds() + "s");
+        if (options.fairness() != null) {
+            properties.put(CheckerWorker.FAIRNESS_PROPERTY, options.fairness());
+        }
         return properties;
     }
 

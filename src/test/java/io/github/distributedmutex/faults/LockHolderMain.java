@@ -139,6 +139,17 @@ public final class LockHolderMain {
      */
     static JvmProcess start(String name, String redisAddress, String keyPrefix, String key, Duration lease,
                             boolean watchdog, String proceedList, String register) {
+        return start(name, redisAddress, keyPrefix, key, lease, watchdog, proceedList, register, Map.of());
+    }
+
+    /**
+     * As {@link #start(String, String, String, String, Duration, boolean, String, String)}, with more system
+     * properties, for example {@code distributedmutex.fairness} or {@value #MAX_WAIT}.
+     *
+     * @param more further system properties; they win over the ones set here
+     */
+    static JvmProcess start(String name, String redisAddress, String keyPrefix, String key, Duration lease,
+                            boolean watchdog, String proceedList, String register, Map<String, String> more) {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put(SettingsReader.REDIS_ADDRESS, redisAddress);
         properties.put(SettingsReader.KEY_PREFIX, keyPrefix);
@@ -152,6 +163,7 @@ public final class LockHolderMain {
         if (register != null) {
             properties.put(REGISTER, register);
         }
+        properties.putAll(more);
         return JvmProcess.start(name, LockHolderMain.class, properties);
     }
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockOptions;
+import io.github.distributedmutex.internal.config.Fairness;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.testing.JvmProcess;
 import io.github.distributedmutex.testing.LogCapture;
@@ -42,7 +43,9 @@ import org.junit.jupiter.api.Test;
  *   holder increments a Redis counter of holders inside the critical section (it must read 1) and
  *   counts itself with a non-atomic GET/SET (the count must equal the successes: no lost update);
  *   every holder's fencing token is distinct and higher than the test's. Every one of the 200 waiters gets
- *   the lock within its wait (the README says so): the hand-overs take about 2 s, the wait is 20 s.</li>
+ *   the lock within its wait (the README says so): the hand-overs take about 2 s, the wait is 20 s. This run
+ *   uses fair hand-off in FIFO order ({@code distributedmutex.fairness=fifo}, waiters and test alike): with 200
+ *   waiters all older than the hybrid default's 5 ms threshold, the default hands over the same way.</li>
  *   <li><b>A thousand keys, a thousand waiters</b> (500 per JVM, each on its own key held by the
  *   test). Once every waiter is registered, the test releases the thousand keys, and every waiter
  *   gets its key within its bound, with a token higher than the test's.</li>
@@ -73,15 +76,17 @@ class ManyWaitersTest {
         List<JvmProcess> jvms = new ArrayList<>();
         try (LogCapture logs = LogCapture.start();
              RedisServerProcess redis = RedisServerProcess.start();
-             TestAdapters adapters = TestAdapters.on(redis.address())) {
+             TestAdapters adapters = TestAdapters.on(redis.address()).withFairness(
+                     new Fairness(Fairness.Mode.FIFO, Duration.ZERO))) {
             String address = redis.address();
             String prefix = adapters.settings().keyPrefix();
             RedisAdapter holder = adapters.newInstance();
             Lease held = holder.lock(hot, HELD_BY_TEST);
 
             for (int j = 0; j < 2; j++) {
-                jvms.add(JvmProcess.start("hot-" + j, WaiterMain.class, waiterProperties(address, prefix, "hot", perJvm,
-                        hot, 0)));
+                Map<String, String> properties = waiterProperties(address, prefix, "hot", perJvm, hot, 0);
+                properties.put(WaiterMain.FAIRNESS, "fifo");
+                jvms.add(JvmProcess.start("hot-" + j, WaiterMain.class, properties));
             }
             for (JvmProcess jvm : jvms) {
                 jvm.awaitLine("READY"::equals, LONG);

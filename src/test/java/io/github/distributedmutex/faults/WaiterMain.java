@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.github.distributedmutex.Lease;
 import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.LockOptions;
+import io.github.distributedmutex.internal.config.Fairness;
 import io.github.distributedmutex.internal.config.Settings;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.internal.redis.RedissonClientFactory;
@@ -68,6 +69,11 @@ public final class WaiterMain {
     public static final String INSIDE_KEY = "waiter.insideKey";
     /** System property: the Redis counter of critical sections (raw Redis key). */
     public static final String SECTIONS_KEY = "waiter.sectionsKey";
+    /**
+     * System property: the fairness mode ({@code barging}, {@code fifo} or {@code hybrid}, with the default
+     * threshold); absent: the library's default.
+     */
+    public static final String FAIRNESS = "waiter.fairness";
 
     private static final long STACK_SIZE = 256 * 1024;
     private static final Duration LONG = Duration.ofSeconds(90);
@@ -88,6 +94,10 @@ public final class WaiterMain {
         int first = Integer.getInteger(FIRST, 0);
         Duration maxWait = Duration.ofMillis(Long.getLong(MAX_WAIT_MS));
         Settings settings = Settings.defaults().withRedisAddress(address).withKeyPrefix(System.getProperty(PREFIX));
+        String fairness = System.getProperty(FAIRNESS);
+        if (fairness != null) {
+            settings = settings.withFairness(new Fairness(Fairness.mode(fairness), Fairness.DEFAULT_THRESHOLD));
+        }
         LockOptions options = LockOptions.defaults().withMaxWait(maxWait).withLease(Duration.ofMinutes(2));
         Results results = new Results();
         int exit = 0;
