@@ -52,12 +52,12 @@ class AclTest {
 
     /**
      * The commands the library needs: Redisson 4.7 runs the scripts with SCRIPT LOAD and EVALSHA
-     * (EVAL as fallback), the scripts call TIME, EXISTS, HSET, HGET, HDEL,
+     * (EVAL as fallback), the scripts call TIME, EXISTS, HSET, HGET, HMGET, HDEL,
      * PEXPIRE, PTTL, DEL, SET, PUBLISH and, for the waiter queue of fair hand-off, ZADD, ZRANGE, ZRANGEBYSCORE, ZREM,
      * ZREMRANGEBYSCORE and ZSCORE, and the release notifications SUBSCRIBE/UNSUBSCRIBE. Redisson
      * itself sends PING on idle connections. AUTH is always allowed.
      */
-    static final String COMMANDS = "-@all +eval +evalsha +script|load +time +exists +hset +hget +hdel +pexpire +pttl +del"
+    static final String COMMANDS = "-@all +eval +evalsha +script|load +time +exists +hset +hget +hmget +hdel +pexpire +pttl +del"
             + " +set +zadd +zrange +zrangebyscore +zrem +zremrangebyscore +zscore +publish +subscribe +unsubscribe +ping";
 
     private static final String PASSWORD = "L0cker-" + UUID.randomUUID();

@@ -332,12 +332,13 @@ final class AcquisitionLoop {
                     .whenComplete((woken, never) -> send(FIRST_RETRY_MILLIS));
         }
 
+        /** Registers for wake-ups of {@code blocker}'s lock, also those that name this run's owner id. */
         private ReleaseNotifications.Waiter register(String blocker) {
-            String queuedAs;
+            String current;
             synchronized (this) {
-                queuedAs = queues ? owner : null;
+                current = owner;
             }
-            return notifications.register(blocker, metricName, queuedAs);
+            return notifications.register(blocker, metricName, current);
         }
 
         /** The attempts of {@code givenBack} were given back (its queue entry with them): a new owner id goes on. */
@@ -348,7 +349,7 @@ final class AcquisitionLoop {
                     enqueued = null;
                 }
                 ReleaseNotifications.Waiter current = waiter;
-                if (current != null && queues) {
+                if (current != null) {
                     current.owner(owner);
                 }
             }

@@ -133,7 +133,9 @@ final class RedisLockStore {
      * is held by somebody else, nothing is written but the waiters flag of that lock, and the refusal names
      * it (its 1-based position last). A grant gives every lock the same owner, the same token (one
      * {@code TIME}) and the same lease, exactly as n single grants at one instant would. Idempotent per
-     * owner like ACQUIRE.
+     * owner like ACQUIRE. With ARGV[5] {@code '1'} (fair hand-off), a waiting set that is refused also leaves its
+     * claim on the lock that refused it ({@code setwaiter}, {@code setwaitms}): the fair scripts free that lock for
+     * the set at its next release instead of handing it to the queue (see FAIR_FUNCTIONS' {@code free}).
      */
     private static final String ACQUIRE_ALL = "redis.replicate_commands()\n" + ACQUIRE_FUNCTIONS + """
             local n = #KEYS / 2
@@ -150,6 +152,11 @@ final class RedisLockStore {
               elseif holder then
                 if ARGV[3] == '1' then
                   redis.call('hset', KEYS[i], 'waiters', '1')
+                  if ARGV[5] == '1' then
+                    local t = redis.call('time')
+                    redis.call('hset', KEYS[i], 'setwaiter', ARGV[1], 'setwaitms',
+                        string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+                  end
                 end
                 return {0, redis.call('pttl', KEYS[i]), holder, heldMillis(KEYS[i]), i}
               end
@@ -173,16 +180,22 @@ final class RedisLockStore {
     /**
      * The functions of the fair scripts (see the class comment). The script declares, before them, the locals
      * {@code K}, {@code Q}, {@code X} (the lock, its queue by arrival, its queue by deadline), {@code MODE}
-     * ({@code '1'} fifo, {@code '2'} hybrid), {@code THRESHOLD} (µs), {@code PICKUP} (ms) and {@code CHANNEL}.
-     * {@code nowUs}/{@code nowMs}: one {@code TIME}. {@code prune()} drops entries whose deadline passed (O(log N +
-     * dead)); {@code head()} is the first live entry and its arrival; {@code touch()} gives both queue keys the TTL of
+     * ({@code '1'} fifo, {@code '2'} hybrid), {@code THRESHOLD} (µs), {@code PICKUP} (ms), {@code FRESH} (ms) and
+     * {@code CHANNEL}. {@code nowUs}/{@code nowMs}: one {@code TIME}. {@code prune()} drops entries whose deadline
+     * passed (O(log N + dead)); {@code head()} is the first <em>fresh</em> entry (renewed so recently that its
+     * deadline is at least {@code FRESH} ahead: its waiter is alive) among the first {@value #HEAD_SCAN} and its
+     * arrival, else the first live one, so a dead waiter is granted the lock only in the short time after its last
+     * renewal; {@code touch()} gives both queue keys the TTL of
      * their newest deadline (so no key of the queue outlives its last live waiter); {@code grant(member, prev)} hands
      * the free lock to a queued member durably, with a fresh token above {@code prev}, the {@code granted} flag and
      * the pick-up TTL, and wakes exactly that owner; {@code handOn(prev)}, after the lock was freed, grants it to the
      * head (fifo, or hybrid with a head that waited at least the threshold) or only wakes the head to compete
-     * (hybrid, younger head), and answers the owner it granted or woke and whether it granted.
+     * (hybrid, younger head), and answers the owner it granted or woke and whether it granted; {@code free()} deletes
+     * the lock and hands it on, unless a set of keys waits for it (its claim, left by ACQUIRE_ALL, no older than
+     * {@code FRESH}): then the lock stays free and only that set is woken, so a set is not starved by the queue of
+     * its single keys (it competes for the free lock as without a queue).
      */
-    private static final String FAIR_FUNCTIONS = """
+    private static final String FAIR_FUNCTIONS = "local HEAD_SCAN = " + RedisLockStore.HEAD_SCAN + "\n" + """
             local now = redis.call('time')
             local nowUs = tonumber(now[1]) * 1000000 + tonumber(now[2])
             local nowMs = math.floor(nowUs / 1000)
@@ -196,16 +209,22 @@ final class RedisLockStore {
               end
             end
             local function head()
-              while true do
-                local h = redis.call('zrange', Q, 0, 0, 'WITHSCORES')
-                if #h == 0 then
-                  return nil, nil
+              local entries = redis.call('zrange', Q, 0, HEAD_SCAN - 1, 'WITHSCORES')
+              local first, firstArrival = nil, nil
+              for i = 1, #entries, 2 do
+                local deadline = redis.call('zscore', X, entries[i])
+                if not deadline then
+                  redis.call('zrem', Q, entries[i])
+                else
+                  if tonumber(deadline) - nowMs >= FRESH then
+                    return entries[i], tonumber(entries[i + 1])
+                  end
+                  if not first then
+                    first, firstArrival = entries[i], tonumber(entries[i + 1])
+                  end
                 end
-                if redis.call('zscore', X, h[1]) then
-                  return h[1], tonumber(h[2])
-                end
-                redis.call('zrem', Q, h[1])
               end
+              return first, firstArrival
             end
             local function touch()
               local last = redis.call('zrange', X, -1, -1, 'WITHSCORES')
@@ -216,13 +235,13 @@ final class RedisLockStore {
               end
             end
             local function grant(member, prev)
-              local lease, owner = string.match(member, '^(%d+):(.*)$')
+              local owner = string.match(member, '^%d+:(.*)$')
               local token = nowUs
               if prev and prev >= token then
                 token = prev + 1
               end
               redis.call('hset', K, 'owner', owner, 'token', string.format('%.0f', token), 'granted', '1', 'waiters', '1')
-              redis.call('pexpire', K, math.min(tonumber(lease), PICKUP))
+              redis.call('pexpire', K, PICKUP)
               redis.call('zrem', Q, member)
               redis.call('zrem', X, member)
               redis.call('publish', CHANNEL, K .. '\\n' .. owner)
@@ -247,6 +266,15 @@ final class RedisLockStore {
               touch()
               return owner, false
             end
+            local function free()
+              local fields = redis.call('hmget', K, 'token', 'setwaiter', 'setwaitms')
+              redis.call('del', K)
+              if fields[2] and nowMs - tonumber(fields[3]) <= FRESH then
+                redis.call('publish', CHANNEL, K .. '\\n' .. fields[2])
+                return fields[2], false
+              end
+              return handOn(tonumber(fields[1]))
+            end
             """;
 
     /**
@@ -258,6 +286,7 @@ final class RedisLockStore {
     private static final String ACQUIRE_FAIR = "redis.replicate_commands()\n" + """
             local K, Q, X = KEYS[1], KEYS[3], KEYS[4]
             local MODE, THRESHOLD, PICKUP, CHANNEL = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[8]), ARGV[9]
+            local FRESH = tonumber(ARGV[10])
             """ + ACQUIRE_FUNCTIONS + FAIR_FUNCTIONS + """
             if redis.call('exists', KEYS[2]) == 1 then
               return {0, -3}
@@ -268,6 +297,13 @@ final class RedisLockStore {
             if holder == owner then
               local connected = replicas()
               if redis.call('hget', K, 'granted') then
+                local token = tonumber(redis.call('hget', K, 'token'))
+                if token < nowUs then
+                  token = nowUs
+                else
+                  token = token + 1
+                end
+                redis.call('hset', K, 'token', string.format('%.0f', token))
                 redis.call('hdel', K, 'granted')
                 redis.call('pexpire', K, ARGV[2])
               end
@@ -276,6 +312,9 @@ final class RedisLockStore {
             local queued = redis.call('exists', Q) == 1
             if queued then
               prune()
+              if ARGV[3] == '1' then
+                redis.call('zadd', X, 'XX', string.format('%.0f', nowMs + tonumber(ARGV[7])), member)
+              end
             end
             if holder == false then
               local h, arrival = nil, nil
@@ -314,11 +353,12 @@ final class RedisLockStore {
      * minimum hold is not handed on: waiters find it free when it ends); a deleted lock is handed on
      * ({@code handOn}). Answers {@code {code, owner}}: 0 expired, -1 taken by another, 2 kept for the minimum hold, 1
      * released with no queue, 3 released and granted to {@code owner}, 4 released and {@code owner} (the head of a
-     * hybrid queue) woken to compete.
+     * hybrid queue, or a waiting set) woken to compete.
      */
     private static final String RELEASE_FAIR = "redis.replicate_commands()\n" + """
             local K, Q, X = KEYS[1], KEYS[2], KEYS[3]
             local MODE, THRESHOLD, PICKUP, CHANNEL = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[2]
+            local FRESH = tonumber(ARGV[8])
             """ + FAIR_FUNCTIONS + """
             local owner = redis.call('hget', K, 'owner')
             if owner == false then
@@ -344,10 +384,8 @@ final class RedisLockStore {
                 return {2, ''}
               end
             end
-            local prev = tonumber(redis.call('hget', K, 'token'))
             local waiters = redis.call('hget', K, 'waiters')
-            redis.call('del', K)
-            local woken, granted = handOn(prev)
+            local woken, granted = free()
             if woken then
               return {granted and 3 or 4, woken}
             end
@@ -366,14 +404,13 @@ final class RedisLockStore {
     private static final String LEAVE = "redis.replicate_commands()\n" + """
             local K, Q, X = KEYS[1], KEYS[2], KEYS[3]
             local MODE, THRESHOLD, PICKUP, CHANNEL = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[3]
+            local FRESH = tonumber(ARGV[7])
             """ + FAIR_FUNCTIONS + """
             local member = ARGV[2] .. ':' .. ARGV[1]
             redis.call('zrem', Q, member)
             redis.call('zrem', X, member)
             if redis.call('hget', K, 'owner') == ARGV[1] and redis.call('hget', K, 'granted') then
-              local prev = tonumber(redis.call('hget', K, 'token'))
-              redis.call('del', K)
-              local woken = handOn(prev)
+              local woken = free()
               return {1, woken or ''}
             end
             if redis.call('exists', Q) == 1 then
@@ -390,6 +427,7 @@ final class RedisLockStore {
     private static final String ABANDON_FAIR = "redis.replicate_commands()\n" + """
             local K, Q, X = KEYS[1], KEYS[3], KEYS[4]
             local MODE, THRESHOLD, PICKUP, CHANNEL = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[3]
+            local FRESH = tonumber(ARGV[8])
             """ + FAIR_FUNCTIONS + """
             local member = ARGV[4] .. ':' .. ARGV[1]
             redis.call('zrem', Q, member)
@@ -397,11 +435,9 @@ final class RedisLockStore {
             local deleted = 0
             local woken = nil
             if redis.call('hget', K, 'owner') == ARGV[1] then
-              local prev = tonumber(redis.call('hget', K, 'token'))
               local waiters = redis.call('hget', K, 'waiters')
-              redis.call('del', K)
               deleted = 1
-              woken = handOn(prev)
+              woken = free()
               if not woken and waiters then
                 redis.call('publish', CHANNEL, K)
               end
@@ -662,8 +698,14 @@ final class RedisLockStore {
 
     /** How long a queued waiter's entry lives without being renewed by one of its attempts. */
     static final long ENTRY_TTL_MILLIS = 3_000;
-    /** How long a hand-off waits for its grantee to pick it up (at most the grantee's lease). */
+    /**
+     * How long a hand-off waits for its grantee to pick it up, whatever the grantee's lease (which starts at the
+     * pick-up): longer than a queued waiter's longest sleep ({@link AcquisitionLoop#QUEUED_SLEEP_MILLIS}), so a lost
+     * wake-up only delays the pick-up to the waiter's next attempt.
+     */
     static final long PICKUP_MILLIS = 2_000;
+    /** How many entries from the head of a queue are looked at for one whose waiter is alive. */
+    static final int HEAD_SCAN = 16;
 
     private final RedissonClient client;
     private final RScript script;
@@ -717,6 +759,15 @@ final class RedisLockStore {
         return fairness.queued() && keys.size() == 1;
     }
 
+    /**
+     * How far ahead a queue entry's deadline must be for its waiter to count as alive when the lock is handed on:
+     * half the entry TTL, so a waiter that renews at least every {@link AcquisitionLoop#QUEUED_SLEEP_MILLIS} (plus
+     * a round trip) always counts, and one that died stops counting half an entry TTL after its last renewal.
+     */
+    private long freshMillis() {
+        return entryTtlMillis / 2;
+    }
+
     private String modeArgument() {
         return fairness.mode() == Fairness.Mode.FIFO ? "1" : "2";
     }
@@ -761,10 +812,12 @@ final class RedisLockStore {
             reply = eval(List.of(key.redisKey(), key.abandonedMarker(owner), key.queue(), key.queueExpiry()),
                     ACQUIRE_FAIR, ReturnType.LIST, owner, Long.toString(leaseMillis), markWaiting ? "1" : "0",
                     countReplicas ? "1" : "0", modeArgument(), Long.toString(fairness.thresholdMicros()),
-                    Long.toString(entryTtlMillis), Long.toString(pickupMillis), releaseChannel);
+                    Long.toString(entryTtlMillis), Long.toString(pickupMillis), releaseChannel,
+                    Long.toString(freshMillis()));
         } else {
             reply = eval(scriptKeys(keys, owner), acquireScript(keys), ReturnType.LIST, owner,
-                    Long.toString(leaseMillis), markWaiting ? "1" : "0", countReplicas ? "1" : "0");
+                    Long.toString(leaseMillis), markWaiting ? "1" : "0", countReplicas ? "1" : "0",
+                    fairness.queued() ? "1" : "0");
         }
         return reply.thenApply(Attempt::parse);
     }
@@ -894,7 +947,7 @@ final class RedisLockStore {
             CompletableFuture<List<Object>> reply = eval(List.of(key.redisKey(), key.queue(), key.queueExpiry()),
                     RELEASE_FAIR, ReturnType.LIST, owner, releaseChannel, Long.toString(holdAtLeastMillis),
                     RELEASED_SUFFIX, modeArgument(), Long.toString(fairness.thresholdMicros()),
-                    Long.toString(pickupMillis));
+                    Long.toString(pickupMillis), Long.toString(freshMillis()));
             return reply.thenApply(values -> {
                 long code = asLong(values.get(0));
                 if (code == 3L || code == 4L) {
@@ -935,7 +988,7 @@ final class RedisLockStore {
     CompletableFuture<Boolean> leave(LockKey key, String owner, long leaseMillis) {
         CompletableFuture<List<Object>> reply = eval(List.of(key.redisKey(), key.queue(), key.queueExpiry()), LEAVE,
                 ReturnType.LIST, owner, Long.toString(leaseMillis), releaseChannel, modeArgument(),
-                Long.toString(fairness.thresholdMicros()), Long.toString(pickupMillis));
+                Long.toString(fairness.thresholdMicros()), Long.toString(pickupMillis), Long.toString(freshMillis()));
         return reply.thenApply(values -> {
             queueWoken(key, values.get(1));
             return asLong(values.get(0)) == 1L;
@@ -960,7 +1013,8 @@ final class RedisLockStore {
             CompletableFuture<List<Object>> reply = eval(List.of(key.redisKey(), key.abandonedMarker(owner),
                             key.queue(), key.queueExpiry()), ABANDON_FAIR, ReturnType.LIST, owner,
                     Long.toString(markerMillis), releaseChannel, Long.toString(leaseMillis), modeArgument(),
-                    Long.toString(fairness.thresholdMicros()), Long.toString(pickupMillis));
+                    Long.toString(fairness.thresholdMicros()), Long.toString(pickupMillis),
+                    Long.toString(freshMillis()));
             return reply.thenApply(values -> {
                 queueWoken(key, values.get(1));
                 return asLong(values.get(0)) == 1L;

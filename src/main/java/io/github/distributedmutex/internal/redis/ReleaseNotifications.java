@@ -153,8 +153,9 @@ final class ReleaseNotifications implements AutoCloseable {
     }
 
     /**
-     * {@link #register(String, String)} for a waiter queued in Redis under {@code owner} (fair hand-off): a targeted
-     * message or {@link #wakeOwner} wakes it, and only it.
+     * {@link #register(String, String)} for a waiter whose attempts use {@code owner}: a targeted message or
+     * {@link #wakeOwner} naming that owner wakes it, and only it (fair hand-off: the lock was handed to it, or freed
+     * for it to compete).
      */
     Waiter register(String redisKey, String metricName, String owner) {
         Waiter waiter = new Waiter(redisKey, metricName, owner);
@@ -261,7 +262,7 @@ final class ReleaseNotifications implements AutoCloseable {
     final class Waiter implements AutoCloseable {
         private final String redisKey;
         private final String metricName;
-        /** The owner id it is queued under in Redis (fair hand-off), null when it does not queue. */
+        /** The owner id of its attempts (named by targeted wake-ups), null when none was given. */
         private volatile String owner;
         /** Woken while awake: the next sleep ends at once. Guarded by {@code this}. */
         private boolean signalled;

@@ -110,7 +110,7 @@ class FairQueueScriptTest {
         RedisCommands.call(TestRedis.address(), "HSET", key.redisKey(), "token", Long.toString(future));
         assertThat(attempt(store, "next", true).acquired()).isFalse();
         store.release(key, "holder", 0).get(30, TimeUnit.SECONDS);
-        assertThat(attempt(store, "next", true).token()).isEqualTo(future + 1);
+        assertThat(attempt(store, "next", true).token()).isGreaterThan(future);
     }
 
     @Test
