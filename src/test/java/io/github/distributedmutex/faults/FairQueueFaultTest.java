@@ -11,6 +11,7 @@ import io.github.distributedmutex.internal.redis.RedisAdapter;
 import io.github.distributedmutex.testing.JvmProcess;
 import io.github.distributedmutex.testing.RedisCommands;
 import io.github.distributedmutex.testing.RedisServerProcess;
+import io.github.distributedmutex.testing.ExtendedTest;
 import io.github.distributedmutex.testing.SlowTest;
 import io.github.distributedmutex.testing.TestAdapters;
 import java.nio.file.Files;
@@ -36,7 +37,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Fair hand-off (issue 14, {@code distributedmutex.fairness=fifo}) survives the death of queued waiters and of Redis,
  * against a real Redis the test starts, with the waiters that must die in JVMs of their own ({@link LockHolderMain},
- * {@link WaiterMain}) killed with {@code kill -9}. It proves, with the bounds of docs/design.md "Fair hand-off"
+ * {@link WaiterMain}) killed with {@code kill -9}. An {@link ExtendedTest}: CI runs it in its second stage
+ * ({@code -Predis-suites}), plain {@code mvn verify} leaves it out (the scripts run in every other test). It proves, with the bounds of docs/design.md "Fair hand-off"
  * (entry TTL 3 s, pick-up TTL 2 s) plus {@link #MARGIN} for a busy 2-core machine:
  *
  * <ul>
@@ -67,6 +69,7 @@ import org.junit.jupiter.api.Test;
  * <p>Measured figures are printed as {@code FAULT FIGURE ...}.
  */
 @SlowTest
+@ExtendedTest
 class FairQueueFaultTest {
 
     /** The documented lifetime of an unrenewed queue entry (RedisLockStore.ENTRY_TTL_MILLIS). */

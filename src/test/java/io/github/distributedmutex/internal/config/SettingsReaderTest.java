@@ -141,11 +141,11 @@ class SettingsReaderTest {
     }
 
     @Test
-    void fairnessIsFifoByDefaultWithAHybridThresholdOfFiveMilliseconds() {
-        assertThat(read(Map.of()).fairness()).isEqualTo(new Fairness(Fairness.Mode.FIFO, Duration.ofMillis(5)));
+    void fairnessIsHybridWithTenMillisecondsByDefault() {
+        assertThat(read(Map.of()).fairness()).isEqualTo(new Fairness(Fairness.Mode.HYBRID, Duration.ofMillis(10)));
         assertThat(Settings.defaults().fairness()).isEqualTo(Fairness.DEFAULT);
-        assertThat(read(Map.of()).toString()).contains("fairness=fifo");
-        assertThat(read(Map.of("distributedmutex.fairness", "hybrid")).toString()).contains("fairness=hybrid(5 ms)");
+        assertThat(read(Map.of()).toString()).contains("fairness=hybrid(10 ms)");
+        assertThat(read(Map.of("distributedmutex.fairness", "fifo")).toString()).contains("fairness=fifo");
     }
 
     @Test

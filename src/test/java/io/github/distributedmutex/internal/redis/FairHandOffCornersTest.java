@@ -97,7 +97,7 @@ class FairHandOffCornersTest {
     // ---------------------------------------------------------------------------------------------------------------
     @Test
     void aSetIsNotStarvedBySingleKeyContendersUnderTheDefaultFairness() throws Exception {
-        assertThat(setGetsTheLockUnderContention(adapters)).as("the default (fifo): lockAll got the lock")
+        assertThat(setGetsTheLockUnderContention(adapters)).as("the default fairness: lockAll got the lock")
                 .isTrue();
     }
 
