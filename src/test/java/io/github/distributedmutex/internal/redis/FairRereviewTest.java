@@ -244,4 +244,32 @@ class FairRereviewTest {
         assertThat(set.acquired()).as("the set's retry after the release that freed the key for it (key now %s)",
                 hget(hot, "owner")).isTrue();
     }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // R6. guarantees.md: "with the default fifo a contended lock goes to the waiter that queued first in Redis, whatever
+    // its process". A live head whose renewals are 1.6 s apart (a 1 s queued sleep plus a 600 ms GC pause or a slow
+    // round trip) is passed over for the waiter behind it, which got the lock first.
+    // ---------------------------------------------------------------------------------------------------------------
+    @Test
+    void aLiveHeadWhoseLastAttemptIsOneAndAHalfSecondsOldIsOvertaken() throws Exception {
+        LockKey key = key("rr-paused");
+        RedisLockStore store = store();
+        assertThat(attempt(store, List.of(key), "holder", false).acquired()).isTrue();
+        assertThat(attempt(store, List.of(key), "first", true).acquired()).isFalse();
+        long firstAttempt = redisMicros();
+        assertThat(attempt(store, List.of(key), "second", true).acquired()).isFalse();
+        // "second" polls every 400 ms; "first" is paused (alive: its entry lives 3 s)
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(400)).until(() -> {
+            attempt(store, List.of(key), "second", true);
+            return redisMicros() - firstAttempt >= 1_600_000;
+        });
+        assertThat(RedisCommands.callForLong(TestRedis.address(), "ZCARD", key.queue())).isEqualTo(2);
+        store.release(key, "holder", 0).get(30, TimeUnit.SECONDS);
+        assertThat(hget(key, "owner")).as("the release hands the lock to the waiter that queued first").isEqualTo("first");
+    }
+
+    private static long redisMicros() {
+        List<String> time = RedisCommands.callForList(TestRedis.address(), "TIME");
+        return Long.parseLong(time.get(0)) * 1_000_000L + Long.parseLong(time.get(1));
+    }
 }
