@@ -70,7 +70,7 @@ import org.redisson.client.codec.StringCodec;
  * key's attempts, releases and give-ups run ACQUIRE_FAIR, RELEASE_FAIR, LEAVE and ABANDON_FAIR instead, which keep
  * the waiters in two sorted sets in the lock's slot ({@link LockKey#queue()}, {@link LockKey#queueExpiry()}): a
  * waiter's attempts enqueue it and renew its entry ({@link #ENTRY_TTL_MILLIS}), a release grants the lock to the
- * head durably (the {@code granted} field, a pick-up TTL of at most {@link #PICKUP_MILLIS}, a targeted
+ * head durably (the {@code granted} field, a pick-up TTL of {@link #PICKUP_MILLIS}, a targeted
  * {@code "<key>\n<owner>"} message), and the head's next attempt discovers it and starts its full lease. The owner
  * checks that give mutual exclusion are the same as without a queue. Sets of keys use the scripts above.
  */
@@ -184,18 +184,19 @@ final class RedisLockStore {
      * {@code CHANNEL}. {@code nowUs}/{@code nowMs}: one {@code TIME}. {@code prune()} drops entries whose deadline
      * passed (O(log N + dead)); {@code head()} is the first <em>fresh</em> entry (renewed so recently that its
      * deadline is at least {@code FRESH} ahead: its waiter is alive) among the first {@value #HEAD_SCAN} and its
-     * arrival, else the first live one, so a dead waiter is granted the lock only in the short time after its last
-     * renewal; {@code touch()} gives both queue keys the TTL of
+     * arrival, else (a crowd of dead waiters ahead) the earliest arrival among up to {@value #FRESH_SCAN} fresh entries,
+     * else the first live one, so a dead waiter is granted the lock only in the short time after its last renewal; {@code touch()} gives both queue keys the TTL of
      * their newest deadline (so no key of the queue outlives its last live waiter); {@code grant(member, prev)} hands
      * the free lock to a queued member durably, with a fresh token above {@code prev}, the {@code granted} flag and
      * the pick-up TTL, and wakes exactly that owner; {@code handOn(prev)}, after the lock was freed, grants it to the
      * head (fifo, or hybrid with a head that waited at least the threshold) or only wakes the head to compete
      * (hybrid, younger head), and answers the owner it granted or woke and whether it granted; {@code free()} deletes
      * the lock and hands it on, unless a set of keys waits for it (its claim, left by ACQUIRE_ALL, no older than
-     * {@code FRESH}): then the lock stays free and only that set is woken, so a set is not starved by the queue of
-     * its single keys (it competes for the free lock as without a queue).
+     * {@code FRESH}): then the lock stays free and the set and the queue's head are woken to compete for it, so a set
+     * is not starved by the queue of its single keys, and the key does not idle when the set is refused by another.
      */
-    private static final String FAIR_FUNCTIONS = "local HEAD_SCAN = " + RedisLockStore.HEAD_SCAN + "\n" + """
+    private static final String FAIR_FUNCTIONS = "local HEAD_SCAN = " + RedisLockStore.HEAD_SCAN
+            + "\nlocal FRESH_SCAN = " + RedisLockStore.FRESH_SCAN + "\n" + """
             local now = redis.call('time')
             local nowUs = tonumber(now[1]) * 1000000 + tonumber(now[2])
             local nowMs = math.floor(nowUs / 1000)
@@ -223,6 +224,20 @@ final class RedisLockStore {
                     first, firstArrival = entries[i], tonumber(entries[i + 1])
                   end
                 end
+              end
+              if #entries < HEAD_SCAN * 2 then
+                return first, firstArrival
+              end
+              local fresh = redis.call('zrangebyscore', X, nowMs + FRESH, '+inf', 'LIMIT', 0, FRESH_SCAN)
+              local best, bestArrival = nil, nil
+              for _, m in ipairs(fresh) do
+                local arrival = tonumber(redis.call('zscore', Q, m))
+                if arrival and (not bestArrival or arrival < bestArrival) then
+                  best, bestArrival = m, arrival
+                end
+              end
+              if best then
+                return best, bestArrival
               end
               return first, firstArrival
             end
@@ -271,7 +286,16 @@ final class RedisLockStore {
               redis.call('del', K)
               if fields[2] and nowMs - tonumber(fields[3]) <= FRESH then
                 redis.call('publish', CHANNEL, K .. '\\n' .. fields[2])
-                return fields[2], false
+                local also = nil
+                if redis.call('exists', Q) == 1 then
+                  prune()
+                  local h = head()
+                  if h then
+                    also = string.match(h, '^%d+:(.*)$')
+                    redis.call('publish', CHANNEL, K .. '\\n' .. also)
+                  end
+                end
+                return fields[2], false, also
               end
               return handOn(tonumber(fields[1]))
             end
@@ -353,7 +377,7 @@ final class RedisLockStore {
      * minimum hold is not handed on: waiters find it free when it ends); a deleted lock is handed on
      * ({@code handOn}). Answers {@code {code, owner}}: 0 expired, -1 taken by another, 2 kept for the minimum hold, 1
      * released with no queue, 3 released and granted to {@code owner}, 4 released and {@code owner} (the head of a
-     * hybrid queue, or a waiting set) woken to compete.
+     * hybrid queue, or a waiting set, with the queue's head as a third value) woken to compete.
      */
     private static final String RELEASE_FAIR = "redis.replicate_commands()\n" + """
             local K, Q, X = KEYS[1], KEYS[2], KEYS[3]
@@ -385,9 +409,9 @@ final class RedisLockStore {
               end
             end
             local waiters = redis.call('hget', K, 'waiters')
-            local woken, granted = free()
+            local woken, granted, also = free()
             if woken then
-              return {granted and 3 or 4, woken}
+              return {granted and 3 or 4, woken, also or ''}
             end
             if waiters then
               redis.call('publish', CHANNEL, K)
@@ -410,8 +434,8 @@ final class RedisLockStore {
             redis.call('zrem', Q, member)
             redis.call('zrem', X, member)
             if redis.call('hget', K, 'owner') == ARGV[1] and redis.call('hget', K, 'granted') then
-              local woken = free()
-              return {1, woken or ''}
+              local woken, granted, also = free()
+              return {1, woken or '', also or ''}
             end
             if redis.call('exists', Q) == 1 then
               touch()
@@ -433,11 +457,11 @@ final class RedisLockStore {
             redis.call('zrem', Q, member)
             redis.call('zrem', X, member)
             local deleted = 0
-            local woken = nil
+            local woken, granted, also = nil, false, nil
             if redis.call('hget', K, 'owner') == ARGV[1] then
               local waiters = redis.call('hget', K, 'waiters')
               deleted = 1
-              woken = free()
+              woken, granted, also = free()
               if not woken and waiters then
                 redis.call('publish', CHANNEL, K)
               end
@@ -445,7 +469,7 @@ final class RedisLockStore {
               touch()
             end
             redis.call('set', KEYS[2], '1', 'PX', ARGV[2])
-            return {deleted, woken or ''}
+            return {deleted, woken or '', also or ''}
             """;
 
     /** ABANDON for several keys on one node: KEYS as for ACQUIRE_ALL. */
@@ -706,6 +730,11 @@ final class RedisLockStore {
     static final long PICKUP_MILLIS = 2_000;
     /** How many entries from the head of a queue are looked at for one whose waiter is alive. */
     static final int HEAD_SCAN = 16;
+    /**
+     * When none of the first {@link #HEAD_SCAN} entries is fresh: how many fresh entries (by deadline) are looked at
+     * for the one that arrived first.
+     */
+    static final int FRESH_SCAN = 64;
 
     private final RedissonClient client;
     private final RScript script;
@@ -951,7 +980,7 @@ final class RedisLockStore {
             return reply.thenApply(values -> {
                 long code = asLong(values.get(0));
                 if (code == 3L || code == 4L) {
-                    queueWoken(key, values.get(1));
+                    queueWoken(key, values);
                     return Release.RELEASED_TO_QUEUE;
                 }
                 return release(code);
@@ -971,11 +1000,16 @@ final class RedisLockStore {
         return code == 0L ? Release.EXPIRED : Release.TAKEN_BY_OTHER;
     }
 
-    /** Tells {@link #queueWoken} about the owner a fair script answered, if any. */
-    private void queueWoken(LockKey key, Object owner) {
-        String woken = owner == null ? "" : String.valueOf(owner);
-        if (!woken.isEmpty()) {
-            queueWoken.accept(key.redisKey(), woken);
+    /**
+     * Tells {@link #queueWoken} about the owners a fair script answered after its code: the one it granted the lock to
+     * or woke, and the queue's head it also woke when it freed the lock for a waiting set; empty strings for none.
+     */
+    private void queueWoken(LockKey key, List<Object> values) {
+        for (int i = 1; i < values.size(); i++) {
+            String woken = values.get(i) == null ? "" : String.valueOf(values.get(i));
+            if (!woken.isEmpty()) {
+                queueWoken.accept(key.redisKey(), woken);
+            }
         }
     }
 
@@ -990,7 +1024,7 @@ final class RedisLockStore {
                 ReturnType.LIST, owner, Long.toString(leaseMillis), releaseChannel, modeArgument(),
                 Long.toString(fairness.thresholdMicros()), Long.toString(pickupMillis), Long.toString(freshMillis()));
         return reply.thenApply(values -> {
-            queueWoken(key, values.get(1));
+            queueWoken(key, values);
             return asLong(values.get(0)) == 1L;
         });
     }
@@ -1016,7 +1050,7 @@ final class RedisLockStore {
                     Long.toString(fairness.thresholdMicros()), Long.toString(pickupMillis),
                     Long.toString(freshMillis()));
             return reply.thenApply(values -> {
-                queueWoken(key, values.get(1));
+                queueWoken(key, values);
                 return asLong(values.get(0)) == 1L;
             });
         }
