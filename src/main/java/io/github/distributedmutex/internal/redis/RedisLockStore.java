@@ -304,8 +304,9 @@ final class RedisLockStore {
     /**
      * ACQUIRE with a waiter queue (fifo, hybrid): KEYS lock, marker, queue, queue expiry; ARGV owner, lease, queue
      * ({@code '1'}: enqueue or renew the caller's entry when refused), count replicas, mode, threshold µs, entry TTL
-     * ms, pick-up ms, channel. Answers as ACQUIRE. An owner that finds the lock granted to it (a hand-off) discovers
-     * it: the {@code granted} flag goes and the lease is set in full, from this attempt.
+     * ms, pick-up ms, channel, fresh ms. Answers as ACQUIRE. An owner that finds the lock granted to it (a hand-off)
+     * discovers it: the {@code granted} flag goes, the lock gets its token (above the grant's) and the lease is set in
+     * full, from this attempt.
      */
     private static final String ACQUIRE_FAIR = "redis.replicate_commands()\n" + """
             local K, Q, X = KEYS[1], KEYS[3], KEYS[4]
@@ -373,9 +374,9 @@ final class RedisLockStore {
 
     /**
      * RELEASE with a waiter queue: KEYS lock, queue, queue expiry; ARGV owner, channel, minimum hold ms, released
-     * suffix, mode, threshold µs, pick-up ms. The owner checks and the minimum hold are RELEASE's (a rest kept for the
+     * suffix, mode, threshold µs, pick-up ms, fresh ms. The owner checks and the minimum hold are RELEASE's (a rest kept for the
      * minimum hold is not handed on: waiters find it free when it ends); a deleted lock is handed on
-     * ({@code handOn}). Answers {@code {code, owner}}: 0 expired, -1 taken by another, 2 kept for the minimum hold, 1
+     * ({@code free}). Answers {@code {code, owner[, head]}}: 0 expired, -1 taken by another, 2 kept for the minimum hold, 1
      * released with no queue, 3 released and granted to {@code owner}, 4 released and {@code owner} (the head of a
      * hybrid queue, or a waiting set, with the queue's head as a third value) woken to compete.
      */
@@ -421,9 +422,10 @@ final class RedisLockStore {
 
     /**
      * A queued waiter gives up with every attempt answered (its wait ended, it was cancelled, the adapter closed):
-     * KEYS lock, queue, queue expiry; ARGV owner, lease, channel, mode, threshold µs, pick-up ms. Removes its entry;
+     * KEYS lock, queue, queue expiry; ARGV owner, lease, channel, mode, threshold µs, pick-up ms, fresh ms. Removes its
+     * entry;
      * a hand-off it has not discovered yet (the lock is its, with the {@code granted} flag) is given back and handed
-     * on. Answers {@code {given back (1/0), owner granted or woken or ''}}.
+     * on. Answers {@code {given back (1/0), owner granted or woken or '', queue head also woken or ''}}.
      */
     private static final String LEAVE = "redis.replicate_commands()\n" + """
             local K, Q, X = KEYS[1], KEYS[2], KEYS[3]
@@ -445,8 +447,8 @@ final class RedisLockStore {
 
     /**
      * ABANDON with a waiter queue: KEYS lock, marker, queue, queue expiry; ARGV owner, marker ms, channel, lease,
-     * mode, threshold µs, pick-up ms. ABANDON's semantics, plus: the owner's entry leaves the queue, and a lock it
-     * deleted is handed on. Answers {@code {deleted (1/0), owner granted or woken or ''}}.
+     * mode, threshold µs, pick-up ms, fresh ms. ABANDON's semantics, plus: the owner's entry leaves the queue, and a lock it
+     * deleted is handed on. Answers {@code {deleted (1/0), owner granted or woken or '', queue head also woken or ''}}.
      */
     private static final String ABANDON_FAIR = "redis.replicate_commands()\n" + """
             local K, Q, X = KEYS[1], KEYS[3], KEYS[4]
