@@ -282,8 +282,11 @@ class StalledNetworkTest {
      *         ends with the release channel instead). Redisson may send one attempt more than once: counted once.
      */
     private long attemptsSeenByRedis(String redisKey, Duration lease) {
+        // ACQUIRE: the lock, the owner's marker, then its arguments; with fair hand-off (the default) the two queue
+        // keys come between the marker and the arguments, and more arguments follow
         Pattern acquisition = Pattern.compile(Pattern.quote(redisKey) + ", " + Pattern.quote(redisKey)
-                + ":abandoned:([^,\\]]+), \\1, " + lease.toMillis() + ", 0, [01]\\]");
+                + ":abandoned:([^,\\]]+), (?:" + Pattern.quote(redisKey + ":queue") + ", "
+                + Pattern.quote(redisKey + ":queue:expiry") + ", )?\\1, " + lease.toMillis() + ", 0, [01][,\\]]");
         return RedisCommands.callForList(redis.address(), "SLOWLOG", "GET", "-1").stream()
                 .map(acquisition::matcher).filter(Matcher::find).map(matcher -> matcher.group(1)).distinct().count();
     }

@@ -246,7 +246,9 @@ class ReplicaAcksTest {
                 }
                 boolean script = command.get(0).toLowerCase(Locale.ROOT).startsWith("eval") && command.size() > 3
                         && command.get(3).contains("same-connection-");
-                if (script && command.size() == 9 && command.get(2).equals("2")) {
+                // ACQUIRE: two keys and four arguments; with fair hand-off (the default) four keys and ten arguments
+                if (script && (command.size() == 9 && command.get(2).equals("2")
+                        || command.size() == 17 && command.get(2).equals("4"))) {
                     acquisitions++;
                 }
                 // the barrier: one key, the owner and two flags (the release has three arguments after the owner)
