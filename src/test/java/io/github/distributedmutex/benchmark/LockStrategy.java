@@ -5,6 +5,7 @@ import io.github.distributedmutex.LockNotAcquiredException;
 import io.github.distributedmutex.internal.redis.RedisAdapter;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
 
@@ -71,34 +72,8 @@ interface LockStrategy {
                     ((Lease) handle).close();
                 }
             };
-            case RLOCK -> new LockStrategy() {
-                private final String rlockPrefix = prefix + "rlock:";
-
-                @Override
-                public Object lock(String key) throws InterruptedException {
-                    RLock lock = client.getLock(rlockPrefix + key);
-                    return lock.tryLock(WAIT.toMillis(), LEASE.toMillis(), TimeUnit.MILLISECONDS) ? lock : null;
-                }
-
-                @Override
-                public void unlock(String key, Object handle) {
-                    ((RLock) handle).unlock();
-                }
-            };
-            case RFAIRLOCK -> new LockStrategy() {
-                private final String fairPrefix = prefix + "rfairlock:";
-
-                @Override
-                public Object lock(String key) throws InterruptedException {
-                    RLock lock = client.getFairLock(fairPrefix + key);
-                    return lock.tryLock(WAIT.toMillis(), LEASE.toMillis(), TimeUnit.MILLISECONDS) ? lock : null;
-                }
-
-                @Override
-                public void unlock(String key, Object handle) {
-                    ((RLock) handle).unlock();
-                }
-            };
+            case RLOCK -> redisson(name -> client.getLock(prefix + "rlock:" + name));
+            case RFAIRLOCK -> redisson(name -> client.getFairLock(prefix + "rfairlock:" + name));
             case GO_PACKAGE -> new LockStrategy() {
                 private final GoPackageLock go = new GoPackageLock(client, prefix + "go:");
 
@@ -127,6 +102,22 @@ interface LockStrategy {
                 }
             };
             case PING, LOCKED -> throw new IllegalArgumentException(contender + " is not a load strategy");
+        };
+    }
+
+    /** Redisson's lock of {@code locks}: {@code tryLock(5 s wait, 60 s lease)} and {@code unlock()}. */
+    private static LockStrategy redisson(Function<String, RLock> locks) {
+        return new LockStrategy() {
+            @Override
+            public Object lock(String key) throws InterruptedException {
+                RLock lock = locks.apply(key);
+                return lock.tryLock(WAIT.toMillis(), LEASE.toMillis(), TimeUnit.MILLISECONDS) ? lock : null;
+            }
+
+            @Override
+            public void unlock(String key, Object handle) {
+                ((RLock) handle).unlock();
+            }
         };
     }
 }

@@ -185,9 +185,10 @@ final class RedisLockStore {
      * passed (O(log N + dead)); {@code head()} is the first <em>fresh</em> entry (renewed so recently that its
      * deadline is at least {@code FRESH} ahead: its waiter is alive) among the first {@value #HEAD_SCAN} and its
      * arrival, else (a crowd of dead waiters ahead) the earliest arrival among up to {@value #FRESH_SCAN} fresh entries,
-     * else the first live one, so a dead waiter is granted the lock only in the short time after its last renewal; {@code touch()} gives both queue keys the TTL of
-     * their newest deadline (so no key of the queue outlives its last live waiter); {@code grant(member, prev)} hands
-     * the free lock to a queued member durably, with a fresh token above {@code prev}, the {@code granted} flag and
+     * else the first live one, so a dead waiter is granted the lock only in the short time after its last renewal;
+     * {@code touch()} gives both queue keys the TTL of their newest deadline (so no key of the queue outlives its last
+     * live waiter); {@code dequeue(member)} takes an entry out of both sets; {@code grant(member, prev)} hands the free
+     * lock to a queued member durably, with a fresh token above {@code prev}, the {@code granted} flag and
      * the pick-up TTL, and wakes exactly that owner; {@code handOn(prev)}, after the lock was freed, grants it to the
      * head (fifo, or hybrid with a head that waited at least the threshold) or only wakes the head to compete
      * (hybrid, younger head), and answers the owner it granted or woke and whether it granted; {@code free()} deletes
@@ -249,6 +250,10 @@ final class RedisLockStore {
                 redis.call('pexpire', X, ms)
               end
             end
+            local function dequeue(member)
+              redis.call('zrem', Q, member)
+              redis.call('zrem', X, member)
+            end
             local function grant(member, prev)
               local owner = string.match(member, '^%d+:(.*)$')
               local token = nowUs
@@ -257,8 +262,7 @@ final class RedisLockStore {
               end
               redis.call('hset', K, 'owner', owner, 'token', string.format('%.0f', token), 'granted', '1', 'waiters', '1')
               redis.call('pexpire', K, PICKUP)
-              redis.call('zrem', Q, member)
-              redis.call('zrem', X, member)
+              dequeue(member)
               redis.call('publish', CHANNEL, K .. '\\n' .. owner)
               return owner
             end
@@ -355,8 +359,7 @@ final class RedisLockStore {
                 end
                 redis.call('pexpire', K, ARGV[2])
                 if h then
-                  redis.call('zrem', Q, member)
-                  redis.call('zrem', X, member)
+                  dequeue(member)
                   touch()
                 end
                 return {1, token, connected}
@@ -432,9 +435,7 @@ final class RedisLockStore {
             local MODE, THRESHOLD, PICKUP, CHANNEL = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[3]
             local FRESH = tonumber(ARGV[7])
             """ + FAIR_FUNCTIONS + """
-            local member = ARGV[2] .. ':' .. ARGV[1]
-            redis.call('zrem', Q, member)
-            redis.call('zrem', X, member)
+            dequeue(ARGV[2] .. ':' .. ARGV[1])
             if redis.call('hget', K, 'owner') == ARGV[1] and redis.call('hget', K, 'granted') then
               local woken, granted, also = free()
               return {1, woken or '', also or ''}
@@ -455,9 +456,7 @@ final class RedisLockStore {
             local MODE, THRESHOLD, PICKUP, CHANNEL = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[3]
             local FRESH = tonumber(ARGV[8])
             """ + FAIR_FUNCTIONS + """
-            local member = ARGV[4] .. ':' .. ARGV[1]
-            redis.call('zrem', Q, member)
-            redis.call('zrem', X, member)
+            dequeue(ARGV[4] .. ':' .. ARGV[1])
             local deleted = 0
             local woken, granted, also = nil, false, nil
             if redis.call('hget', K, 'owner') == ARGV[1] then
